@@ -1,0 +1,99 @@
+"""A loaded knowledge folder: documents, their sections, the index, and the links between them."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .index import SectionIndex
+from .loader import LoadedFile, LoadProblem, load_folder
+from .models import Document, Section, WikiLink
+from .sections import build_sections
+
+BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    root: Path
+    documents: list[Document]
+    sections: list[Section]
+    index: SectionIndex
+    problems: list[LoadProblem]
+    load_seconds: float = 0.0
+    _names: dict[str, Document] = field(default_factory=dict)
+    _backlinks: dict[str, list[Document]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, root: Path) -> "KnowledgeBase":
+        """Load, section and index `root`; raises loader.KnowledgeError if nothing is usable."""
+        started = time.perf_counter()
+        result = load_folder(root)
+        _add_breadcrumbs(result.files)
+        sections = build_sections(result.files)
+        kb = cls(root, [f.document for f in result.files], sections, SectionIndex(sections), result.problems)
+        kb._link()
+        kb.load_seconds = time.perf_counter() - started
+        return kb
+
+    def _link(self) -> None:
+        for doc in self.documents:
+            stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            for name in (doc.path, doc.path.rsplit(".", 1)[0], stem, doc.title, *doc.aliases):
+                self._names.setdefault(name.strip().lower(), doc)
+        for doc in self.documents:
+            for link in doc.links:
+                target = self.resolve(link)
+                if target is not None and target is not doc:
+                    self._backlinks.setdefault(target.path, []).append(doc)
+
+    def resolve(self, link: WikiLink) -> Document | None:
+        """The document a `[[wiki link]]` points to, by title, alias or file name."""
+        if not link.target:
+            return None
+        return self._names.get(link.target.strip().lower())
+
+    def related(self, doc: Document) -> list[Document]:
+        """Documents linked from `doc` and linking to it, in that order, without repeats."""
+        out: list[Document] = []
+        for link in doc.links:
+            target = self.resolve(link)
+            if target is not None and target is not doc and target not in out:
+                out.append(target)
+        for other in self._backlinks.get(doc.path, []):
+            if other not in out:
+                out.append(other)
+        return out
+
+    def doc_sections(self, doc: Document) -> list[Section]:
+        return [s for s in self.sections if s.doc is doc]
+
+
+FOLDER_INDEX_NAMES = ("_index", "index", "readme")
+
+
+def _add_breadcrumbs(files: list[LoadedFile]) -> None:
+    """Give each document the titles of the folders above it.
+
+    Doc sites title pages "Overview" or "Installation" and let the folder say what they
+    are about; a folder's title is its `_index.md`/`index.md`/`README.md` title, or its
+    name in words.
+    """
+    folder_titles: dict[str, str] = {}
+    for f in files:
+        folder, _, name = f.document.path.rpartition("/")
+        if name.rsplit(".", 1)[0].lower() in FOLDER_INDEX_NAMES:
+            folder_titles[folder] = f.document.title
+    for f in files:
+        parts = f.document.path.split("/")[:-1]
+        name = f.document.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
+        if name in FOLDER_INDEX_NAMES:
+            parts = parts[:-1]
+        crumbs = []
+        for i in range(len(parts)):
+            key = "/".join(parts[: i + 1])
+            crumbs.append(folder_titles.get(key) or parts[i].replace("-", " ").replace("_", " "))
+        if crumbs:
+            f.document = dataclasses.replace(f.document, breadcrumbs=tuple(crumbs))

@@ -1,0 +1,269 @@
+"""From a question to ranked sections, or to a confident "nothing here".
+
+The steps, each cheap: clean the question; correct typos against the index vocabulary
+(rapidfuzz over single words, never over section texts); recognise the intent; add
+synonyms at reduced weight; score with BM25F; favour the sections the intent prefers
+and the ones that cover more of the question; and abstain when the best section does
+not cover enough of what was asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .intents import IntentCatalog, IntentMatch, Phrase
+from .knowledge import KnowledgeBase
+from .models import Hit
+from .text import STOP_STEMS, content_words, stem, term_of, terms
+from .text import words as all_words
+
+MAX_QUERY_CHARS = 500  # longer questions are read up to here
+MAX_QUERY_WORDS = 32
+CORRECTED_WEIGHT = 0.8
+EXPANSION_WEIGHT = 0.3
+MIN_COVERAGE = 0.5  # share of the question's weight (IDF) the best section must contain
+CANDIDATES = 60
+COVERAGE_SHARE = 0.6  # how much of a section's score depends on covering the whole question
+LABEL_BONUS = 0.5  # extra for sections whose heading or path names what was asked
+LABEL_FIELDS = ("heading", "context")
+CONTINUATION_PRIOR = 0.9  # a section's later passages say its gist less often than its first
+TOP_FOR_COVERAGE = 5  # abstain unless one of this many best sections covers the question
+PHRASE_BONUS = 0.5  # extra for sections holding the question's neighbouring words together
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
+_MENTION = re.compile(r"<[@#!][^>\s]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryWord:
+    """One word of the question as the index understands it."""
+
+    word: str  # as typed
+    term: str  # index term (after correction)
+    known: bool  # the index has the term
+    corrected_from: str = ""  # the typed word, when `word` is a correction
+
+
+@dataclass(slots=True)
+class Query:
+    text: str  # as received
+    cleaned: str  # control characters, mentions and the bot's name removed
+    intent: IntentMatch
+    words: list[QueryWord]
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def corrections(self) -> list[tuple[str, str]]:
+        return [(w.corrected_from, w.word) for w in self.words if w.corrected_from]
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: Query
+    hits: list[Hit]
+    coverage: float = 0.0
+    abstained: bool = False
+
+
+def clean_question(text: str) -> str:
+    """The question without control characters or platform mention markup, length-capped."""
+    text = _CONTROL.sub(" ", text or "")
+    text = _MENTION.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
+
+
+class Retriever:
+    def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog) -> None:
+        self.kb = kb
+        self.index = kb.index
+        self.catalog = catalog
+        vocab = dict(self.index.vocabulary)
+        for w in catalog.words:
+            vocab.setdefault(w, term_of(w))
+        self._known_terms = set(vocab.values())
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for w in vocab:
+            self._by_length[len(w)].append(w)
+        self._vocab = vocab
+        self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
+        self._not_items = np.array([s.kind != "item" for s in self.index.sections], dtype=bool)
+
+    # -- question analysis -------------------------------------------------------------
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word closest to a word the index does not know, if close enough.
+
+        One edit (a transposition counts as one) for words of 4–8 letters, two from 9.
+        Among equally close words the most common in the index wins.
+        """
+        n = len(word)
+        if n < 4 or word.isdigit():
+            return None
+        allowed = 1 if n < 9 else 2
+        best: tuple[int, int, str] | None = None
+        for length in range(n - allowed, n + allowed + 1):
+            candidates = self._by_length.get(length)
+            if not candidates:
+                continue
+            for cand, dist, _ in process.extract(word, candidates, scorer=OSA.distance,
+                                                 score_cutoff=allowed, limit=None):
+                rank = (int(dist), -self.index.df(self._vocab[cand]), cand)
+                if best is None or rank < best:
+                    best = rank
+        return best[2] if best else None
+
+    def analyse(self, text: str) -> Query:
+        cleaned = self.catalog.strip_bot_name(clean_question(text))
+        words: list[QueryWord] = []
+        for w in content_words(cleaned)[:MAX_QUERY_WORDS]:
+            t = term_of(w)
+            if self.index.has(t) or t in self._known_terms:
+                words.append(QueryWord(w, t, self.index.has(t)))
+                continue
+            fixed = self.correct(w)
+            if fixed is not None:
+                ft = self._vocab[fixed]
+                words.append(QueryWord(fixed, ft, self.index.has(ft), corrected_from=w))
+            else:
+                words.append(QueryWord(w, t, False))
+        fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
+        qterms = [stem(fixes.get(w, w).replace("'", "")) for w in all_words(cleaned)]
+        intent = self.catalog.classify(cleaned, qterms)
+        weights: dict[str, float] = {}
+        for w in words:
+            weight = CORRECTED_WEIGHT if w.corrected_from else 1.0
+            weights[w.term] = max(weights.get(w.term, 0.0), weight)
+        extra: list[Phrase] = list(self.catalog.expansions(qterms))
+        if intent.intent is not None:
+            extra.extend(intent.intent.expand)
+        extra.extend(intent.slot_phrases)
+        for phrase in extra:
+            for t in phrase:
+                if t not in weights and t not in STOP_STEMS:
+                    weights[t] = EXPANSION_WEIGHT
+        return Query(text, cleaned, intent, words, weights)
+
+    # -- ranking -----------------------------------------------------------------------
+
+    def search(self, text: str, top: int = 5) -> SearchResult:
+        query = self.analyse(text)
+        intent = query.intent.intent
+        if (intent is not None and intent.answer) or not query.words or not self.index.n:
+            return SearchResult(query, [], abstained=intent is None or not intent.answer)
+        scores = self.index.score(query.weights)
+        if not scores.any():
+            return SearchResult(query, [], abstained=True)
+        self._boost(query, scores)
+        coverage, label = self._coverage(query)
+        scores *= (1.0 - COVERAGE_SHARE + COVERAGE_SHARE * coverage) * (1.0 + LABEL_BONUS * label)
+        k = min(CANDIDATES, int(np.count_nonzero(scores)))
+        cand = np.argpartition(-scores, k - 1)[:k]
+        pairs = self._pair_patterns(query)
+        if pairs:
+            plain = self.index.plain
+            for sid in cand.tolist():
+                found = sum(1 for p in pairs if p.search(plain[sid]))
+                scores[sid] *= 1.0 + PHRASE_BONUS * found / len(pairs)
+        scores[cand[self._continuations[cand]]] *= CONTINUATION_PRIOR
+        order = cand[np.argsort(-scores[cand], kind="stable")]
+        best_cov = float(coverage[order[:TOP_FOR_COVERAGE]].max())
+        if best_cov < MIN_COVERAGE:
+            return SearchResult(query, [], coverage=best_cov, abstained=True)
+        hits: list[Hit] = []
+        for sid in order.tolist():
+            sec = self.index.sections[sid]
+            if any(sec.text in h.section.text for h in hits):
+                continue
+            hits.append(Hit(sec, float(scores[sid])))
+            if len(hits) >= top:
+                break
+        return SearchResult(query, hits, coverage=best_cov)
+
+    def _pair_patterns(self, query: Query) -> list[re.Pattern[str]]:
+        """Neighbouring question words, as regexes that find them near each other in a text.
+
+        Each word matches by the part it shares with its stem ("instances" by "instanc"),
+        and up to two words may stand between them ("infrastructure as a service").
+        """
+        def prefix(word: str, term: str) -> str:
+            n = 0
+            while n < min(len(word), len(term)) and word[n] == term[n]:
+                n += 1
+            return re.escape(word[: max(n, 3)])
+
+        ws = [w for w in query.words if w.known]
+        return [
+            re.compile(rf"\b{prefix(a.word, a.term)}\w*(?:\W+\w+){{0,2}}?\W+{prefix(b.word, b.term)}")
+            for a, b in zip(ws, ws[1:]) if a.term != b.term
+        ]
+
+    def _coverage(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Per section: the share of the question's IDF it holds anywhere, and in its labels.
+
+        Unknown words weigh as much as the rarest term, so a question that is mostly about
+        something the knowledge never mentions cannot be covered.
+        """
+        core: dict[str, float] = {}
+        for w in query.words:
+            idf = self.index.idf(w.term) if w.known else self.index.max_idf
+            core[w.term] = max(core.get(w.term, 0.0), idf)
+        total = sum(core.values()) or 1.0
+        anywhere = np.zeros(self.index.n, dtype=np.float32)
+        labels = np.zeros(self.index.n, dtype=np.float32)
+        for term, idf in core.items():
+            alts = self.catalog.alternatives(term)
+            found = self.index.presence(term)
+            named = self.index.presence(term, LABEL_FIELDS)
+            for alt in alts:
+                found |= self.index.presence(alt)
+                named |= self.index.presence(alt, LABEL_FIELDS)
+            anywhere += idf * found
+            labels += idf * named
+        return anywhere / total, labels / total
+
+    def _boost(self, query: Query, scores: np.ndarray) -> None:
+        """Favour the sections an intent prefers: by heading, path and tags, or by kind."""
+        match = query.intent
+        intent = match.intent
+        label_fields = ("heading", "context", "meta")
+        if intent is not None and intent.sections:
+            ids = self._ids_with_any(intent.sections, label_fields)
+            scores[ids[self._not_items[ids]]] *= 1.3
+        if match.slot_phrases:
+            scores[self._ids_with_any(match.slot_phrases, label_fields)] *= 1.3
+        if intent is not None and intent.prefer == "figures":
+            figures = np.fromiter((s.has_figures for s in self.index.sections), dtype=bool, count=self.index.n)
+            scores[figures] *= 1.3
+        if match.topic:
+            topic_terms = [self._vocab.get(w, term_of(w)) for w in content_words(match.topic)]
+            topic_terms = [t for t in topic_terms if self.index.has(t)]
+            if topic_terms:
+                ids = self._ids_with_all(tuple(topic_terms), ("heading",))
+                scores[ids] *= 1.5
+                intro = [i for i in ids.tolist() if self.index.sections[i].kind == "intro"]
+                scores[intro] *= 1.2
+
+    def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
+        """Sections holding every term of `phrase` in one of `fields` (order not checked)."""
+        result: np.ndarray | None = None
+        for t in phrase:
+            parts = [self.index.field_ids(t, f) for f in fields]
+            ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+            result = ids if result is None else np.intersect1d(result, ids, assume_unique=True)
+            if not len(result):
+                break
+        return result if result is not None else np.zeros(0, dtype=np.int32)
+
+    def _ids_with_any(self, phrases: tuple[Phrase, ...], fields: tuple[str, ...]) -> np.ndarray:
+        parts = [self._ids_with_all(p, fields) for p in phrases]
+        parts = [p for p in parts if len(p)]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
+
+
+def query_terms(text: str) -> list[str]:
+    return terms(text)

@@ -1,0 +1,239 @@
+"""Cut documents into sections that can each answer a question on their own.
+
+- One section per heading, with its heading path; a document's single H1 is its title,
+  so what sits under it is the document's intro.
+- A parent heading whose own text is short shows an outline of its children, so
+  "best practices" can answer with the whole list.
+- Bold-led list items (`- **GPU Acceleration:** …`) become small sections of their own.
+- Long text (and documents with no headings) is cut into passages of one to three
+  paragraphs, never inside a fenced code block.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .loader import LoadedFile
+from .markdown import Segment, blocks, plain_heading, slugify, strip_markup
+from .models import Document, Section, SectionKind
+
+PASSAGE_MAX = 1200  # characters: a chat-sized answer
+PASSAGE_TARGET = 700  # stop growing a passage once it is this long
+ROLLUP_OWN_MAX = 400  # a parent with less own text than this shows its children's outline
+OUTLINE_MAX_CHILDREN = 12
+
+_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\*\*|__)(.{2,80}?)(?:\*\*|__)\s*(.*)$")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_FIGURE = re.compile(
+    r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:%|percent\b|billion\b|million\b|trillion\b)|\bCAGR\b|\bmarket size\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\[`])")
+
+
+@dataclass(slots=True)
+class _Node:
+    level: int
+    heading: str
+    anchor: str
+    own: str
+    path: tuple[str, ...]
+    parent: int | None
+
+
+def build_sections(files: list[LoadedFile]) -> list[Section]:
+    """All sections of all files, ids in order (a section's id is its list index)."""
+    out: list[Section] = []
+    for f in files:
+        _document_sections(f.document, f.markdown.segments, out)
+    return out
+
+
+def _document_sections(doc: Document, segments: list[Segment], out: list[Section]) -> None:
+    segments = _merge_title_heading(segments)
+    nodes: list[_Node] = []
+    stack: list[int] = []  # indices into nodes of open headings
+    for seg in segments:
+        own = "\n".join(seg.lines).strip("\n")
+        if seg.level == 0:
+            nodes.append(_Node(0, "", "", own, (), None))
+            continue
+        while stack and nodes[stack[-1]].level >= seg.level:
+            stack.pop()
+        parent = stack[-1] if stack else None
+        path = (nodes[parent].path if parent is not None else ()) + (seg.heading or "(untitled)",)
+        nodes.append(_Node(seg.level, seg.heading, seg.anchor, own, path, parent))
+        stack.append(len(nodes) - 1)
+
+    children: dict[int, list[int]] = {}
+    for i, n in enumerate(nodes):
+        if n.parent is not None:
+            children.setdefault(n.parent, []).append(i)
+
+    anchors: dict[str, int] = {}
+    node_section: dict[int, int] = {}
+    for i, n in enumerate(nodes):
+        kids = children.get(i, [])
+        if not n.own.strip() and not kids:
+            continue
+        parent_sid = node_section.get(n.parent) if n.parent is not None else None
+        anchor = _unique(n.anchor or slugify(n.heading) or "top", anchors)
+        kind: SectionKind = "heading" if n.level else "intro"
+        depth = len(n.path)
+        own = n.own.strip()
+        parts = _passages(own) if len(own) > PASSAGE_MAX or (kind == "intro" and not n.heading and len(nodes) == 1) else [own]
+        outline = _outline([nodes[k] for k in kids]) if kids and len(own) < ROLLUP_OWN_MAX else ""
+        first_sid = len(out)
+        for p, part in enumerate(parts):
+            text = part
+            if p == len(parts) - 1 and outline:
+                text = f"{part}\n\n{outline}".strip()
+            if not text.strip():
+                continue
+            sec = Section(
+                id=len(out), doc=doc, heading=n.heading, path=n.path, anchor=anchor, text=text,
+                kind=kind if p == 0 else "passage", depth=depth,
+                parent=parent_sid if p == 0 else first_sid,
+                has_figures=_has_figures(text),
+            )
+            out.append(sec)
+            if p == 0:
+                node_section[i] = sec.id
+                if parent_sid is not None:
+                    out[parent_sid].children.append(sec.id)
+        for sid in range(first_sid, len(out)):
+            _item_sections(out[sid], out, anchors)
+
+
+def _has_figures(text: str) -> bool:
+    """Market figures or statistics: money, percentages, millions/billions, CAGR."""
+    if not any(c in text for c in "$€£%") and "illion" not in text and "CAGR" not in text and "percent" not in text:
+        return False
+    return bool(_FIGURE.search(text))
+
+
+def _merge_title_heading(segments: list[Segment]) -> list[Segment]:
+    """A document's only H1, when it is the first heading, is its title: fold it into the intro."""
+    h1 = [s for s in segments if s.level == 1]
+    first = next((s for s in segments if s.level), None)
+    if len(h1) != 1 or first is not h1[0]:
+        return segments
+    intro = segments[0]
+    merged = Segment(0, "", first.anchor, intro.lines + [""] + first.lines)
+    return [merged] + [s for s in segments[1:] if s is not first]
+
+
+def _unique(anchor: str, seen: dict[str, int]) -> str:
+    n = seen.get(anchor, 0)
+    seen[anchor] = n + 1
+    return anchor if n == 0 else f"{anchor}-{n}"
+
+
+def _outline(kids: list[_Node]) -> str:
+    lines = []
+    for k in kids[:OUTLINE_MAX_CHILDREN]:
+        first = first_sentence(k.own, 140)
+        lines.append(f"- **{k.heading}**" + (f": {first}" if first else ""))
+    if len(kids) > OUTLINE_MAX_CHILDREN:
+        lines.append(f"- … and {len(kids) - OUTLINE_MAX_CHILDREN} more")
+    return "\n".join(lines)
+
+
+def first_sentence(markdown: str, limit: int = 160) -> str:
+    """The first sentence of some Markdown as plain text, cut at a word near `limit`."""
+    for block in blocks(markdown.split("\n")):
+        if block.lstrip().startswith(("```", "~~~", "|", "<")):
+            continue
+        text = strip_markup(block)
+        if not text:
+            continue
+        sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+        if len(sentence) <= limit:
+            return sentence
+        return sentence[: limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return ""
+
+
+def _passages(text: str) -> list[str]:
+    """Group paragraphs into passages of about one to three, each at most PASSAGE_MAX chars."""
+    out: list[str] = []
+    cur: list[str] = []
+    size = 0
+    for block in _fit_blocks(blocks(text.split("\n"))):
+        if cur and (size + len(block) > PASSAGE_MAX or size >= PASSAGE_TARGET or len(cur) >= 3 and size >= 200):
+            out.append("\n\n".join(cur))
+            cur, size = [], 0
+        cur.append(block)
+        size += len(block) + 2
+    if cur:
+        out.append("\n\n".join(cur))
+    return out
+
+
+def _fit_blocks(items: list[str]) -> list[str]:
+    """Blocks longer than a passage are cut at line breaks (a code fence is closed and reopened)."""
+    out: list[str] = []
+    for block in items:
+        if len(block) <= PASSAGE_MAX:
+            out.append(block)
+            continue
+        lines = block.split("\n")
+        fence = lines[0].strip()[:3] if lines[0].lstrip().startswith(("```", "~~~")) else ""
+        cur: list[str] = []
+        size = 0
+        for line in lines:
+            if cur and size + len(line) > PASSAGE_MAX - 8:
+                chunk = "\n".join(cur)
+                if fence and not chunk.rstrip().endswith(fence):
+                    chunk += "\n" + fence
+                out.append(chunk)
+                cur, size = ([fence] if fence and line.strip() != fence else []), 4
+            cur.append(line[: PASSAGE_MAX - 8])
+            size += len(cur[-1]) + 1
+        if cur and "\n".join(cur).strip() not in ("", fence):
+            out.append("\n".join(cur))
+    return out
+
+
+def _item_sections(sec: Section, out: list[Section], anchors: dict[str, int]) -> None:
+    """Each bold-led list item of `sec` becomes a child section (nested items nest)."""
+    lines = sec.text.split("\n")
+    stack: list[tuple[int, int]] = []  # (indent, section id) of open items
+    in_fence = False
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        m = None if in_fence else _ITEM.match(line)
+        if not m:
+            i += 1
+            continue
+        indent = len(m.group(1).expandtabs(4))
+        label = plain_heading(m.group(2))
+        end = i + 1
+        while end < len(lines):
+            nxt = lines[end]
+            if nxt.strip():
+                nxt_indent = len(nxt) - len(nxt.lstrip())
+                if nxt_indent <= indent and (_LIST_LINE.match(nxt) or nxt_indent == 0):
+                    break
+            end += 1
+        body = "\n".join(_dedent(lines[i:end], indent)).strip()
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        parent = out[stack[-1][1]] if stack else sec
+        if label and len(body) > len(label) + 8:
+            item = Section(
+                id=len(out), doc=sec.doc, heading=label, path=parent.path + (label,),
+                anchor=sec.anchor, text=body, kind="item", depth=parent.depth + 1,
+                parent=parent.id, has_figures=_has_figures(body),
+            )
+            out.append(item)
+            stack.append((indent, item.id))
+        i += 1
+
+
+def _dedent(lines: list[str], indent: int) -> list[str]:
+    return [ln[indent:] if ln[:indent].strip() == "" else ln.lstrip() for ln in lines]

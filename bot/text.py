@@ -1,0 +1,144 @@
+"""Tokenising, stop words and stemming shared by the index, the intents and the query.
+
+One function turns text into index terms so that the documents, the intent catalog and
+the user's question always agree on what a "term" is. Each distinct surface word is
+stemmed once per process (`SURFACE_TERMS`), which is what makes indexing a 10,000-section
+corpus fast, and doubles as the map from words people type to index terms.
+"""
+
+from __future__ import annotations
+
+import re
+
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_CAMEL_WORD = re.compile(r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z][A-Za-z0-9]*")
+_CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+# A compact English stop list plus the words people wrap a chat question in.
+STOP_WORDS: frozenset[str] = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each either else etc ever few for from further get gets
+    getting got had hadn't has hasn't have haven't having he her here here's hers herself him
+    himself his how how's however i i'd i'll i'm i've if in into is isn't it it's its itself
+    just let's like may me might more most much must mustn't my myself need needs no nor not
+    now of off on once only or other ought our ours ourselves out over own please per quite
+    rather really same shall shan't she should shouldn't so some such than that that's the
+    their theirs them themselves then there there's these they they'd they'll they're they've
+    this those through thus to too under until up upon us use used using very via want was
+    wasn't we we'd we'll we're we've were weren't what what's whats when when's where where's
+    whether which while who who's whom why why's will with within without won't would
+    wouldn't yet you you'd you'll you're you've your yours yourself yourselves
+    tell show explain give know let say something anything thing things way ways anyone
+    """.split()
+)
+
+
+def word_stems(text: str) -> list[str]:
+    """Every word stemmed, stop words kept: for matching phrases such as "how big" or "turn off"."""
+    return [stem(w.replace("'", "")) for w in words(text)]
+
+
+# surface word (lower case, apostrophes folded) -> index term, or "" for a stop word
+SURFACE_TERMS: dict[str, str] = {}
+
+
+def stem(word: str) -> str:
+    """Snowball-stem one lower-case word."""
+    return _STEMMER.stemWord(word)
+
+
+def _term_of(word: str) -> str:
+    if word in STOP_WORDS:
+        return ""
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.replace("'", "")
+    if not word or word in STOP_WORDS:
+        return ""
+    return _STEMMER.stemWord(word)
+
+
+def _normalise(text: str) -> str:
+    return text.lower().replace("’", "'")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case surface words of `text`, apostrophes folded, nothing dropped."""
+    return _WORD.findall(_normalise(text))
+
+
+def content_words(text: str) -> list[str]:
+    """Surface words that carry meaning (stop words dropped), as typed."""
+    cache = SURFACE_TERMS
+    out = []
+    for w in _WORD.findall(_normalise(text)):
+        t = cache.get(w)
+        if t is None:
+            t = cache[w] = _term_of(w)
+        if t:
+            out.append(w)
+    return out
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
+# original-case token -> its terms: the word's own term plus camelCase parts
+TOKEN_TERMS: dict[str, tuple[str, ...]] = {}
+
+
+def token_terms(token: str) -> tuple[str, ...]:
+    """Terms for one token as written: `EnableSpot` gives the whole word's term and its parts'."""
+    got = TOKEN_TERMS.get(token)
+    if got is None:
+        w = token.lower()
+        t = SURFACE_TERMS.get(w)
+        if t is None:
+            t = SURFACE_TERMS[w] = _term_of(w)
+        found = [t] if t else []
+        if not token.islower() and not token.isupper() and _CAMEL_WORD.fullmatch(token):
+            for part in _CAMEL_PART.findall(token):
+                pt = _term_of(part.lower())
+                if pt and pt != t:
+                    found.append(pt)
+        got = TOKEN_TERMS[token] = tuple(found)
+    return got
+
+
+def tokens(text: str) -> list[str]:
+    """Tokens as written (case kept), curly apostrophes folded."""
+    if "’" in text:
+        text = text.replace("’", "'")
+    return _TOKEN.findall(text)
+
+
+def terms(text: str, *, split_camel: bool = False) -> list[str]:
+    """Index terms of `text`: content words, stemmed; camelCase parts added when asked."""
+    out: list[str] = []
+    if split_camel:
+        for tok in tokens(text):
+            out.extend(token_terms(tok))
+        return out
+    cache = SURFACE_TERMS
+    for w in _WORD.findall(_normalise(text)):
+        t = cache.get(w)
+        if t is None:
+            t = cache[w] = _term_of(w)
+        if t:
+            out.append(t)
+    return out
+
+
+def term_of(word: str) -> str:
+    """The index term for one surface word ("" for a stop word)."""
+    w = _normalise(word)
+    t = SURFACE_TERMS.get(w)
+    if t is None:
+        t = SURFACE_TERMS[w] = _term_of(w)
+    return t
+
+
+STOP_STEMS: frozenset[str] = frozenset(stem(w.replace("'", "")) for w in STOP_WORDS)
