@@ -14,12 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
-from .models import Hit
+from .models import Hit, Section
 from .text import STOP_STEMS, content_words, stem, term_of, terms
 from .text import words as all_words
 
@@ -34,7 +34,9 @@ LABEL_BONUS = 0.5  # extra for sections whose heading or path names what was ask
 LABEL_FIELDS = ("heading", "context")
 CONTINUATION_PRIOR = 0.9  # a section's later passages say its gist less often than its first
 TOP_FOR_COVERAGE = 5  # abstain unless one of this many best sections covers the question
-PHRASE_BONUS = 0.5  # extra for sections holding the question's neighbouring words together
+PHRASE_BONUS = 0.5
+LABEL_MATCH_BONUS = 0.5  # extra for a heading (or title) that reads like the question
+LABEL_MATCH_FLOOR = 60.0  # token_sort_ratio below this is no likeness at all  # extra for sections holding the question's neighbouring words together
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
 _MENTION = re.compile(r"<[@#!][^>\s]*>")
 
@@ -98,13 +100,15 @@ class Retriever:
     def correct(self, word: str) -> str | None:
         """The vocabulary word closest to a word the index does not know, if close enough.
 
-        One edit (a transposition counts as one) for words of 4–8 letters, two from 9.
-        Among equally close words the most common in the index wins.
+        One edit (a transposition counts as one) for words of 6–9 letters, two from 10, and
+        the first letter must stay: typos rarely hit it, while short or first-letter
+        "corrections" turn real words the knowledge never uses into words it does
+        ("bread" into "read"). Among equally close words the most common in the index wins.
         """
         n = len(word)
-        if n < 4 or word.isdigit():
+        if n < 6 or word.isdigit():
             return None
-        allowed = 1 if n < 9 else 2
+        allowed = 1 if n < 10 else 2
         best: tuple[int, int, str] | None = None
         for length in range(n - allowed, n + allowed + 1):
             candidates = self._by_length.get(length)
@@ -112,6 +116,8 @@ class Retriever:
                 continue
             for cand, dist, _ in process.extract(word, candidates, scorer=OSA.distance,
                                                  score_cutoff=allowed, limit=None):
+                if cand[0] != word[0]:
+                    continue
                 rank = (int(dist), -self.index.df(self._vocab[cand]), cand)
                 if best is None or rank < best:
                     best = rank
@@ -164,11 +170,14 @@ class Retriever:
         k = min(CANDIDATES, int(np.count_nonzero(scores)))
         cand = np.argpartition(-scores, k - 1)[:k]
         pairs = self._pair_patterns(query)
-        if pairs:
-            plain = self.index.plain
-            for sid in cand.tolist():
+        asked = " ".join(w.word for w in query.words)
+        plain = self.index.plain
+        for sid in cand.tolist():
+            factor = 1.0 + LABEL_MATCH_BONUS * self._label_match(asked, self.index.sections[sid])
+            if pairs:
                 found = sum(1 for p in pairs if p.search(plain[sid]))
-                scores[sid] *= 1.0 + PHRASE_BONUS * found / len(pairs)
+                factor *= 1.0 + PHRASE_BONUS * found / len(pairs)
+            scores[sid] *= factor
         scores[cand[self._continuations[cand]]] *= CONTINUATION_PRIOR
         order = cand[np.argsort(-scores[cand], kind="stable")]
         best_cov = float(coverage[order[:TOP_FOR_COVERAGE]].max())
@@ -183,6 +192,21 @@ class Retriever:
             if len(hits) >= top:
                 break
         return SearchResult(query, hits, coverage=best_cov)
+
+    def _label_match(self, asked: str, sec: Section) -> float:
+        """0..1: how closely the question reads like the section's heading (or its document's
+        title and description, for an intro): QnA-style "the heading is the question"."""
+        if sec.kind not in ("heading", "intro"):
+            return 0.0  # an item's bold label or a later passage is not a heading
+        labels = [sec.heading] if sec.heading else [sec.doc.title]
+        if sec.kind == "intro" and sec.doc.description:
+            labels.append(sec.doc.description)
+        best = 0.0
+        for label in labels:
+            words = " ".join(content_words(label))
+            if words:
+                best = max(best, fuzz.token_sort_ratio(asked, words))
+        return max(0.0, (best - LABEL_MATCH_FLOOR) / (100.0 - LABEL_MATCH_FLOOR))
 
     def _pair_patterns(self, query: Query) -> list[re.Pattern[str]]:
         """Neighbouring question words, as regexes that find them near each other in a text.
