@@ -33,8 +33,10 @@ class KnowledgeBase:
         result = load_folder(root)
         _add_breadcrumbs(result.files)
         sections = build_sections(result.files)
-        kb = cls(root, [f.document for f in result.files], sections, SectionIndex(sections), result.problems)
+        kb = cls(root, [f.document for f in result.files], sections, None, result.problems)  # type: ignore[arg-type]
         kb._link()
+        kb._name_links()
+        kb.index = SectionIndex(sections)
         kb.load_seconds = time.perf_counter() - started
         return kb
 
@@ -48,6 +50,23 @@ class KnowledgeBase:
                 target = self.resolve(link)
                 if target is not None and target is not doc:
                     self._backlinks.setdefault(target.path, []).append(doc)
+
+    def _name_links(self) -> None:
+        """A link to a file name (`[[key-trends]]`) reads as that document's title."""
+        renames: dict[str, list[tuple[str, str]]] = {}
+        for doc in self.documents:
+            for link in doc.links:
+                target = self.resolve(link)
+                if link.alias or target is None or target.title == link.target:
+                    continue
+                better = f"{target.title} › {link.heading}" if link.heading else target.title
+                renames.setdefault(doc.path, []).append((link.display, better))
+        if not renames:
+            return
+        for sec in self.sections:
+            for old, new in renames.get(sec.doc.path, ()):
+                if old in sec.text:
+                    sec.text = sec.text.replace(old, new)
 
     def resolve(self, link: WikiLink) -> Document | None:
         """The document a `[[wiki link]]` points to, by title, alias or file name."""

@@ -56,6 +56,11 @@ class Section:
     has_figures: bool = False
 
     @property
+    def full_text(self) -> str:
+        """The text with its own heading on top, as the section reads in its document."""
+        return f"{self.heading}\n\n{self.text}" if self.kind == "heading" else self.text
+
+    @property
     def heading_path(self) -> str:
         """`Best Practices › Prioritize Data Security`, or the document title for an intro."""
         return " › ".join(self.path) if self.path else self.doc.title

@@ -54,14 +54,16 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
     segments = _merge_title_heading(segments)
     nodes: list[_Node] = []
     stack: list[int] = []  # indices into nodes of open headings
+    titled = bool(segments) and segments[0].level == 0 and bool(segments[0].anchor)
     for seg in segments:
         own = "\n".join(seg.lines).strip("\n")
         if seg.level == 0:
-            nodes.append(_Node(0, "", "", own, (), None))
+            nodes.append(_Node(0, "", seg.anchor, own, (), None))
             continue
         while stack and nodes[stack[-1]].level >= seg.level:
             stack.pop()
-        parent = stack[-1] if stack else None
+        # Under a title heading, the intro is the parent of the top-level headings.
+        parent = stack[-1] if stack else (0 if titled else None)
         path = (nodes[parent].path if parent is not None else ()) + (seg.heading or "(untitled)",)
         nodes.append(_Node(seg.level, seg.heading, seg.anchor, own, path, parent))
         stack.append(len(nodes) - 1)
@@ -102,8 +104,8 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
                 node_section[i] = sec.id
                 if parent_sid is not None:
                     out[parent_sid].children.append(sec.id)
-        for sid in range(first_sid, len(out)):
-            _item_sections(out[sid], out, anchors)
+        for sid, part in zip(range(first_sid, len(out)), [p for p in parts if p.strip()] or [""]):
+            _item_sections(out[sid], part, out)  # items of its own text, not of the outline
 
 
 def _has_figures(text: str) -> bool:
@@ -120,7 +122,7 @@ def _merge_title_heading(segments: list[Segment]) -> list[Segment]:
     if len(h1) != 1 or first is not h1[0]:
         return segments
     intro = segments[0]
-    merged = Segment(0, "", first.anchor, intro.lines + [""] + first.lines)
+    merged = Segment(0, "", first.anchor or slugify(first.heading) or "top", intro.lines + [""] + first.lines)
     return [merged] + [s for s in segments[1:] if s is not first]
 
 
@@ -130,8 +132,18 @@ def _unique(anchor: str, seen: dict[str, int]) -> str:
     return anchor if n == 0 else f"{anchor}-{n}"
 
 
+NAVIGATION_HEADINGS = frozenset({"related", "see also", "references", "further reading", "next steps",
+                                 "related topics", "related articles", "learn more", "resources"})
+
+
+def is_navigation(heading: str) -> bool:
+    """Headings such as "Related" or "See also" list links, not knowledge."""
+    return heading.strip().lower() in NAVIGATION_HEADINGS
+
+
 def _outline(kids: list[_Node]) -> str:
     lines = []
+    kids = [k for k in kids if not is_navigation(k.heading)]
     for k in kids[:OUTLINE_MAX_CHILDREN]:
         first = first_sentence(k.own, 140)
         lines.append(f"- **{k.heading}**" + (f": {first}" if first else ""))
@@ -196,9 +208,9 @@ def _fit_blocks(items: list[str]) -> list[str]:
     return out
 
 
-def _item_sections(sec: Section, out: list[Section], anchors: dict[str, int]) -> None:
-    """Each bold-led list item of `sec` becomes a child section (nested items nest)."""
-    lines = sec.text.split("\n")
+def _item_sections(sec: Section, own_text: str, out: list[Section]) -> None:
+    """Each bold-led list item of `sec`'s own text becomes a child section (nested items nest)."""
+    lines = own_text.split("\n")
     stack: list[tuple[int, int]] = []  # (indent, section id) of open items
     in_fence = False
     i = 0

@@ -1,0 +1,227 @@
+"""`Assistant.reply(text) -> Reply`: the one call every platform makes.
+
+It never raises for anything a user can type: empty, huge or garbled questions get a
+helpful reply. Help, greeting and the topics list are generated from the intent catalog
+and the loaded knowledge, not hand-written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+from .compose import shorten
+from .intents import IntentCatalog
+from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase
+from .markdown import strip_markup
+from .models import Hit, Reply, Section, Source
+from .retriever import Retriever, SearchResult, clean_question
+from .sections import is_navigation
+
+DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "config" / "intents.yaml"
+BODY_LIMIT = 1500  # characters in one reply's body: chat-sized
+MAX_PARTS = 3  # sections combined in one answer
+SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
+MAX_RELATED = 5
+SUGGESTION_CUTOFF = 60
+
+
+class Assistant:
+    """Answers questions from one knowledge base with one intent catalog."""
+
+    def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog) -> None:
+        self.kb = kb
+        self.catalog = catalog
+        self.retriever = Retriever(kb, catalog)
+        self._labels = self._suggestion_labels()
+
+    @classmethod
+    def load(cls, knowledge_dir: Path | None = None, catalog_path: Path | None = None) -> "Assistant":
+        kb = KnowledgeBase.load(knowledge_dir or BUNDLED_KNOWLEDGE)
+        return cls(kb, IntentCatalog.load(catalog_path or DEFAULT_CATALOG))
+
+    # -- public ------------------------------------------------------------------------
+
+    def reply(self, text: str) -> Reply:
+        question = clean_question(text)
+        if not question:
+            return self._help(question, empty=True)
+        result = self.retriever.search(question, top=5)
+        intent = result.query.intent.intent
+        if intent is not None and intent.answer == "help":
+            return self._help(question)
+        if intent is not None and intent.answer == "greeting":
+            return self._greeting(question)
+        if intent is not None and intent.answer == "topics":
+            return self._topics_reply(question)
+        if not result.hits:
+            return self._no_match(question, result)
+        return self._answer(question, result)
+
+    def topics(self, limit: int = 25) -> list[str]:
+        """Document titles, most linked-to first: what this knowledge is about."""
+        inbound = Counter(t.path for d in self.kb.documents for link in d.links
+                          if (t := self.kb.resolve(link)) is not None and t is not d)
+        docs = sorted(self.kb.documents, key=lambda d: (-inbound[d.path], d.title.lower()))
+        return [d.title for d in docs[:limit]]
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        """Titles and headings that look like `text` ("did you mean"), best first."""
+        question = clean_question(text)
+        if len(question) < 3:
+            return []
+        found = process.extract(question, self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
+                                limit=limit * 3, score_cutoff=SUGGESTION_CUTOFF)
+        out: list[str] = []
+        for label, _, _ in found:
+            if label.lower() not in (o.lower() for o in out):
+                out.append(label)
+            if len(out) >= limit:
+                break
+        return out
+
+    # -- replies -----------------------------------------------------------------------
+
+    def _answer(self, question: str, result: SearchResult) -> Reply:
+        hits = result.hits
+        parts = [hits[0]]
+        for hit in hits[1:]:
+            if len(parts) >= MAX_PARTS:
+                break
+            if hit.score >= SECOND_PART_RATIO * hits[0].score and all(
+                hit.section.doc is not p.section.doc for p in parts
+            ):
+                parts.append(hit)
+        top = parts[0].section
+        title = top.heading or top.doc.title
+        if len(parts) == 1:
+            body, cut = shorten(top.text, BODY_LIMIT)
+            if cut:
+                body += f"\n\n_More in {_source(top).label}._"
+        else:
+            budget = BODY_LIMIT // len(parts) - 40
+            chunks = []
+            for hit in parts:
+                sec = hit.section
+                text, cut = shorten(sec.text, budget)
+                more = " _(more in the source)_" if cut else ""
+                chunks.append(f"**{_source(sec).label}**\n{text}{more}")
+            body = "\n\n".join(chunks)
+        corrections = result.query.corrections
+        if corrections:
+            fixed = ", ".join(f"{typed} → {word}" for typed, word in corrections)
+            body = f"_(read as: {fixed})_\n\n{body}"
+        return Reply(
+            title=title,
+            body=body,
+            sources=tuple(_source(h.section) for h in parts),
+            related=tuple(self._related(parts, hits)),
+            intent=result.query.intent.id,
+            question=question,
+            top_score=hits[0].score,
+        )
+
+    def _related(self, parts: list[Hit], hits: list[Hit]) -> list[str]:
+        """Topics to ask next: other good hits, the answer's linked documents, its sub-headings."""
+        used = {p.section.id for p in parts}
+        shown = {(p.section.heading or p.section.doc.title).lower() for p in parts}
+        out: list[str] = []
+
+        def add(label: str) -> None:
+            label = label.strip()
+            if label and not is_navigation(label) and label.lower() not in shown and label.lower() not in (o.lower() for o in out):
+                out.append(label)
+
+        for hit in hits:
+            if hit.section.id not in used and hit.section.kind != "passage":
+                add(hit.section.heading or hit.section.doc.title)
+        top = parts[0].section
+        for doc in self.kb.related(top.doc):
+            add(doc.title)
+        for cid in top.children:
+            add(self.kb.sections[cid].heading)
+        return out[:MAX_RELATED]
+
+    def _no_match(self, question: str, result: SearchResult) -> Reply:
+        suggestions = self.suggest(question) or self.topics(limit=3)
+        asked = strip_markup(question)
+        if len(asked) > 80:
+            asked = asked[:77].rsplit(" ", 1)[0] + "…"
+        unknown = [w.word for w in result.query.words if not w.known]
+        why = ""
+        if unknown and len(unknown) == len(result.query.words):
+            why = " None of its words appear in the knowledge base."
+        body = (
+            f"I couldn't find a confident answer to “{asked}” in the knowledge base.{why}\n\n"
+            "Try one of the topics below, rephrase with the words your docs use, or ask `help`."
+        )
+        return Reply(
+            title="No confident answer",
+            body=body,
+            intent=result.query.intent.id,
+            no_match=True,
+            suggestions=tuple(suggestions),
+            question=question,
+        )
+
+    def _help(self, question: str, empty: bool = False) -> Reply:
+        lines = []
+        if empty:
+            lines.append("Ask me a question about the knowledge base, for example:")
+        else:
+            lines.append("I answer questions from this team's knowledge base. You can ask about:")
+        for intent in self.catalog.intents:
+            if intent.answer or not intent.examples:
+                continue
+            lines.append(f"- **{intent.title}** ({intent.description}): “{intent.examples[0]}”")
+        lines.append("")
+        lines.append(f"I know {len(self.kb.documents)} documents. Ask `topics` to list them.")
+        return Reply(
+            title="How to use cloudai",
+            body="\n".join(lines),
+            related=tuple(self.topics(limit=MAX_RELATED)),
+            intent="help",
+            question=question,
+        )
+
+    def _greeting(self, question: str) -> Reply:
+        topics = self.topics(limit=3)
+        body = (
+            "Hi! I answer questions from the knowledge base"
+            + (f", on topics such as {', '.join(topics)}" if topics else "")
+            + ". Ask me anything, or say `help`."
+        )
+        return Reply(title="Hello", body=body, related=tuple(topics), intent="greeting", question=question)
+
+    def _topics_reply(self, question: str) -> Reply:
+        docs = {d.title: d for d in self.kb.documents}
+        titles = self.topics(limit=40)
+        lines = []
+        for t in titles:
+            desc = docs[t].description
+            lines.append(f"- **{t}**" + (f": {shorten(desc, 110)[0]}" if desc else ""))
+        body, cut = shorten("\n".join(lines), BODY_LIMIT)
+        if cut or len(self.kb.documents) > len(titles):
+            body += f"\n\n_{len(self.kb.documents)} documents in all._"
+        return Reply(title="Topics", body=body, related=tuple(titles[:MAX_RELATED]), intent="topics",
+                     question=question)
+
+    def _suggestion_labels(self) -> list[str]:
+        labels: list[str] = []
+        seen: set[str] = set()
+        for doc in self.kb.documents:
+            for label in (doc.title, *doc.aliases):
+                if label.lower() not in seen:
+                    seen.add(label.lower())
+                    labels.append(label)
+        for sec in self.kb.sections:
+            if sec.kind == "heading" and sec.depth <= 2 and sec.heading.lower() not in seen:
+                seen.add(sec.heading.lower())
+                labels.append(sec.heading)
+        return labels
+
+
+def _source(sec: Section) -> Source:
+    return Source(title=sec.doc.title, heading_path=sec.heading_path, path=sec.doc.path, anchor=sec.anchor)

@@ -1,0 +1,184 @@
+"""The `cloudai` command: ask, chat, search, eval and check, with no chat platform needed.
+
+Errors a user can cause (a missing folder, a bad file) print one line and exit non-zero;
+no traceback reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from .assistant import Assistant
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except _UserError as exc:
+        print(f"cloudai: error: {exc}", file=sys.stderr)
+        return 2
+
+
+class _UserError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cloudai", description="Ask a folder of Markdown documents questions.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def knowledge_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--knowledge", "-k", type=Path, metavar="DIR",
+                        help="knowledge folder (default: $CLOUDAI_KNOWLEDGE_DIR, else the bundled knowledge)")
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="+")
+    knowledge_arg(ask)
+    ask.set_defaults(run=_ask)
+
+    chat = sub.add_parser("chat", help="talk to the assistant in the terminal")
+    knowledge_arg(chat)
+    chat.set_defaults(run=_chat)
+
+    search = sub.add_parser("search", help="ranked sections as JSON (queries from stdin when none given)")
+    search.add_argument("query", nargs="*")
+    search.add_argument("--top", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="one JSON object a line (the only format)")
+    knowledge_arg(search)
+    search.set_defaults(run=_search)
+
+    ev = sub.add_parser("eval", help="score retrieval on a question set (JSON summary last)")
+    ev.add_argument("questions", type=Path)
+    knowledge_arg(ev)
+    ev.set_defaults(run=_eval)
+
+    check = sub.add_parser("check", help="load a folder and list files skipped or repaired")
+    knowledge_arg(check)
+    check.set_defaults(run=_check)
+    return p
+
+
+def _assistant(args: argparse.Namespace) -> "Assistant":
+    from .assistant import Assistant
+    from .loader import KnowledgeError
+    from .settings import CoreSettings
+
+    settings = CoreSettings()
+    folder = args.knowledge or settings.knowledge_dir
+    try:
+        assistant = Assistant.load(folder, settings.intents_file)
+    except KnowledgeError as exc:
+        raise _UserError(str(exc)) from None
+    except ValueError as exc:  # an unreadable intent catalog
+        raise _UserError(str(exc)) from None
+    for problem in assistant.kb.problems:
+        if problem.skipped:
+            print(f"cloudai: skipped {problem.path}: {problem.reason}", file=sys.stderr)
+    return assistant
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from .terminal import render
+
+    assistant = _assistant(args)
+    sys.stdout.write(render(assistant.reply(" ".join(args.question))))
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from .terminal import render
+
+    assistant = _assistant(args)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print(f"cloudai: {len(assistant.kb.documents)} documents loaded. Ask a question; 'quit' or Ctrl-D to leave.")
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            break
+        if line.strip().lower() in ("quit", "exit", ":q"):
+            break
+        if not line.strip():
+            continue
+        print(render(assistant.reply(line)))
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    assistant = _assistant(args)
+    top = max(1, min(args.top, 50))
+
+    def one(query: str) -> str:
+        result = assistant.retriever.search(query, top=top)
+        return json.dumps({
+            "query": query,
+            "intent": result.query.intent.id,
+            "hits": [
+                {"doc": h.section.doc.path, "title": h.section.doc.title, "heading": h.section.heading_path,
+                 "text": h.section.full_text, "score": round(h.score, 4)}
+                for h in result.hits
+            ],
+        }, ensure_ascii=False)
+
+    if args.query:
+        print(one(" ".join(args.query)))
+        return 0
+    for line in sys.stdin:
+        print(one(line.rstrip("\n")), flush=True)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, load_questions
+
+    try:
+        questions = load_questions(args.questions)
+    except OSError as exc:
+        raise _UserError(f"cannot read {args.questions}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise _UserError(str(exc)) from None
+    assistant = _assistant(args)
+    summary = evaluate(questions, lambda q: assistant.retriever.search(q, top=5).hits)
+    for miss in summary.pop("misses"):
+        where = f"rank {miss['rank']}" if miss["rank"] else "not in top 5"
+        print(f"miss ({miss['kind']}, {where}): {miss['q']!r} -> {miss['got']}")
+    print(json.dumps(summary))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase
+    from .loader import KnowledgeError
+    from .settings import CoreSettings
+
+    folder = args.knowledge or CoreSettings().knowledge_dir or BUNDLED_KNOWLEDGE
+    try:
+        kb = KnowledgeBase.load(folder)
+    except KnowledgeError as exc:
+        raise _UserError(str(exc)) from None
+    for p in kb.problems:
+        print(f"{'skipped' if p.skipped else 'repaired'}: {p.path}: {p.reason}")
+    skipped = sum(p.skipped for p in kb.problems)
+    repaired = len(kb.problems) - skipped
+    print(f"{len(kb.documents)} documents loaded, {len(kb.sections)} sections, "
+          f"{skipped} skipped, {repaired} repaired ({kb.load_seconds:.2f} s)")
+    return 1 if skipped else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""Chat-sized Markdown: cut text at a natural boundary and say where the rest is.
+
+Replies must fit a chat message and still read well, so text is cut after a paragraph,
+a list item or a sentence — never mid-word, never inside an open code fence.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def shorten(markdown: str, limit: int) -> tuple[str, bool]:
+    """`markdown` cut to at most `limit` characters at the best boundary; (text, was_cut)."""
+    text = markdown.strip()
+    if len(text) <= limit:
+        return text, False
+    room = max(limit - 2, 1)  # space for " …"
+    head = text[:room]
+    cut = -1
+    for boundary in ("\n\n", "\n- ", "\n* ", "\n+ ", "\n"):
+        pos = head.rfind(boundary)
+        if pos >= room * 0.4:
+            cut = pos
+            break
+    if cut < 0:
+        ends = [m.start() for m in _SENTENCE_END.finditer(head)]
+        cut = ends[-1] if ends and ends[-1] >= room * 0.3 else head.rfind(" ")
+    if cut <= 0:
+        cut = room
+    out = head[:cut].rstrip()
+    if len(_FENCE.findall(out)) % 2:  # an open code fence: close it
+        fence = _FENCE.findall(out)[-1]
+        closing = "\n" + fence
+        if len(out) + len(closing) + 2 > limit:
+            out = out[: max(limit - len(closing) - 2, 0)].rstrip()
+        out += closing
+    return out + " …", True
