@@ -13,7 +13,7 @@ import numpy as np
 
 from .markdown import index_text
 from .models import Section
-from .text import SURFACE_TERMS, terms, token_terms, tokens
+from .text import SURFACE_TERMS, content_words, terms, token_terms, tokens
 
 FIELDS = ("heading", "context", "body", "meta")
 # field: (weight, length normalisation b)
@@ -82,10 +82,13 @@ class SectionIndex:
             return got
 
         self.plain: list[str] = []  # lower-case heading and text, for phrase checks on candidates
+        self.labels: list[str] = []  # a section's heading (or title) as content words, for fuzzy likeness
         for sec in sections:
             doc = sec.doc
             body = index_text(sec.text)
-            self.plain.append(f"{sec.heading or doc.title}\n{body}".lower())
+            label = sec.heading or doc.title
+            self.plain.append(f"{label}\n{body}".lower())
+            self.labels.append(" ".join(content_words(label)))
             parts = {
                 "heading": ids_of(sec.heading or doc.title, True),
                 "context": cached_ids(" ".join((*doc.breadcrumbs, *sec.path[:-1], doc.title if sec.heading else ""))),

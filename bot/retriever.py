@@ -36,7 +36,8 @@ CONTINUATION_PRIOR = 0.9  # a section's later passages say its gist less often t
 TOP_FOR_COVERAGE = 5  # abstain unless one of this many best sections covers the question
 PHRASE_BONUS = 0.5
 LABEL_MATCH_BONUS = 0.5  # extra for a heading (or title) that reads like the question
-LABEL_MATCH_FLOOR = 60.0  # token_sort_ratio below this is no likeness at all  # extra for sections holding the question's neighbouring words together
+LABEL_MATCH_FLOOR = 60.0
+NAMED_CANDIDATES = 10  # sections added to the candidates because their heading reads like the question  # token_sort_ratio below this is no likeness at all  # extra for sections holding the question's neighbouring words together
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
 _MENTION = re.compile(r"<[@#!][^>\s]*>")
 
@@ -165,12 +166,13 @@ class Retriever:
         if not scores.any():
             return SearchResult(query, [], abstained=True)
         self._boost(query, scores)
-        coverage, label = self._coverage(query)
+        coverage, label, matched = self._coverage(query)
         scores *= (1.0 - COVERAGE_SHARE + COVERAGE_SHARE * coverage) * (1.0 + LABEL_BONUS * label)
         k = min(CANDIDATES, int(np.count_nonzero(scores)))
         cand = np.argpartition(-scores, k - 1)[:k]
-        pairs = self._pair_patterns(query)
         asked = " ".join(w.word for w in query.words)
+        cand = np.union1d(cand, self._named_like(query, asked))
+        pairs = self._pair_patterns(query)
         plain = self.index.plain
         for sid in cand.tolist():
             factor = 1.0 + LABEL_MATCH_BONUS * self._label_match(asked, self.index.sections[sid])
@@ -180,8 +182,11 @@ class Retriever:
             scores[sid] *= factor
         scores[cand[self._continuations[cand]]] *= CONTINUATION_PRIOR
         order = cand[np.argsort(-scores[cand], kind="stable")]
-        best_cov = float(coverage[order[:TOP_FOR_COVERAGE]].max())
-        if best_cov < MIN_COVERAGE:
+        head = order[:TOP_FOR_COVERAGE]
+        needed = min(2, len({w.term for w in query.words}))
+        confident = (coverage[head] >= MIN_COVERAGE) & (matched[head] >= needed)
+        best_cov = float(coverage[head].max())
+        if not confident.any():
             return SearchResult(query, [], coverage=best_cov, abstained=True)
         hits: list[Hit] = []
         for sid in order.tolist():
@@ -192,6 +197,23 @@ class Retriever:
             if len(hits) >= top:
                 break
         return SearchResult(query, hits, coverage=best_cov)
+
+    def _named_like(self, query: Query, asked: str) -> np.ndarray:
+        """Sections whose heading holds every word asked and reads most like the question.
+
+        BM25 alone can leave "What Is Amazon SageMaker?" out of the candidates when every
+        section says "SageMaker"; a heading that is the question deserves a look.
+        """
+        known = tuple(dict.fromkeys(w.term for w in query.words if w.known))
+        if not known:
+            return np.zeros(0, dtype=np.int64)
+        ids = self._ids_with_all(known, ("heading",))
+        if len(ids) <= NAMED_CANDIDATES:
+            return ids.astype(np.int64)
+        labels = self.index.labels
+        found = process.extract(asked, {int(i): labels[i] for i in ids.tolist()}, scorer=fuzz.token_sort_ratio,
+                                limit=NAMED_CANDIDATES)
+        return np.array([key for _, _, key in found], dtype=np.int64)
 
     def _label_match(self, asked: str, sec: Section) -> float:
         """0..1: how closely the question reads like the section's heading (or its document's
@@ -226,8 +248,9 @@ class Retriever:
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
-    def _coverage(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
-        """Per section: the share of the question's IDF it holds anywhere, and in its labels.
+    def _coverage(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per section: the share of the question's IDF it holds anywhere and in its labels,
+        and how many of the question's distinct words it holds.
 
         Unknown words weigh as much as the rarest term, so a question that is mostly about
         something the knowledge never mentions cannot be covered.
@@ -239,6 +262,7 @@ class Retriever:
         total = sum(core.values()) or 1.0
         anywhere = np.zeros(self.index.n, dtype=np.float32)
         labels = np.zeros(self.index.n, dtype=np.float32)
+        matched = np.zeros(self.index.n, dtype=np.int32)
         for term, idf in core.items():
             alts = self.catalog.alternatives(term)
             found = self.index.presence(term)
@@ -248,7 +272,8 @@ class Retriever:
                 named |= self.index.presence(alt, LABEL_FIELDS)
             anywhere += idf * found
             labels += idf * named
-        return anywhere / total, labels / total
+            matched += found
+        return anywhere / total, labels / total, matched
 
     def _boost(self, query: Query, scores: np.ndarray) -> None:
         """Favour the sections an intent prefers: by heading, path and tags, or by kind."""

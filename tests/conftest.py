@@ -1,0 +1,37 @@
+"""Shared fixtures: the bundled assistant (loaded once) and the real corpora beside the project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.assistant import Assistant
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPORA = SHARED / "corpora"
+EVAL = SHARED / "eval"
+
+
+def corpus(name: str) -> Path:
+    """A corpus from ../shared/corpora, or a visible skip where ../shared is absent."""
+    path = CORPORA / name
+    if not path.is_dir():
+        pytest.skip(f"../shared/corpora/{name} not found ({path}): corpus tests need ../shared beside the project")
+    return path
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Assistant:
+    return Assistant.load()
+
+
+@pytest.fixture(scope="session")
+def seeds_assistant() -> Assistant:
+    return Assistant.load(corpus("seeds"))
+
+
+@pytest.fixture(scope="session")
+def sagemaker_assistant() -> Assistant:
+    return Assistant.load(corpus("sagemaker"))

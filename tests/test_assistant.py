@@ -1,0 +1,128 @@
+"""What a user sees from `Assistant.reply`: answers, sources, related topics, no-match replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import BODY_LIMIT, Assistant
+from bot.models import Reply
+
+SIX_PRACTICES = [
+    "Choose the Right Cloud Provider",
+    "Prioritize Data Security and Privacy",
+    "Optimize Data Management",
+    "Leverage Pre-built AI Tools",
+    "Model Monitoring and Maintenance",
+    "Foster Collaboration",
+]
+
+
+def test_best_practices_lists_all_six(bundled: Assistant) -> None:
+    reply = bundled.reply("best practices")
+    assert not reply.no_match
+    assert reply.intent == "best_practices"
+    for practice in SIX_PRACTICES:
+        assert practice in reply.body
+    assert any(s.path == "best-practices.md" for s in reply.sources)
+
+
+def test_slash_command_style_question_with_bot_name(bundled: Assistant) -> None:
+    reply = bundled.reply("cloudai best practices")
+    assert "Choose the Right Cloud Provider" in reply.body
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "expected"),
+    [
+        ("what is AIaaS?", "definition", "AI Infrastructure as a Service"),
+        ("use cases in healthcare", "use_cases", "medical imaging"),
+        ("how is AI used in finance?", "use_cases", "fraud"),
+        ("how big is the cloud AI market?", "market_figures", "$44.97 billion"),
+        ("what are the key trends?", "trends", "Edge"),
+        ("encryption and access control", "security", "encryption"),
+        ("ethical AI", "responsible_ai", "bias"),
+        ("what is edge computing", "definition", "latency"),
+        ("quantum computing", None, "quantum"),
+    ],
+)
+def test_questions_by_kind_answer_from_the_right_place(bundled: Assistant, question: str, intent: str | None,
+                                                       expected: str) -> None:
+    reply = bundled.reply(question)
+    assert not reply.no_match, question
+    if intent is not None:
+        assert reply.intent == intent
+    assert expected.lower() in reply.body.lower()
+    assert reply.sources and all(s.title and s.path.endswith(".md") for s in reply.sources)
+
+
+@pytest.mark.parametrize(
+    ("typo", "expected"),
+    [("best practises", "Choose the Right Cloud Provider"), ("use cases in helthcare", "medical"),
+     ("machne lerning servcies", "machine learning")],
+)
+def test_typos_are_corrected_and_said(bundled: Assistant, typo: str, expected: str) -> None:
+    reply = bundled.reply(typo)
+    assert not reply.no_match
+    assert expected.lower() in reply.body.lower()
+    assert "read as:" in reply.body
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what's the weather in Paris", "qwxz plorf", "tell me a joke about cats", "how to bake a sourdough bread",
+     "who won the football game yesterday"],
+)
+def test_off_topic_questions_get_a_no_match_with_suggestions(bundled: Assistant, question: str) -> None:
+    reply = bundled.reply(question)
+    assert reply.no_match
+    assert not reply.sources
+    assert reply.suggestions
+    assert "couldn't find" in reply.body
+
+
+def test_help_and_topics_are_generated_from_catalog_and_knowledge(bundled: Assistant) -> None:
+    help_reply = bundled.reply("help")
+    assert help_reply.intent == "help"
+    for intent in bundled.catalog.intents:
+        if not intent.answer and intent.examples:
+            assert intent.title in help_reply.body
+    topics = bundled.reply("topics")
+    assert topics.intent == "topics"
+    for doc in bundled.kb.documents:
+        assert doc.title in topics.body
+    assert bundled.reply("hello").intent == "greeting"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x07\x1b[31m", "?" * 10, "cloud " * 2000, "a" * 10_000])
+def test_strange_input_gets_a_sensible_reply(bundled: Assistant, question: str) -> None:
+    reply = bundled.reply(question)
+    assert isinstance(reply, Reply)
+    assert reply.title and reply.body
+    assert len(reply.body) <= BODY_LIMIT + 200
+
+
+def test_replies_are_chat_sized_with_related_topics(bundled: Assistant) -> None:
+    for question in ["best practices", "trends", "healthcare", "market figures", "security", "what is cloud computing"]:
+        reply = bundled.reply(question)
+        assert len(reply.body) <= BODY_LIMIT + 100, question
+        assert reply.related, question
+        assert "Related" not in reply.related
+        assert reply.title not in reply.related
+
+
+def test_answer_spanning_documents_cites_each(seeds_assistant: Assistant) -> None:
+    reply = seeds_assistant.reply("healthcare")
+    docs = {s.path for s in reply.sources}
+    assert len(docs) >= 2
+    for source in reply.sources:
+        assert source.label in reply.body
+
+
+def test_wiki_links_feed_related_topics(seeds_assistant: Assistant) -> None:
+    reply = seeds_assistant.reply("hyper-personalized experiences")
+    assert reply.sources[0].path == "The Future of Big Data AI and Cloud.md"
+    assert "Cloud Computing The Powerhouse for AI and ML" in reply.related
+
+
+def test_suggestions_find_titles_despite_typos(bundled: Assistant) -> None:
+    assert any("Trends" in s for s in bundled.suggest("key trnds"))
