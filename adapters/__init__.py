@@ -1,0 +1,1 @@
+"""Platform adapters (Slack, Discord): thin translations between a platform and `bot.Assistant`."""
