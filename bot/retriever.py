@@ -80,6 +80,28 @@ def clean_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
 
 
+_WORD_GAP = re.compile(r"\w*\W+")  # the rest of a word and the gap after it
+
+
+def _near(text: str, first: str, second: str) -> bool:
+    """Does a word starting with `first` stand at most two words before one starting with `second`?"""
+    if first not in text or second not in text:
+        return False
+    start = text.find(first)
+    while start >= 0:
+        if start == 0 or not text[start - 1].isalnum():
+            pos = start + len(first)
+            for _ in range(3):  # the next word, or one or two words further on
+                m = _WORD_GAP.match(text, pos)
+                if m is None:
+                    break
+                pos = m.end()
+                if text.startswith(second, pos):
+                    return True
+        start = text.find(first, start + 1)
+    return False
+
+
 class Retriever:
     def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog) -> None:
         self.kb = kb
@@ -177,7 +199,7 @@ class Retriever:
         for sid in cand.tolist():
             factor = 1.0 + LABEL_MATCH_BONUS * self._label_match(asked, self.index.sections[sid])
             if pairs:
-                found = sum(1 for p in pairs if p.search(plain[sid]))
+                found = sum(1 for a, b in pairs if _near(plain[sid], a, b))
                 factor *= 1.0 + PHRASE_BONUS * found / len(pairs)
             scores[sid] *= factor
         scores[cand[self._continuations[cand]]] *= CONTINUATION_PRIOR
@@ -230,7 +252,7 @@ class Retriever:
                 best = max(best, fuzz.token_sort_ratio(asked, words))
         return max(0.0, (best - LABEL_MATCH_FLOOR) / (100.0 - LABEL_MATCH_FLOOR))
 
-    def _pair_patterns(self, query: Query) -> list[re.Pattern[str]]:
+    def _pair_patterns(self, query: Query) -> list[tuple[str, str]]:
         """Neighbouring question words, as regexes that find them near each other in a text.
 
         Each word matches by the part it shares with its stem ("instances" by "instanc"),
@@ -240,11 +262,11 @@ class Retriever:
             n = 0
             while n < min(len(word), len(term)) and word[n] == term[n]:
                 n += 1
-            return re.escape(word[: max(n, 3)])
+            return word[: max(n, 3)]
 
         ws = [w for w in query.words if w.known]
         return [
-            re.compile(rf"\b{prefix(a.word, a.term)}\w*(?:\W+\w+){{0,2}}?\W+{prefix(b.word, b.term)}")
+            (prefix(a.word, a.term), prefix(b.word, b.term))
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
