@@ -115,6 +115,7 @@ class Retriever:
         for w in vocab:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
+        self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
         self._not_items = np.array([s.kind != "item" for s in self.index.sections], dtype=bool)
 
@@ -314,10 +315,12 @@ class Retriever:
             topic_terms = [self._vocab.get(w, term_of(w)) for w in content_words(match.topic)]
             topic_terms = [t for t in topic_terms if self.index.has(t)]
             if topic_terms:
-                ids = self._ids_with_all(tuple(topic_terms), ("heading",))
-                scores[ids] *= 1.5
-                intro = [i for i in ids.tolist() if self.index.sections[i].kind == "intro"]
-                scores[intro] *= 1.2
+                # a heading naming the topic, or a document about it (title, folder, description)
+                named = self._ids_with_all(tuple(topic_terms), ("heading",))
+                about = self._ids_with_all(tuple(topic_terms), ("heading", "context", "meta"))
+                intros = about[self._intros[about]]
+                scores[np.union1d(named, intros)] *= 1.5
+                scores[intros] *= 1.2
 
     def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
         """Sections holding every term of `phrase` in one of `fields` (order not checked)."""
