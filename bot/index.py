@@ -9,6 +9,8 @@ IDF is Lucene's, which never goes negative, so small corpora rank sensibly.
 
 from __future__ import annotations
 
+from itertools import chain
+
 import numpy as np
 
 from .markdown import index_text
@@ -38,6 +40,7 @@ class _FieldPostings:
         avg = max(float(lengths.mean()), 1e-9)
         norm = 1.0 - b + b * lengths / avg
         keys, tf = np.unique(tids * n_sections + sid, return_counts=True)
+        self.keys = keys  # term id * sections + section id, sorted and unique
         key_terms = keys // n_sections
         self.ids = (keys % n_sections).astype(np.int32)
         self.weights = (weight * tf / norm[self.ids]).astype(np.float32)
@@ -57,6 +60,7 @@ class SectionIndex:
     def __init__(self, sections: list[Section]) -> None:
         self.sections = sections
         self.n = len(sections)
+        self._labels: dict[int, str] = {}
         term_ids: dict[str, int] = {}
         tid_of = term_ids.setdefault
         flat: dict[str, tuple[list[int], list[int]]] = {f: ([], []) for f in FIELDS}
@@ -67,13 +71,11 @@ class SectionIndex:
         def ids_of(text: str, split_camel: bool) -> list[int]:
             if not split_camel:
                 return [tid_of(t, len(term_ids)) for t in terms(text)]
-            out: list[int] = []
-            for tok in tokens(text):
-                got = token_ids.get(tok)
-                if got is None:
-                    got = token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
-                out.extend(got)
-            return out
+            toks = tokens(text)
+            for tok in set(toks).difference(token_ids):
+                token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
+            # C-level mapping: each token to its (usually one) term id
+            return list(chain.from_iterable(map(token_ids.__getitem__, toks)))
 
         def cached_ids(text: str) -> list[int]:
             got = cache.get(text)
@@ -82,15 +84,13 @@ class SectionIndex:
             return got
 
         self.plain: list[str] = []  # lower-case heading and text, for phrase checks on candidates
-        self.labels: list[str] = []  # a section's heading (or title) as content words, for fuzzy likeness
         for sec in sections:
             doc = sec.doc
-            body = index_text(sec.text)
             label = sec.heading or doc.title
+            body = index_text(sec.text)
             self.plain.append(f"{label}\n{body}".lower())
-            self.labels.append(" ".join(content_words(label)))
             parts = {
-                "heading": ids_of(sec.heading or doc.title, True),
+                "heading": ids_of(label, True),
                 "context": cached_ids(" ".join((*doc.breadcrumbs, *sec.path[:-1], doc.title if sec.heading else ""))),
                 "body": ids_of(body, True),
                 "meta": cached_ids(" ".join((*doc.tags, *doc.aliases, doc.description))),
@@ -109,17 +109,25 @@ class SectionIndex:
         # document frequency: sections holding the term in any field
         df = np.zeros(n_terms, dtype=np.int64)
         if n_terms:
-            pairs = np.concatenate([
-                np.repeat(np.arange(n_terms), np.diff(fp.bounds)) * max(self.n, 1) + fp.ids
-                for fp in self.fields.values()
-            ])
-            df = np.bincount(np.unique(pairs) // max(self.n, 1), minlength=n_terms)
+            pairs = np.concatenate([fp.keys for fp in self.fields.values()])
+            pairs.sort()
+            first = np.ones(len(pairs), dtype=bool)
+            first[1:] = pairs[1:] != pairs[:-1]
+            df = np.bincount(pairs[first] // max(self.n, 1), minlength=n_terms)
         self.df_array = df
         self.idf_array = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(np.log1p((self.n + 0.5) / 0.5)) if self.n else 1.0
         # Every word seen whose term is in this index: what a typo can be corrected to.
         self.vocabulary = {w: t for w, t in SURFACE_TERMS.items()
                            if t in term_ids and len(w) > 2 and not w.isdigit()}
+
+    def label(self, sid: int) -> str:
+        """A section's heading (or its document's title) as content words, for fuzzy likeness."""
+        got = self._labels.get(sid)
+        if got is None:
+            sec = self.sections[sid]
+            got = self._labels[sid] = " ".join(content_words(sec.heading or sec.doc.title))
+        return got
 
     def has(self, term: str) -> bool:
         return term in self.term_ids

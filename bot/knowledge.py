@@ -32,11 +32,10 @@ class KnowledgeBase:
         started = time.perf_counter()
         result = load_folder(root)
         _add_breadcrumbs(result.files)
-        sections = build_sections(result.files)
-        kb = cls(root, [f.document for f in result.files], sections, None, result.problems)  # type: ignore[arg-type]
+        kb = cls(root, [f.document for f in result.files], [], None, result.problems)  # type: ignore[arg-type]
         kb._link()
-        kb._name_links()
-        kb.index = SectionIndex(sections)
+        kb.sections = build_sections(result.files, kb._link_names)
+        kb.index = SectionIndex(kb.sections)
         kb.load_seconds = time.perf_counter() - started
         return kb
 
@@ -51,22 +50,15 @@ class KnowledgeBase:
                 if target is not None and target is not doc:
                     self._backlinks.setdefault(target.path, []).append(doc)
 
-    def _name_links(self) -> None:
+    def _link_names(self, doc: Document) -> dict[str, str]:
         """A link to a file name (`[[key-trends]]`) reads as that document's title."""
-        renames: dict[str, list[tuple[str, str]]] = {}
-        for doc in self.documents:
-            for link in doc.links:
-                target = self.resolve(link)
-                if link.alias or target is None or target.title == link.target:
-                    continue
-                better = f"{target.title} › {link.heading}" if link.heading else target.title
-                renames.setdefault(doc.path, []).append((link.display, better))
-        if not renames:
-            return
-        for sec in self.sections:
-            for old, new in renames.get(sec.doc.path, ()):
-                if old in sec.text:
-                    sec.text = sec.text.replace(old, new)
+        names: dict[str, str] = {}
+        for link in doc.links:
+            target = self.resolve(link)
+            if link.alias or target is None or target.title == link.target:
+                continue
+            names[link.display] = f"{target.title} › {link.heading}" if link.heading else target.title
+        return names
 
     def resolve(self, link: WikiLink) -> Document | None:
         """The document a `[[wiki link]]` points to, by title, alias or file name."""

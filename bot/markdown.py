@@ -60,11 +60,36 @@ def plain_heading(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+LINK_OPEN, LINK_CLOSE = "\ue000", "\ue001"  # mark wiki-link text until titles are known
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")  # closing run as long as the opening one
+
+
+def unescape(text: str) -> str:
+    """Undo Markdown backslash escapes: `\\.` is `.`, and `\\\\` is one backslash."""
+    if "\\\\" in text:
+        return "\\".join(_ESCAPE.sub("", part) for part in text.split("\\\\"))
+    return _ESCAPE.sub("", text)
+
+
 def _clean_inline(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
+    """Clean one line outside code fences; inline code spans are left exactly as written."""
+    if "`" not in line:
+        return _clean_prose(line, refs, links)
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(line):
+        out.append(_clean_prose(line[pos:m.start()], refs, links))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(_clean_prose(line[pos:], refs, links))
+    return "".join(out)
+
+
+def _clean_prose(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
     def wiki(m: re.Match[str]) -> str:
         link = WikiLink(m.group(1).strip(), (m.group(2) or "").strip(), (m.group(3) or "").strip())
         links.append(link)
-        return link.display
+        return f"{LINK_OPEN}{link.display}{LINK_CLOSE}"
 
     def ref(m: re.Match[str]) -> str:
         label = (m.group(2) or m.group(1)).strip().lower()
@@ -78,7 +103,7 @@ def _clean_inline(line: str, refs: dict[str, str], links: list[WikiLink]) -> str
     if "<a" in line or "<A" in line:
         line = _ANCHOR.sub("", line)
     if "\\" in line:
-        line = _ESCAPE.sub("", line)
+        line = unescape(line)
     return line
 
 
@@ -165,8 +190,17 @@ def _heading_parts(raw: str) -> tuple[str, str]:
         raw = raw[: m.start()]
     raw = re.sub(r"\s+#+\s*$", "", raw)
     if "\\" in raw:
-        raw = _ESCAPE.sub("", raw)
-    return plain_heading(raw), anchor
+        raw = unescape(raw)
+    return plain_heading(raw.replace(LINK_OPEN, "").replace(LINK_CLOSE, "")), anchor
+
+
+def finish_links(text: str, names: dict[str, str]) -> str:
+    """Wiki-link text as its final display: renamed where `names` says, markers removed."""
+    if LINK_OPEN not in text:
+        return text
+    for old, new in names.items():
+        text = text.replace(f"{LINK_OPEN}{old}{LINK_CLOSE}", new)
+    return text.replace(LINK_OPEN, "").replace(LINK_CLOSE, "")
 
 
 def blocks(lines: list[str]) -> list[str]:
@@ -200,9 +234,8 @@ def index_text(markdown: str) -> str:
 
 
 def strip_markup(markdown: str) -> str:
-    """Plain prose for one-line summaries: no emphasis, links, list markers or code ticks."""
+    """One-line prose for summaries: no emphasis, links or list markers (code spans kept)."""
     text = _INLINE_LINK.sub(r"\1", markdown)
     text = _EMPHASIS.sub(r"\2", text)
     text = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", text, flags=re.MULTILINE)
-    text = text.replace("`", "")
     return re.sub(r"\s+", " ", text).strip()

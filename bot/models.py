@@ -53,7 +53,6 @@ class Section:
     depth: int = 0
     parent: int | None = None
     children: list[int] = field(default_factory=list)
-    has_figures: bool = False
 
     @property
     def full_text(self) -> str:

@@ -20,6 +20,7 @@ from rapidfuzz.distance import OSA
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
+from .sections import has_figures
 from .text import STOP_STEMS, content_words, stem, term_of, terms
 from .text import words as all_words
 
@@ -115,6 +116,7 @@ class Retriever:
         for w in vocab:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
+        self._figure_mask: np.ndarray | None = None
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
         self._not_items = np.array([s.kind != "item" for s in self.index.sections], dtype=bool)
@@ -233,8 +235,8 @@ class Retriever:
         ids = self._ids_with_all(known, ("heading",))
         if len(ids) <= NAMED_CANDIDATES:
             return ids.astype(np.int64)
-        labels = self.index.labels
-        found = process.extract(asked, {int(i): labels[i] for i in ids.tolist()}, scorer=fuzz.token_sort_ratio,
+        label = self.index.label
+        found = process.extract(asked, {i: label(i) for i in ids.tolist()}, scorer=fuzz.token_sort_ratio,
                                 limit=NAMED_CANDIDATES)
         return np.array([key for _, _, key in found], dtype=np.int64)
 
@@ -309,8 +311,7 @@ class Retriever:
         if match.slot_phrases:
             scores[self._ids_with_any(match.slot_phrases, label_fields)] *= 1.3
         if intent is not None and intent.prefer == "figures":
-            figures = np.fromiter((s.has_figures for s in self.index.sections), dtype=bool, count=self.index.n)
-            scores[figures] *= 1.3
+            scores[self._figures()] *= 1.3
         if match.topic:
             topic_terms = [self._vocab.get(w, term_of(w)) for w in content_words(match.topic)]
             topic_terms = [t for t in topic_terms if self.index.has(t)]
@@ -321,6 +322,13 @@ class Retriever:
                 intros = about[self._intros[about]]
                 scores[np.union1d(named, intros)] *= 1.5
                 scores[intros] *= 1.2
+
+    def _figures(self) -> np.ndarray:
+        """Sections holding market figures or statistics (found once, when first asked for)."""
+        if self._figure_mask is None:
+            self._figure_mask = np.fromiter((has_figures(s.text) for s in self.index.sections), dtype=bool,
+                                            count=self.index.n)
+        return self._figure_mask
 
     def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
         """Sections holding every term of `phrase` in one of `fields` (order not checked)."""

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 from .loader import LoadedFile
-from .markdown import Segment, blocks, plain_heading, slugify, strip_markup
+from .markdown import Segment, blocks, finish_links, plain_heading, slugify, strip_markup
 from .models import Document, Section, SectionKind
 
 PASSAGE_MAX = 1200  # characters: a chat-sized answer
@@ -42,21 +43,28 @@ class _Node:
     parent: int | None
 
 
-def build_sections(files: list[LoadedFile]) -> list[Section]:
-    """All sections of all files, ids in order (a section's id is its list index)."""
+def build_sections(files: list[LoadedFile],
+                   link_names: Callable[[Document], dict[str, str]] | None = None) -> list[Section]:
+    """All sections of all files, ids in order (a section's id is its list index).
+
+    `link_names` gives, per document, better display text for its wiki links (a link to
+    a file name reads as that document's title).
+    """
     out: list[Section] = []
     for f in files:
-        _document_sections(f.document, f.markdown.segments, out)
+        names = link_names(f.document) if link_names else {}
+        _document_sections(f.document, f.markdown.segments, out, names)
     return out
 
 
-def _document_sections(doc: Document, segments: list[Segment], out: list[Section]) -> None:
+def _document_sections(doc: Document, segments: list[Segment], out: list[Section],
+                       names: dict[str, str]) -> None:
     segments = _merge_title_heading(segments)
     nodes: list[_Node] = []
     stack: list[int] = []  # indices into nodes of open headings
     titled = bool(segments) and segments[0].level == 0 and bool(segments[0].anchor)
     for seg in segments:
-        own = "\n".join(seg.lines).strip("\n")
+        own = finish_links("\n".join(seg.lines).strip("\n"), names)
         if seg.level == 0:
             nodes.append(_Node(0, "", seg.anchor, own, (), None))
             continue
@@ -97,7 +105,6 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
                 id=len(out), doc=doc, heading=n.heading, path=n.path, anchor=anchor, text=text,
                 kind=kind if p == 0 else "passage", depth=depth,
                 parent=parent_sid if p == 0 else first_sid,
-                has_figures=_has_figures(text),
             )
             out.append(sec)
             if p == 0:
@@ -108,7 +115,7 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
             _item_sections(out[sid], part, out)  # items of its own text, not of the outline
 
 
-def _has_figures(text: str) -> bool:
+def has_figures(text: str) -> bool:
     """Market figures or statistics: money, percentages, millions/billions, CAGR."""
     if not any(c in text for c in "$€£%") and "illion" not in text and "CAGR" not in text and "percent" not in text:
         return False
@@ -201,11 +208,38 @@ def _fit_blocks(items: list[str]) -> list[str]:
                     chunk += "\n" + fence
                 out.append(chunk)
                 cur, size = ([fence] if fence and line.strip() != fence else []), 4
-            cur.append(line[: PASSAGE_MAX - 8])
+            if len(line) > PASSAGE_MAX - 8 and not fence:
+                pieces = _sentences_within(line, PASSAGE_MAX - 8)
+                out.extend(pieces[:-1])
+                line = pieces[-1]
+            cur.append(line)
             size += len(cur[-1]) + 1
         if cur and "\n".join(cur).strip() not in ("", fence):
             out.append("\n".join(cur))
     return out
+
+
+def _sentences_within(line: str, limit: int) -> list[str]:
+    """One long line as pieces of whole sentences (words, if a sentence is longer than `limit`)."""
+    pieces: list[str] = []
+    cur = ""
+    for sentence in _SENTENCE_END.split(line):
+        while len(sentence) > limit:
+            cut = sentence.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            if cur:
+                pieces.append(cur)
+                cur = ""
+            pieces.append(sentence[:cut])
+            sentence = sentence[cut:].lstrip()
+        if cur and len(cur) + 1 + len(sentence) > limit:
+            pieces.append(cur)
+            cur = sentence
+        else:
+            cur = f"{cur} {sentence}" if cur else sentence
+    if cur:
+        pieces.append(cur)
+    return pieces or [""]
 
 
 def _item_sections(sec: Section, own_text: str, out: list[Section]) -> None:
@@ -240,7 +274,7 @@ def _item_sections(sec: Section, own_text: str, out: list[Section]) -> None:
             item = Section(
                 id=len(out), doc=sec.doc, heading=label, path=parent.path + (label,),
                 anchor=sec.anchor, text=body, kind="item", depth=parent.depth + 1,
-                parent=parent.id, has_figures=_has_figures(body),
+                parent=parent.id,
             )
             out.append(item)
             stack.append((indent, item.id))

@@ -1,0 +1,522 @@
+"""Loading a knowledge folder: frontmatter, bad files, Markdown cleaning and sections.
+
+Everything here runs on real files written to pytest's tmp_path (and, when present, on
+the real corpora in ../shared/corpora); nothing under test is mocked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.loader import KnowledgeError, load_folder
+from bot.models import WikiLink
+
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+GOOD = "# Good Document\n\nThis document loads fine and talks about clusters.\n"
+
+
+def write(root: Path, name: str, text: str | bytes) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_one(tmp_path: Path, text: str, name: str = "doc.md") -> KnowledgeBase:
+    write(tmp_path, name, text)
+    return KnowledgeBase.load(tmp_path)
+
+
+def doc_by_path(kb: KnowledgeBase, path: str):
+    return next(d for d in kb.documents if d.path == path)
+
+
+def all_text(kb: KnowledgeBase) -> str:
+    return "\n\n".join(s.text for s in kb.sections)
+
+
+# --- frontmatter and titles -----------------------------------------------------------
+
+
+def test_yaml_frontmatter_fields_are_read(tmp_path: Path) -> None:
+    write(tmp_path, "yaml.md", (
+        "---\n"
+        "title: Scaling Notebooks\n"
+        "description: How notebooks scale on the cloud\n"
+        "tags: [gpu, notebooks]\n"
+        "aliases: [notebook scaling, scale notebooks]\n"
+        "date: 2024-05-01\n"
+        "---\n\n"
+        "# A Different Heading\n\nNotebook servers scale with demand.\n"
+    ))
+    doc = load_folder(tmp_path).files[0].document
+    assert doc.title == "Scaling Notebooks"
+    assert doc.description == "How notebooks scale on the cloud"
+    assert doc.tags == ("gpu", "notebooks")
+    assert doc.aliases == ("notebook scaling", "scale notebooks")
+    assert doc.date == "2024-05-01"
+
+
+def test_toml_frontmatter_fields_are_read(tmp_path: Path) -> None:
+    write(tmp_path, "toml.md", (
+        "+++\n"
+        'title = "Pipelines Overview"\n'
+        'description = "What pipelines are"\n'
+        'tags = ["pipelines", "kfp"]\n'
+        'aliases = ["/docs/pipelines/old/"]\n'
+        "date = 2023-01-02T10:00:00Z\n"
+        "weight = 10\n"
+        "+++\n\n"
+        "Pipelines run containerized steps.\n"
+    ))
+    doc = load_folder(tmp_path).files[0].document
+    assert doc.title == "Pipelines Overview"
+    assert doc.description == "What pipelines are"
+    assert doc.tags == ("pipelines", "kfp")
+    assert doc.aliases == ("/docs/pipelines/old/",)
+    assert doc.date == "2023-01-02"
+
+
+def test_publish_date_is_read_as_the_date(tmp_path: Path) -> None:
+    write(tmp_path, "post.md", "---\ntitle: A Post\npublish_date: '2024-03-01'\n---\n\nPost body text.\n")
+    assert load_folder(tmp_path).files[0].document.date == "2024-03-01"
+
+
+def test_title_falls_back_to_first_h1(tmp_path: Path) -> None:
+    write(tmp_path, "notes.md", "---\ndescription: no title here\n---\n\n# Hybrid Cloud Notes\n\nSome text.\n")
+    assert load_folder(tmp_path).files[0].document.title == "Hybrid Cloud Notes"
+
+
+def test_title_falls_back_to_file_name_with_spaces(tmp_path: Path) -> None:
+    write(tmp_path, "The Future of Edge AI.md", "Edge devices run small models close to the data.\n\n### Later\n\nMore.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    assert [d.title for d in kb.documents] == ["The Future of Edge AI"]
+    assert kb.documents[0].path == "The Future of Edge AI.md"
+    # The intro section is titled by the file name, too.
+    assert kb.sections[0].heading_path == "The Future of Edge AI"
+
+
+# --- bad files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("latin.md", b"\xff\xfe\xfa not utf-8", "not UTF-8"),
+        ("broken-yaml.md", "---\ntitle: [unclosed\ntags: a: b\n---\n\nBody.\n", "broken frontmatter"),
+        ("unclosed.md", "---\ntitle: Never Closed\n\nThe body goes on without a closing line.\n", "never closed"),
+        ("empty.md", "", "empty file"),
+        ("blank.md", "  \n\n \t\n", "empty file"),
+        ("binary.md", b"PK\x03\x04\x00\x00binary\x00data", "binary file"),
+    ],
+)
+def test_bad_file_is_skipped_with_a_reason_and_others_load(tmp_path: Path, name: str, content, reason: str) -> None:
+    write(tmp_path, "good.md", GOOD)
+    write(tmp_path, name, content)
+    result = load_folder(tmp_path)
+    assert [f.document.path for f in result.files] == ["good.md"]
+    mine = [p for p in result.problems if p.path == name]
+    assert len(mine) == 1, result.problems
+    assert mine[0].skipped
+    assert reason in mine[0].reason
+
+
+def test_broken_toml_frontmatter_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    write(tmp_path, "bad-toml.md", '+++\ntitle = "unterminated\n+++\n\nBody.\n')
+    result = load_folder(tmp_path)
+    assert [f.document.path for f in result.files] == ["good.md"]
+    assert [(p.path, p.skipped) for p in result.problems] == [("bad-toml.md", True)]
+    assert "broken frontmatter" in result.problems[0].reason
+
+
+def test_symlink_loop_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    os.symlink(tmp_path / "b.md", tmp_path / "a.md")
+    os.symlink(tmp_path / "a.md", tmp_path / "b.md")
+    result = load_folder(tmp_path)
+    assert [f.document.path for f in result.files] == ["good.md"]
+    for name in ("a.md", "b.md"):
+        mine = [p for p in result.problems if p.path == name]
+        assert len(mine) == 1 and mine[0].skipped
+        assert "symbolic link loop" in mine[0].reason
+
+
+def test_broken_symlink_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    os.symlink(tmp_path / "gone.md", tmp_path / "dangling.md")
+    result = load_folder(tmp_path)
+    assert [f.document.path for f in result.files] == ["good.md"]
+    assert [(p.path, p.reason, p.skipped) for p in result.problems] == [("dangling.md", "broken symbolic link", True)]
+
+
+def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    write(tmp_path, "huge.md", "# Huge\n\n" + "word " * 400)
+    result = load_folder(tmp_path, max_bytes=500)
+    assert [f.document.path for f in result.files] == ["good.md"]
+    [problem] = result.problems
+    assert problem.path == "huge.md" and problem.skipped
+    assert "too large" in problem.reason and "limit 500" in problem.reason
+
+
+def test_directory_symlink_loop_terminates(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    write(tmp_path, "sub/inner.md", "# Inner\n\nInner text about storage.\n")
+    os.symlink(tmp_path, tmp_path / "sub" / "back-to-root")
+    os.symlink(tmp_path / "sub", tmp_path / "sub" / "self")
+    result = load_folder(tmp_path)
+    assert [f.document.path for f in result.files] == ["good.md", "sub/inner.md"]
+    loops = {p.path for p in result.problems if "loops back" in p.reason}
+    assert loops == {"sub/back-to-root", "sub/self"}
+
+
+def test_knowledge_base_keeps_problems_and_loads_the_rest(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    write(tmp_path, "bad.md", b"\xff\xfe\xfa")
+    kb = KnowledgeBase.load(tmp_path)
+    assert [d.path for d in kb.documents] == ["good.md"]
+    assert [(p.path, p.skipped) for p in kb.problems] == [("bad.md", True)]
+    assert "clusters" in all_text(kb)
+
+
+# --- unusable folders -----------------------------------------------------------------
+
+
+def test_empty_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    write(tmp_path, "notes.txt", "not markdown")
+    with pytest.raises(KnowledgeError) as exc:
+        KnowledgeBase.load(tmp_path)
+    assert str(tmp_path) in str(exc.value)
+    assert "no usable Markdown files" in str(exc.value)
+
+
+def test_missing_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "does-not-exist"
+    with pytest.raises(KnowledgeError) as exc:
+        load_folder(missing)
+    assert str(missing) in str(exc.value)
+    assert "not found" in str(exc.value)
+
+
+def test_folder_of_only_broken_files_is_an_error_naming_it_and_the_files(tmp_path: Path) -> None:
+    write(tmp_path, "bad.md", b"\xff\xfe\xfa")
+    write(tmp_path, "empty.md", "")
+    with pytest.raises(KnowledgeError) as exc:
+        KnowledgeBase.load(tmp_path)
+    message = str(exc.value)
+    assert str(tmp_path) in message
+    assert "bad.md" in message and "empty.md" in message
+
+
+# --- Markdown cleaning ----------------------------------------------------------------
+
+
+def test_hugo_shortcodes_are_removed(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, (
+        "# Shortcodes\n\n"
+        'Intro with a figure {{< figure src="arch.png" >}} inline.\n\n'
+        '{{% alert title="Note" color="warning" %}}\n'
+        "Alerts keep their inner text.\n"
+        "{{% /alert %}}\n"
+    ))
+    text = all_text(kb)
+    assert "{{<" not in text and "{{%" not in text and "%}}" not in text and ">}}" not in text
+    assert "Intro with a figure  inline." in text
+    assert "Alerts keep their inner text." in text
+
+
+def test_html_anchor_is_removed_and_becomes_the_section_anchor(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, (
+        "# Guide\n\nIntro.\n\n"
+        '## Install the SDK<a name="install-sdk"></a>\n\n'
+        '<a name="step-one"></a>\n'
+        "Run the installer.\n"
+    ))
+    [sec] = [s for s in kb.sections if s.heading == "Install the SDK"]
+    assert sec.anchor == "install-sdk"
+    assert "<a" not in sec.text and "</a>" not in sec.text
+    assert "Run the installer." in sec.text
+
+
+def test_backslash_escapes_are_undone(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, (
+        "# Escapes\n\n"
+        "Run pip install sagemaker\\. Then pass the \\-\\-upgrade flag \\(optional\\)\\.\n"
+        "Use an \\*asterisk\\* and an under\\_score\\.\n"
+    ))
+    text = all_text(kb)
+    assert "Run pip install sagemaker. Then pass the --upgrade flag (optional)." in text
+    assert "Use an *asterisk* and an under_score." in text
+    assert "\\" not in text
+
+
+def test_escaped_backslash_shows_one_backslash(tmp_path: Path) -> None:
+    # CommonMark: `\\` is an escaped backslash and reads as one `\` (the SageMaker guide
+    # writes regex patterns this way: `\[0\-9\\\.\]` is `[0-9\.]`).
+    kb = load_one(tmp_path, "# Paths\n\nThe share is C:\\\\Users\\\\data and the pattern is \\[0\\-9\\\\\\.\\]\\+\n")
+    text = all_text(kb)
+    assert "C:\\Users\\data" in text
+    assert "[0-9\\.]+" in text
+
+
+def test_reference_links_are_resolved_and_definitions_removed(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, (
+        "# Links\n\n"
+        "See the [install guide][guide] and the [docs][] before starting.\n\n"
+        "[guide]: https://example.com/install\n"
+        '[docs]: https://example.com/docs "The docs"\n'
+    ))
+    text = all_text(kb)
+    assert "See the [install guide](https://example.com/install) and the [docs](https://example.com/docs) before starting." in text
+    assert "[guide]:" not in text and "[docs]:" not in text
+
+
+def test_reference_link_defined_above_its_use(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, "# Links\n\n[kfp]: https://example.com/kfp\n\nInstall [the SDK][kfp] first.\n")
+    text = all_text(kb)
+    assert "Install [the SDK](https://example.com/kfp) first." in text
+    assert "[kfp]:" not in text
+
+
+def test_brackets_inside_inline_code_are_not_read_as_reference_links(tmp_path: Path) -> None:
+    # From the SageMaker guide: "the count in `confusion[labels][predictions]` is incremented".
+    kb = load_one(tmp_path, "# Matrix\n\nThe count in `confusion[labels][predictions]` is incremented by 1.\n")
+    assert "`confusion[labels][predictions]`" in all_text(kb)
+
+
+def test_backslashes_inside_inline_code_are_kept(tmp_path: Path) -> None:
+    # Code spans are literal in Markdown: a regex written in backticks must not change.
+    kb = load_one(tmp_path, "# Metrics\n\nThe regex is `val_accuracy=([0-9\\\\.]+)` for accuracy.\n")
+    assert "`val_accuracy=([0-9\\\\.]+)`" in all_text(kb)
+
+
+def test_wiki_links_show_as_text_and_resolve(tmp_path: Path) -> None:
+    write(tmp_path, "target-note.md", "---\ntitle: Target Note\n---\n\n## Details\n\nTarget details about quotas.\n")
+    write(tmp_path, "hub.md", (
+        "# Hub\n\n"
+        "Read [[Target Note]], [[target-note|the target]], [[Target Note#Details]] and [[Nowhere Doc]].\n"
+    ))
+    kb = KnowledgeBase.load(tmp_path)
+    hub = doc_by_path(kb, "hub.md")
+    target = doc_by_path(kb, "target-note.md")
+    text = "\n".join(s.text for s in kb.doc_sections(hub))
+    assert "Read Target Note, the target, Target Note › Details and Nowhere Doc." in text
+    assert "[[" not in text and "]]" not in text
+
+    assert kb.resolve(WikiLink("Target Note")) is target  # by title
+    assert kb.resolve(WikiLink("target-note")) is target  # by file name
+    assert kb.resolve(WikiLink("TARGET NOTE")) is target  # without case
+    assert kb.resolve(WikiLink("Nowhere Doc")) is None
+    assert kb.related(hub) == [target]
+    assert kb.related(target) == [hub]  # backlink
+
+
+def test_wiki_link_to_a_file_name_reads_as_the_title(tmp_path: Path) -> None:
+    write(tmp_path, "key-trends.md", "---\ntitle: Key Trends\n---\n\nTrends text.\n\n## Edge\n\nEdge text.\n")
+    write(tmp_path, "hub.md", "# Hub\n\nSee [[key-trends]] and [[key-trends#Edge]] for more.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    hub = doc_by_path(kb, "hub.md")
+    text = "\n".join(s.text for s in kb.doc_sections(hub))
+    assert "See Key Trends and Key Trends › Edge for more." in text
+    assert kb.related(hub) == [doc_by_path(kb, "key-trends.md")]
+
+
+def test_wiki_link_title_does_not_replace_other_words(tmp_path: Path) -> None:
+    # `[[ai]]` reads as the title of ai.md, but "main", "domain" and "training" keep their letters.
+    write(tmp_path, "ai.md", "---\ntitle: Artificial Intelligence\n---\n\nBasics of AI.\n")
+    write(tmp_path, "train.md", "# Training\n\nThe main domain for training is explained in [[ai]].\n")
+    kb = KnowledgeBase.load(tmp_path)
+    text = "\n".join(s.text for s in kb.doc_sections(doc_by_path(kb, "train.md")))
+    assert "The main domain for training is explained in Artificial Intelligence." in text
+
+
+def test_headings_inside_code_fences_are_not_sections(tmp_path: Path) -> None:
+    fence = "```bash\n# not a heading\n## also not a heading\necho \"hi\"   # comment\n```"
+    kb = load_one(tmp_path, f"# Setup\n\nIntro.\n\n## Install\n\nRun this:\n\n{fence}\n\nAfter the fence.\n\n~~~\n# tilde fence\n~~~\n")
+    headings = [s.heading for s in kb.sections]
+    assert "not a heading" not in headings and "also not a heading" not in headings and "tilde fence" not in headings
+    [install] = [s for s in kb.sections if s.heading == "Install"]
+    assert fence in install.text
+    assert "After the fence." in install.text
+    assert "~~~\n# tilde fence\n~~~" in install.text
+
+
+# --- sections -------------------------------------------------------------------------
+
+
+GUIDE = """\
+# Cloud Guide
+
+Guide intro text.
+
+## Best Practices
+
+Follow these.
+
+### Encrypt Everything
+
+Encrypt data at rest and in transit with managed keys.
+
+### Monitor Models
+
+Watch for drift in production models over time.
+
+## Benefits
+
+- **GPU Acceleration:** Cloud platforms provide access to powerful GPUs for training models.
+- **Elastic Storage:** Storage grows with your data without new hardware purchases.
+- plain item without bold label
+"""
+
+
+def test_one_section_per_heading_with_heading_path(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, GUIDE, "guide.md")
+    headings = {s.heading_path: s for s in kb.sections if s.kind == "heading"}
+    assert list(headings) == ["Best Practices", "Best Practices › Encrypt Everything",
+                              "Best Practices › Monitor Models", "Benefits"]
+    assert headings["Best Practices › Encrypt Everything"].text == "Encrypt data at rest and in transit with managed keys."
+    assert headings["Best Practices › Monitor Models"].full_text.startswith("Monitor Models\n\nWatch for drift")
+    intro = kb.sections[0]
+    assert intro.kind == "intro" and intro.heading_path == "Cloud Guide"
+    assert intro.text.startswith("Guide intro text.")
+
+
+def test_parent_with_short_text_shows_its_children(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, GUIDE, "guide.md")
+    [parent] = [s for s in kb.sections if s.heading == "Best Practices"]
+    assert parent.text.startswith("Follow these.")
+    assert "Encrypt Everything" in parent.text and "Monitor Models" in parent.text
+    assert "Encrypt data at rest" in parent.text  # each child's first sentence
+
+
+def test_parent_with_long_text_does_not_show_its_children(tmp_path: Path) -> None:
+    long_own = "This parent explains a lot on its own. " * 15
+    kb = load_one(tmp_path, f"# Doc\n\n## Parent\n\n{long_own}\n\n### Child One\n\nChild text.\n")
+    [parent] = [s for s in kb.sections if s.heading == "Parent"]
+    assert "Child One" not in parent.text
+
+
+def test_bold_led_list_items_are_sections(tmp_path: Path) -> None:
+    kb = load_one(tmp_path, GUIDE, "guide.md")
+    items = [s for s in kb.sections if s.kind == "item"]
+    assert [s.heading for s in items] == ["GPU Acceleration", "Elastic Storage"]
+    assert [s.heading_path for s in items] == ["Benefits › GPU Acceleration", "Benefits › Elastic Storage"]
+    assert "powerful GPUs for training models" in items[0].text
+    assert "Storage grows with your data" in items[1].text
+    assert "Elastic" not in items[0].text
+
+
+def test_document_without_headings_is_cut_into_passages(tmp_path: Path) -> None:
+    paragraphs = [f"Paragraph {i} begins. " + "Cloud platforms scale storage and compute on demand. " * 5 + f"Marker{i} ends."
+                  for i in range(25)]
+    kb = load_one(tmp_path, "\n\n".join(paragraphs) + "\n", "long post.md")
+    sections = kb.sections
+    assert len(sections) > 3
+    assert all(len(s.text) <= 1200 for s in sections), [len(s.text) for s in sections]
+    text = all_text(kb)
+    for i in range(25):
+        assert f"Marker{i} ends." in text
+    assert sections[0].kind == "intro" and {s.kind for s in sections[1:]} == {"passage"}
+
+
+def test_long_single_line_paragraph_is_not_cut_short(tmp_path: Path) -> None:
+    # One paragraph on one line (common in exported docs) longer than a passage.
+    sentences = " ".join(f"Sentence {i} covers the topic word{i} in detail." for i in range(120))
+    kb = load_one(tmp_path, sentences + "\n", "one-line.md")
+    text = all_text(kb)
+    assert all(len(s.text) <= 1200 for s in kb.sections)
+    for i in (0, 60, 119):
+        assert f"topic word{i} in detail." in text
+
+
+# --- the real corpora -----------------------------------------------------------------
+
+
+def corpus(name: str) -> Path:
+    folder = CORPORA / name
+    if not folder.is_dir():
+        pytest.skip(f"../shared/corpora not found: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module", params=["seeds", "kubeflow", "sagemaker"])
+def real_corpus(request) -> tuple[Path, KnowledgeBase]:
+    folder = corpus(request.param)
+    return folder, KnowledgeBase.load(folder)
+
+
+_CODE_FENCE = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
+
+
+def prose(text: str) -> str:
+    """The text outside fenced code blocks and inline code spans (which stay verbatim)."""
+    return _CODE_SPAN.sub(" ", _CODE_FENCE.sub(" ", text))
+
+
+def test_corpus_loads_every_file_cleanly(real_corpus) -> None:
+    folder, kb = real_corpus
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.suffix in (".md", ".markdown"))
+    assert sorted(d.path for d in kb.documents) == files
+    assert [p for p in kb.problems if p.skipped] == []
+    for sec in kb.sections:
+        assert "{{<" not in sec.text, (sec.doc.path, sec.heading_path)
+        assert "{{%" not in sec.text, (sec.doc.path, sec.heading_path)
+        assert "<a name=" not in sec.text, (sec.doc.path, sec.heading_path)
+
+
+def test_corpus_backslash_escapes_are_undone_outside_code(real_corpus) -> None:
+    # `\.` stays legitimately inside code (regexes) and where the source escapes a backslash
+    # itself (`\\\.` reads `\.`); everywhere else an escape left in the text is a bug.
+    folder, kb = real_corpus
+    escaped_backslash = {d.path for d in kb.documents if "\\\\" in (folder / d.path).read_text(encoding="utf-8")}
+    left = [(s.doc.path, s.heading_path) for s in kb.sections
+            if "\\." in prose(s.text) and s.doc.path not in escaped_backslash]
+    assert left == []
+
+
+def test_kubeflow_titles_come_from_toml() -> None:
+    folder = corpus("kubeflow")
+    result = load_folder(folder)
+    checked = 0
+    for f in result.files:
+        text = (folder / f.document.path).read_text(encoding="utf-8")
+        if not text.lstrip().startswith("+++"):
+            continue
+        meta = tomllib.loads(text.lstrip().split("+++", 2)[1])
+        if "title" in meta:
+            assert f.document.title == meta["title"].strip(), f.document.path
+            checked += 1
+    assert checked > 200
+
+
+def test_seed_without_frontmatter_or_h1_is_titled_by_its_file_name() -> None:
+    folder = corpus("seeds")
+    result = load_folder(folder)
+    untitled = []
+    for f in result.files:
+        text = (folder / f.document.path).read_text(encoding="utf-8")
+        if text.lstrip().startswith(("---", "+++")) or re.search(r"^# ", text, re.MULTILINE):
+            continue
+        untitled.append(f.document)
+    assert "The Future of Big Data AI and Cloud.md" in [d.path for d in untitled]
+    for doc in untitled:
+        assert doc.title == doc.path.removesuffix(".md")
+
+
+def test_sagemaker_is_cut_into_many_chat_sized_sections() -> None:
+    kb = KnowledgeBase.load(corpus("sagemaker"))
+    assert len(kb.sections) > 5000
+    assert statistics.median(len(s.text) for s in kb.sections) < 1200
