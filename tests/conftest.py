@@ -22,6 +22,17 @@ def corpus(name: str) -> Path:
     return path
 
 
+def write(root: Path, name: str, text: str | bytes) -> Path:
+    """Write a test file (text as UTF-8, or raw bytes), creating folders as needed."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def bundled() -> Assistant:
     return Assistant.load()

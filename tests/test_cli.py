@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import write
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "cloudai"
 
@@ -50,14 +52,6 @@ def words(text: str) -> str:
     return re.sub(r"-\s+", "-", re.sub(r"\s+", " ", text))
 
 
-def write(root: Path, name: str, text: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -18,19 +18,13 @@ from bot.knowledge import KnowledgeBase
 from bot.loader import KnowledgeError, load_folder
 from bot.models import WikiLink
 
+from .conftest import write
+
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 GOOD = "# Good Document\n\nThis document loads fine and talks about clusters.\n"
 
 
-def write(root: Path, name: str, text: str | bytes) -> Path:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 def load_one(tmp_path: Path, text: str, name: str = "doc.md") -> KnowledgeBase:
