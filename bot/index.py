@@ -72,10 +72,12 @@ class SectionIndex:
             if not split_camel:
                 return [tid_of(t, len(term_ids)) for t in terms(text)]
             toks = tokens(text)
-            for tok in set(toks).difference(token_ids):
-                token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
-            # C-level mapping: each token to its (usually one) term id
-            return list(chain.from_iterable(map(token_ids.__getitem__, toks)))
+            try:  # C-level mapping: each token to its (usually one) term id
+                return list(chain.from_iterable(map(token_ids.__getitem__, toks)))
+            except KeyError:  # new tokens: analyse each distinct one once
+                for tok in set(toks).difference(token_ids):
+                    token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
+                return list(chain.from_iterable(map(token_ids.__getitem__, toks)))
 
         def cached_ids(text: str) -> list[int]:
             got = cache.get(text)
@@ -83,12 +85,11 @@ class SectionIndex:
                 got = cache[text] = ids_of(text, False)
             return got
 
-        self.plain: list[str] = []  # lower-case heading and text, for phrase checks on candidates
+        self._plain: dict[int, str] = {}
         for sec in sections:
             doc = sec.doc
             label = sec.heading or doc.title
             body = index_text(sec.text)
-            self.plain.append(f"{label}\n{body}".lower())
             parts = {
                 "heading": ids_of(label, True),
                 "context": cached_ids(" ".join((*doc.breadcrumbs, *sec.path[:-1], doc.title if sec.heading else ""))),
@@ -120,6 +121,14 @@ class SectionIndex:
         # Every word seen whose term is in this index: what a typo can be corrected to.
         self.vocabulary = {w: t for w, t in SURFACE_TERMS.items()
                            if t in term_ids and len(w) > 2 and not w.isdigit()}
+
+    def plain(self, sid: int) -> str:
+        """A section's heading and words in lower case, for phrase checks on candidates."""
+        got = self._plain.get(sid)
+        if got is None:
+            sec = self.sections[sid]
+            got = self._plain[sid] = f"{sec.heading or sec.doc.title}\n{index_text(sec.text)}".lower()
+        return got
 
     def label(self, sid: int) -> str:
         """A section's heading (or its document's title) as content words, for fuzzy likeness."""

@@ -116,57 +116,78 @@ def parse(body: str) -> ParsedMarkdown:
     if "<!--" in body:
         body = _COMMENT.sub("", body)
     raw_lines = body.split("\n")
+    # Whole-body checks first, so most lines take the fast path below.
+    has_fences = "```" in body or "~~~" in body
+
+    def fence_of(line: str) -> re.Match[str] | None:
+        head = line[:6]
+        return _FENCE.match(line) if has_fences and ("`" in head or "~" in head) else None
 
     # Reference definitions first: a link may be used above its definition.
     refs: dict[str, str] = {}
     fence: str | None = None
     keep = [True] * len(raw_lines)
-    for i, line in enumerate(raw_lines):
-        m = _FENCE.match(line)
-        if m:
-            fence = _toggle_fence(fence, m.group(1))
-            continue
-        if fence is None and line[:1] in " [" and "]:" in line:
-            d = _REF_DEF.match(line)
-            if d:
-                refs[d.group(1).strip().lower()] = d.group(2)
-                keep[i] = False
+    if "]:" in body:
+        for i, line in enumerate(raw_lines):
+            m = fence_of(line)
+            if m:
+                fence = _toggle_fence(fence, m.group(1))
+                continue
+            if fence is None and line[:1] in " [" and "]:" in line:
+                d = _REF_DEF.match(line)
+                if d:
+                    refs[d.group(1).strip().lower()] = d.group(2)
+                    keep[i] = False
 
     segments = [Segment(0, "", "")]
+    lines = segments[0].lines
     fence = None
     prev_text = False
     for i, line in enumerate(raw_lines):
         if not keep[i]:
             continue
-        m = _FENCE.match(line)
+        m = fence_of(line)
         if m:
             fence = _toggle_fence(fence, m.group(1))
-            segments[-1].lines.append(line)
+            lines.append(line)
             prev_text = False
             continue
         if fence is not None:
-            segments[-1].lines.append(line)
+            lines.append(line)
             continue
-        h = _ATX.match(line) if "#" in line[:4] else None
-        if h and not _ATX_EMPTY.match(line):
-            heading, anchor = _heading_parts(h.group(2))
-            segments.append(Segment(len(h.group(1)), _clean_inline(heading, refs, links), anchor))
+        first = line.lstrip()[:1]
+        if first == "#":
+            h = _ATX.match(line)
+            if h and not _ATX_EMPTY.match(line):
+                segments.append(Segment(len(h.group(1)), *_heading(h.group(2), refs, links)))
+                lines = segments[-1].lines
+                prev_text = False
+                continue
+        elif prev_text and first in ("=", "-") and lines:
+            s = _SETEXT.match(line)
+            if s and not lines[-1].lstrip().startswith(("-", "*", "+", ">", "|")):
+                title = lines.pop()
+                segments.append(Segment(1 if s.group(1)[0] == "=" else 2, *_heading(title, refs, links)))
+                lines = segments[-1].lines
+                prev_text = False
+                continue
+        if not first:
+            lines.append(line)
             prev_text = False
             continue
-        s = _SETEXT.match(line) if prev_text and line.strip()[:1] in "=-" else None
-        if s and segments[-1].lines and not segments[-1].lines[-1].lstrip().startswith(("-", "*", "+", ">", "|")):
-            title = segments[-1].lines.pop()
-            heading, anchor = _heading_parts(title)
-            segments.append(Segment(1 if s.group(1)[0] == "=" else 2, _clean_inline(heading, refs, links), anchor))
-            prev_text = False
-            continue
-        cleaned = _clean_inline(line, refs, links)
-        segments[-1].lines.append(cleaned)
-        prev_text = bool(cleaned.strip())
+        lines.append(_clean_inline(line, refs, links))
+        prev_text = True
     if fence is not None:
         repairs.append("unclosed code fence closed at end of file")
         segments[-1].lines.append(fence)
     return ParsedMarkdown(segments, links, repairs)
+
+
+def _heading(raw: str, refs: dict[str, str], links: list[WikiLink]) -> tuple[str, str]:
+    """A heading's clean text (wiki links as plain words) and its explicit anchor."""
+    heading, anchor = _heading_parts(raw)
+    text = _clean_inline(heading, refs, links).replace(LINK_OPEN, "").replace(LINK_CLOSE, "")
+    return text, anchor
 
 
 def _toggle_fence(open_fence: str | None, marker: str) -> str | None:

@@ -202,7 +202,8 @@ class Retriever:
         for sid in cand.tolist():
             factor = 1.0 + LABEL_MATCH_BONUS * self._label_match(asked, self.index.sections[sid])
             if pairs:
-                found = sum(1 for a, b in pairs if _near(plain[sid], a, b))
+                text = plain(sid)
+                found = sum(1 for a, b in pairs if _near(text, a, b))
                 factor *= 1.0 + PHRASE_BONUS * found / len(pairs)
             scores[sid] *= factor
         scores[cand[self._continuations[cand]]] *= CONTINUATION_PRIOR
