@@ -39,6 +39,8 @@ class _UserError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cloudai", description="Ask a folder of Markdown documents questions.")
+    p.add_argument("--knowledge", "-k", type=Path, metavar="DIR", dest="global_knowledge",
+                   help="knowledge folder, for any command (also accepted after the command)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def knowledge_arg(sp: argparse.ArgumentParser) -> None:
@@ -72,13 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _folder(args: argparse.Namespace) -> Path | None:
+    return getattr(args, "knowledge", None) or getattr(args, "global_knowledge", None)
+
+
 def _assistant(args: argparse.Namespace) -> "Assistant":
     from .assistant import Assistant
     from .loader import KnowledgeError
     from .settings import CoreSettings
 
     settings = CoreSettings()
-    folder = args.knowledge or settings.knowledge_dir
+    folder = _folder(args) or settings.knowledge_dir
     try:
         assistant = Assistant.load(folder, settings.intents_file)
     except KnowledgeError as exc:
@@ -166,7 +172,7 @@ def _check(args: argparse.Namespace) -> int:
     from .loader import KnowledgeError
     from .settings import CoreSettings
 
-    folder = args.knowledge or CoreSettings().knowledge_dir or BUNDLED_KNOWLEDGE
+    folder = _folder(args) or CoreSettings().knowledge_dir or BUNDLED_KNOWLEDGE
     try:
         kb = KnowledgeBase.load(folder)
     except KnowledgeError as exc:

@@ -11,6 +11,7 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ class _FastYamlHandler(YAMLHandler):
         return yaml.load(fm, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+_KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*[:=]")
 _HANDLERS: tuple[BaseHandler, ...] = (_FastYamlHandler(), _TomlHandler())
 
 
@@ -203,7 +205,14 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
     try:
         fm, body = handler.split(stripped)
     except ValueError:
-        raise _Skip(f"broken frontmatter: opened with {handler.START_DELIMITER} but never closed") from None
+        # No closing delimiter: frontmatter left open if it starts like one ("title: …"),
+        # otherwise a leading `---` is just a thematic break before prose.
+        after = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        if _KEY_LINE.match(after.lstrip("\n")):
+            raise _Skip(f"broken frontmatter: opened with {handler.START_DELIMITER} but never closed") from None
+        repairs.append(f"starts with {handler.START_DELIMITER} but has no closing {handler.START_DELIMITER}; "
+                       "read as text, not frontmatter")
+        return {}, text
     try:
         meta = handler.load(fm)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
@@ -212,8 +221,10 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
     if meta is None:
         return {}, body
     if not isinstance(meta, dict):
-        repairs.append(f"frontmatter is a {type(meta).__name__}, not a mapping; ignored")
-        return {}, body
+        # `---` rules around prose, not frontmatter: keep every word of the file.
+        repairs.append(f"text between the leading {handler.START_DELIMITER} lines is not a mapping; "
+                       "read as text, not frontmatter")
+        return {}, text
     return meta, body
 
 

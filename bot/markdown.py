@@ -9,6 +9,7 @@ searched for headings.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .models import WikiLink
@@ -61,7 +62,7 @@ def plain_heading(text: str) -> str:
 
 
 LINK_OPEN, LINK_CLOSE = "\ue000", "\ue001"  # mark wiki-link text until titles are known
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")  # closing run as long as the opening one
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")  # closing run as long as the opening one
 
 
 def unescape(text: str) -> str:
@@ -107,80 +108,118 @@ def _clean_prose(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
     return line
 
 
+# Line patterns start with a literal newline (the text is scanned with one prepended) so the
+# regex engine jumps from line to line instead of trying every character.
+_FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*")
+_ATX_LINE = re.compile(r"\n {0,3}(#{1,6})[ \t]+(\S[^\n]*)")
+_UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
+_REF_DEF_LINE = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+[\"'(][^\n]*)?[ \t]*(?=\n|$)")
+
+
 def parse(body: str) -> ParsedMarkdown:
-    """Split `body` into segments at headings outside fenced code, cleaning as it goes."""
+    """Split `body` into segments at headings outside fenced code, cleaning as it goes.
+
+    Works on the whole text with regular expressions (fences, headings, reference
+    definitions) rather than line by line: a 1,000-file corpus parses in a fraction of
+    the time, which keeps start-up and hot reload fast.
+    """
     repairs: list[str] = []
     links: list[WikiLink] = []
     if "{{" in body:
         body = _SHORTCODE.sub("", body)
     if "<!--" in body:
         body = _COMMENT.sub("", body)
-    raw_lines = body.split("\n")
-    # Whole-body checks first, so most lines take the fast path below.
-    has_fences = "```" in body or "~~~" in body
-
-    def fence_of(line: str) -> re.Match[str] | None:
-        head = line[:6]
-        return _FENCE.match(line) if has_fences and ("`" in head or "~" in head) else None
-
-    # Reference definitions first: a link may be used above its definition.
-    refs: dict[str, str] = {}
-    fence: str | None = None
-    keep = [True] * len(raw_lines)
-    if "]:" in body:
-        for i, line in enumerate(raw_lines):
-            m = fence_of(line)
-            if m:
-                fence = _toggle_fence(fence, m.group(1))
-                continue
-            if fence is None and line[:1] in " [" and "]:" in line:
-                d = _REF_DEF.match(line)
-                if d:
-                    refs[d.group(1).strip().lower()] = d.group(2)
-                    keep[i] = False
-
-    segments = [Segment(0, "", "")]
-    lines = segments[0].lines
-    fence = None
-    prev_text = False
-    for i, line in enumerate(raw_lines):
-        if not keep[i]:
-            continue
-        m = fence_of(line)
-        if m:
-            fence = _toggle_fence(fence, m.group(1))
-            lines.append(line)
-            prev_text = False
-            continue
-        if fence is not None:
-            lines.append(line)
-            continue
-        first = line.lstrip()[:1]
-        if first == "#":
-            h = _ATX.match(line)
-            if h and not _ATX_EMPTY.match(line):
-                segments.append(Segment(len(h.group(1)), *_heading(h.group(2), refs, links)))
-                lines = segments[-1].lines
-                prev_text = False
-                continue
-        elif prev_text and first in ("=", "-") and lines:
-            s = _SETEXT.match(line)
-            if s and not lines[-1].lstrip().startswith(("-", "*", "+", ">", "|")):
-                title = lines.pop()
-                segments.append(Segment(1 if s.group(1)[0] == "=" else 2, *_heading(title, refs, links)))
-                lines = segments[-1].lines
-                prev_text = False
-                continue
-        if not first:
-            lines.append(line)
-            prev_text = False
-            continue
-        lines.append(_clean_inline(line, refs, links))
-        prev_text = True
-    if fence is not None:
+    text = "\n" + body  # every line, the first included, follows a newline
+    fences, unclosed = _fence_spans(text)
+    if unclosed:
         repairs.append("unclosed code fence closed at end of file")
-        segments[-1].lines.append(fence)
+        text = text + "\n" + unclosed
+        fences, _ = _fence_spans(text)
+
+    refs: dict[str, str] = {}
+    if "]:" in text:
+        kept: list[str] = []
+        last = 0
+        for m in _REF_DEF_LINE.finditer(text):
+            if _inside(fences, m.start() + 1):
+                continue
+            refs[m.group(1).strip().lower()] = m.group(2)
+            kept.append(text[last:m.start()])
+            last = m.end()
+        if kept:
+            text = "".join(kept) + text[last:]
+            fences, _ = _fence_spans(text)
+
+    marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
+    if "#" in text:
+        for m in _ATX_LINE.finditer(text):
+            if not _inside(fences, m.start() + 1):
+                marks.append((m.start() + 1, m.end(), len(m.group(1)), m.group(2).rstrip()))
+    if "\n=" in text or "\n-" in text or "\n " in text:
+        for m in _UNDERLINE.finditer(text):  # setext: a text line underlined with === or ---
+            line_end = m.start()
+            if line_end < 1 or _inside(fences, line_end + 1):
+                continue
+            title_start = text.rfind("\n", 0, line_end) + 1
+            title = text[title_start:line_end]
+            if (not title.strip() or title.lstrip()[:1] in ("-", "*", "+", ">", "|", "#")
+                    or _FENCE_LINE.match("\n" + title) or _inside(fences, title_start)):
+                continue
+            marks.append((title_start, m.end(), 1 if m.group(1)[0] == "=" else 2, title))
+    marks.sort()
+
+    segments: list[Segment] = []
+    pos, level, heading, anchor = 1, 0, "", ""
+    for start, end, lvl, raw in marks:
+        if start < pos:
+            continue
+        segments.append(Segment(level, heading, anchor, _clean_text(text, pos, start, fences, refs, links)))
+        heading, anchor = _heading(raw, refs, links)
+        level, pos = lvl, end
+    segments.append(Segment(level, heading, anchor, _clean_text(text, pos, len(text), fences, refs, links)))
+    if segments[0].level:  # text before the first heading is always segment 0, even when empty
+        segments.insert(0, Segment(0, "", ""))
     return ParsedMarkdown(segments, links, repairs)
+
+
+def _fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:
+    """(start, end) of every fenced code block, and the marker of one left open at the end."""
+    if "```" not in body and "~~~" not in body:
+        return [], ""
+    spans: list[tuple[int, int]] = []
+    open_at, marker = -1, ""
+    for m in _FENCE_LINE.finditer(body):
+        fence = m.group(1)
+        if open_at < 0:
+            open_at, marker = m.start() + 1, fence
+        elif fence[0] == marker[0] and len(fence) >= len(marker):
+            spans.append((open_at, m.end()))
+            open_at, marker = -1, ""
+    return spans, marker if open_at >= 0 else ""
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    if not spans:
+        return False
+    i = bisect_right(spans, (pos, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _clean_text(body: str, start: int, end: int, fences: list[tuple[int, int]],
+                refs: dict[str, str], links: list[WikiLink]) -> list[str]:
+    """Lines of body[start:end], prose cleaned, fenced code copied verbatim."""
+    parts: list[str] = []
+    pos = start
+    for f_start, f_end in fences:
+        if f_end <= pos or f_start >= end:
+            continue
+        if f_start > pos:
+            parts.append(_clean_inline(body[pos:f_start], refs, links))
+        parts.append(body[max(f_start, pos):min(f_end, end)])
+        pos = min(f_end, end)
+    if pos < end:
+        parts.append(_clean_inline(body[pos:end], refs, links))
+    return "".join(parts).split("\n")
 
 
 def _heading(raw: str, refs: dict[str, str], links: list[WikiLink]) -> tuple[str, str]:

@@ -39,6 +39,7 @@ PHRASE_BONUS = 0.5
 LABEL_MATCH_BONUS = 0.5  # extra for a heading (or title) that reads like the question
 LABEL_MATCH_FLOOR = 60.0
 NAMED_CANDIDATES = 10  # sections added to the candidates because their heading reads like the question  # token_sort_ratio below this is no likeness at all  # extra for sections holding the question's neighbouring words together
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")  # terminal codes
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
 _MENTION = re.compile(r"<[@#!][^>\s]*>")
 
@@ -76,7 +77,10 @@ class SearchResult:
 
 def clean_question(text: str) -> str:
     """The question without control characters or platform mention markup, length-capped."""
-    text = _CONTROL.sub(" ", text or "")
+    text = text or ""
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    text = _CONTROL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
 

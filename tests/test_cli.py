@@ -292,3 +292,18 @@ def test_knowledge_option_wins_over_the_environment(knowledge: Path, tmp_path: P
     proc = run("search", "sourdough bread", "--json", "--knowledge", str(other), env=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["hits"][0]["doc"] == "sourdough.md"
+
+
+def test_knowledge_option_before_the_command(knowledge: Path) -> None:
+    proc = run("--knowledge", str(knowledge), "search", "--json", "latency budget")
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    hits = json.loads(proc.stdout)["hits"]
+    assert hits and all(not h["doc"].startswith("/") for h in hits)
+
+
+def test_terminal_colour_codes_do_not_change_the_answer() -> None:
+    plain = run("ask", "what is AIaaS?")
+    coloured = run("ask", "what is \x1b[1;31mAIaaS\x1b[0m?")
+    no_traceback(coloured)
+    assert coloured.stdout == plain.stdout

@@ -514,3 +514,14 @@ def test_sagemaker_is_cut_into_many_chat_sized_sections() -> None:
     kb = KnowledgeBase.load(corpus("sagemaker"))
     assert len(kb.sections) > 5000
     assert statistics.median(len(s.text) for s in kb.sections) < 1200
+
+
+def test_leading_thematic_break_is_text_not_frontmatter(tmp_path: Path) -> None:
+    write(tmp_path, "rule.md", "---\n\nA note that opens with a horizontal rule about GPU clusters.\n")
+    write(tmp_path, "rules.md", "---\nJust prose between two rules.\n\n---\n\n# Rules\n\nMore prose about clusters.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    assert [p.path for p in kb.problems if p.skipped] == []
+    texts = " ".join(s.text for s in kb.sections)
+    assert "GPU clusters" in texts and "Just prose between two rules." in texts
+    repaired = {p.path for p in kb.problems if not p.skipped}
+    assert repaired == {"rule.md", "rules.md"}
