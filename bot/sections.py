@@ -244,6 +244,8 @@ def _sentences_within(line: str, limit: int) -> list[str]:
 
 def _item_sections(sec: Section, own_text: str, out: list[Section]) -> None:
     """Each bold-led list item of `sec`'s own text becomes a child section (nested items nest)."""
+    if "**" not in own_text and "__" not in own_text:
+        return
     lines = own_text.split("\n")
     stack: list[tuple[int, int]] = []  # (indent, section id) of open items
     in_fence = False
