@@ -153,6 +153,11 @@ class Retriever:
                     best = rank
         return best[2] if best else None
 
+    def _indexed_synonym(self, term: str) -> str | None:
+        """The most common synonym of `term` (from the catalog) that the index holds."""
+        found = [alt for alt in self.catalog.alternatives(term) if self.index.has(alt)]
+        return max(found, key=self.index.df) if found else None
+
     def analyse(self, text: str) -> Query:
         cleaned = self.catalog.strip_bot_name(clean_question(text))
         words: list[QueryWord] = []
@@ -160,6 +165,10 @@ class Retriever:
             t = term_of(w)
             if self.index.has(t) or t in self._known_terms:
                 words.append(QueryWord(w, t, self.index.has(t)))
+                continue
+            synonym = self._indexed_synonym(t)
+            if synonym is not None:  # "pick" when the docs say "choose"
+                words.append(QueryWord(w, synonym, True))
                 continue
             fixed = self.correct(w)
             if fixed is not None:

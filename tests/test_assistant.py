@@ -126,3 +126,10 @@ def test_wiki_links_feed_related_topics(seeds_assistant: Assistant) -> None:
 
 def test_suggestions_find_titles_despite_typos(bundled: Assistant) -> None:
     assert any("Trends" in s for s in bundled.suggest("key trnds"))
+
+
+def test_everyday_verbs_find_the_words_the_docs_use(seeds_assistant: Assistant) -> None:
+    """"pick" is not in the documents, "choose"/"evaluate providers" is: still an answer."""
+    reply = seeds_assistant.reply("how should I pick a cloud provider")
+    assert not reply.no_match
+    assert "Evaluate providers" in reply.body
