@@ -182,9 +182,3 @@ class SectionIndex:
                 if got is not None:
                     mask[got[0]] = True
         return mask
-
-    def matched(self, term: str) -> np.ndarray:
-        """Section ids holding `term` in any field."""
-        parts = [self.field_ids(term, f) for f in FIELDS]
-        parts = [p for p in parts if len(p)]
-        return np.unique(np.concatenate(parts)) if parts else _EMPTY

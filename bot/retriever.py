@@ -21,7 +21,7 @@ from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .sections import has_figures
-from .text import STOP_STEMS, content_words, stem, term_of, terms
+from .text import STOP_STEMS, content_words, stem, term_of
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
@@ -360,6 +360,3 @@ class Retriever:
         parts = [p for p in parts if len(p)]
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
 
-
-def query_terms(text: str) -> list[str]:
-    return terms(text)
