@@ -27,15 +27,14 @@ FIELD_PARAMS: dict[str, tuple[float, float]] = {
 }
 K1 = 1.2
 _EMPTY = np.zeros(0, dtype=np.int32)
+_SEPARATOR = "QQsectionQQbreakQQ"  # a token no text contains: where one section ends
 
 
 class _FieldPostings:
     """Postings of one field as three flat arrays: term boundaries, section ids, weights."""
 
-    def __init__(self, term_ids: list[int], sids: list[int], n_sections: int, n_terms: int,
+    def __init__(self, tids: np.ndarray, sid: np.ndarray, n_sections: int, n_terms: int,
                  weight: float, b: float) -> None:
-        tids = np.asarray(term_ids, dtype=np.int64)
-        sid = np.asarray(sids, dtype=np.int64)
         lengths = np.bincount(sid, minlength=n_sections).astype(np.float32)
         avg = max(float(lengths.mean()), 1e-9)
         norm = 1.0 - b + b * lengths / avg
@@ -63,43 +62,49 @@ class SectionIndex:
         self._labels: dict[int, str] = {}
         term_ids: dict[str, int] = {}
         tid_of = term_ids.setdefault
-        flat: dict[str, tuple[list[int], list[int]]] = {f: ([], []) for f in FIELDS}
+        flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        token_ids: dict[str, tuple[int, ...]] = {_SEPARATOR: (-1,)}
+
+        def tokenised(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            """(term ids, section ids) of every token of `texts`, one text per section.
+
+            All texts are joined with a separator token and tokenised in one pass, so the
+            per-token work runs in C (findall, map, chain) rather than once per section.
+            """
+            toks = tokens(f" {_SEPARATOR} ".join(texts))
+            for tok in set(toks).difference(token_ids):
+                token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
+            per_token = list(map(token_ids.__getitem__, toks))
+            ids = np.fromiter(chain.from_iterable(per_token), dtype=np.int64)
+            boundary = ids < 0
+            sids = np.cumsum(boundary)
+            return ids[~boundary], sids[~boundary]
+
         cache: dict[str, list[int]] = {}  # context and metadata strings repeat across a document
-
-        token_ids: dict[str, tuple[int, ...]] = {}
-
-        def ids_of(text: str, split_camel: bool) -> list[int]:
-            if not split_camel:
-                return [tid_of(t, len(term_ids)) for t in terms(text)]
-            toks = tokens(text)
-            try:  # C-level mapping: each token to its (usually one) term id
-                return list(chain.from_iterable(map(token_ids.__getitem__, toks)))
-            except KeyError:  # new tokens: analyse each distinct one once
-                for tok in set(toks).difference(token_ids):
-                    token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
-                return list(chain.from_iterable(map(token_ids.__getitem__, toks)))
 
         def cached_ids(text: str) -> list[int]:
             got = cache.get(text)
             if got is None:
-                got = cache[text] = ids_of(text, False)
+                got = cache[text] = [tid_of(t, len(term_ids)) for t in terms(text)]
             return got
 
         self._plain: dict[int, str] = {}
-        for sec in sections:
-            doc = sec.doc
-            label = sec.heading or doc.title
-            body = index_text(sec.text)
-            parts = {
-                "heading": ids_of(label, True),
-                "context": cached_ids(" ".join((*doc.breadcrumbs, *sec.path[:-1], doc.title if sec.heading else ""))),
-                "body": ids_of(body, True),
-                "meta": cached_ids(" ".join((*doc.tags, *doc.aliases, doc.description))),
-            }
-            for f, tids in parts.items():
-                if tids:
-                    flat[f][0].extend(tids)
-                    flat[f][1].extend([sec.id] * len(tids))
+        flat["heading"] = tokenised([sec.heading or sec.doc.title for sec in sections])
+        flat["body"] = tokenised([index_text(sec.text) for sec in sections])
+        for f in ("context", "meta"):
+            ids_list: list[int] = []
+            sid_list: list[int] = []
+            for sec in sections:
+                doc = sec.doc
+                if f == "context":
+                    text = " ".join((*doc.breadcrumbs, *sec.path[:-1], doc.title if sec.heading else ""))
+                else:
+                    text = " ".join((*doc.tags, *doc.aliases, doc.description))
+                got = cached_ids(text)
+                if got:
+                    ids_list.extend(got)
+                    sid_list.extend([sec.id] * len(got))
+            flat[f] = (np.asarray(ids_list, dtype=np.int64), np.asarray(sid_list, dtype=np.int64))
 
         n_terms = len(term_ids)
         self.term_ids = term_ids
