@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_arg(ev)
     ev.set_defaults(run=_eval)
 
+    slack = sub.add_parser("slack", help="run the Slack bot (Socket Mode, or HTTP with --http)")
+    slack.add_argument("--http", action="store_true", help="serve POST /slack/events on PORT instead of Socket Mode")
+    slack.add_argument("--port", type=int, help="HTTP port (default: $PORT, else 3000)")
+    knowledge_arg(slack)
+    slack.set_defaults(run=_slack)
+
     check = sub.add_parser("check", help="load a folder and list files skipped or repaired")
     knowledge_arg(check)
     check.set_defaults(run=_check)
@@ -165,6 +171,15 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"miss ({miss['kind']}, {where}): {miss['q']!r} -> {miss['got']}")
     print(json.dumps(summary))
     return 0
+
+
+def _slack(args: argparse.Namespace) -> int:
+    import logging
+
+    from adapters.slack import run  # the Slack libraries load only for this command
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return run(lambda: _assistant(args), http=args.http or None, port=args.port)
 
 
 def _check(args: argparse.Namespace) -> int:

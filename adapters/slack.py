@@ -1,0 +1,447 @@
+"""Slack on slack-bolt: `/cloudai`, mentions and DMs in, Block Kit replies out.
+
+A thin translation layer, in the manner of slack-bolt's own adapters: a Slack event
+becomes one `Assistant.reply(text)` call, and the `Reply` is rendered as Block Kit. No
+matching happens here. Everything that reaches Slack from a user or a document is
+escaped (`&`, `<`, `>`), so `<!channel>` or `<@U123>` written anywhere is shown, never
+triggered, and every message stays within Block Kit's limits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any, Callable, Iterable, Literal
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.assistant import Assistant
+from bot.compose import shorten
+from bot.feedback import Feedback, FeedbackSink, LogFeedback
+from bot.models import Reply
+
+log = logging.getLogger("cloudai.slack")
+
+# Block Kit limits (slack_sdk's block constants; the message total from bolt-js #2509)
+HEADER_MAX = 150
+SECTION_MAX = 3000
+BLOCKS_MAX = 50
+MESSAGE_TEXT_BUDGET = 11_000  # characters across all blocks; Slack rejects ~13k
+BUTTON_TEXT_MAX = 75
+FALLBACK_MAX = 3000
+MAX_TOPIC_BUTTONS = 5
+TOPIC_ACTION = re.compile(r"^cloudai_topic_\d+$")
+FEEDBACK_ACTION = re.compile(r"^cloudai_feedback_(up|down)$")
+FEEDBACK_BLOCK = "cloudai_feedback"
+SORRY = "Something went wrong while answering. Please try again in a moment."
+
+
+class SlackSettings(BaseSettings):
+    """Slack tokens and mode, from the environment or `.env`; secrets never printed."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "bot_token"))
+    app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "app_token"))
+    signing_secret: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "signing_secret"))
+    api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL", "api_url"))
+    mode: Literal["socket", "http"] = Field("socket", validation_alias=AliasChoices("CLOUDAI_SLACK_MODE", "mode"))
+    port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CLOUDAI_PORT", "port"))
+    host: str = Field("0.0.0.0", validation_alias=AliasChoices("CLOUDAI_HOST", "host"))
+
+    def missing(self, mode: str) -> list[str]:
+        """The variables `mode` needs that are not set, each with where to find it."""
+        need = {
+            "SLACK_BOT_TOKEN": (self.bot_token, "the Bot User OAuth Token (xoxb-…) on your app's "
+                                                "'OAuth & Permissions' page"),
+        }
+        if mode == "http":
+            need["SLACK_SIGNING_SECRET"] = (self.signing_secret, "'Basic Information' → 'App Credentials' → "
+                                                                 "Signing Secret")
+        else:
+            need["SLACK_APP_TOKEN"] = (self.app_token, "an app-level token (xapp-…) with connections:write, "
+                                                       "under 'Basic Information' → 'App-Level Tokens'")
+        return [f"{name}: {where}" for name, (value, where) in need.items() if not value]
+
+
+# -- rendering -------------------------------------------------------------------------
+
+_AT_SPECIAL = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_ITALIC = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![*\w])")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
+_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
+_CODE = re.compile(r"(`[^`\n]+`)")
+
+
+def escape(text: str) -> str:
+    """Slack's escaping: `&`, `<`, `>` only; and no bare @here/@channel/@everyone either."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _AT_SPECIAL.sub("@\u200b\\1", text)
+
+
+def to_mrkdwn(markdown: str) -> str:
+    """Markdown to Slack mrkdwn, escaping all text; code is kept as code."""
+    out = []
+    for i, part in enumerate(_FENCE.split(markdown)):
+        if i % 2:
+            out.append(escape(part))
+            continue
+        pieces = []
+        for j, piece in enumerate(_CODE.split(part)):
+            pieces.append(escape(piece) if j % 2 else _prose_to_mrkdwn(escape(piece)))
+        out.append("".join(pieces))
+    return "".join(out)
+
+
+def _prose_to_mrkdwn(text: str) -> str:
+    def link(m: re.Match[str]) -> str:
+        label, url = m.group(1).replace("|", "¦"), m.group(2)
+        if url.startswith(("http://", "https://", "mailto:")):
+            return f"<{url}|{label}>"
+        return label  # relative links mean nothing in Slack
+
+    text = _LINK.sub(link, text)
+    text = _HEADING.sub(lambda m: f"\x00{m.group(1)}\x00", text)
+    text = _ITALIC.sub(r"_\1_", text)
+    text = _BOLD.sub(lambda m: f"\x00{m.group(1) or m.group(2)}\x00", text)
+    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
+    return text.replace("\x00", "*")
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("*", "").replace("_", " ").split())
+
+
+def _chunks(mrkdwn: str, limit: int) -> list[str]:
+    """Split text into pieces of at most `limit` characters at paragraph or line breaks."""
+    out: list[str] = []
+    rest = mrkdwn.strip()
+    while len(rest) > limit:
+        cut = rest.rfind("\n\n", 0, limit)
+        if cut < limit // 3:
+            cut = rest.rfind("\n", 0, limit)
+        if cut < limit // 3:
+            cut = rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        out.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        out.append(rest)
+    return out
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    label = text if len(text) <= BUTTON_TEXT_MAX else text[: BUTTON_TEXT_MAX - 1] + "…"
+    button: dict[str, Any] = {"type": "button", "action_id": action_id, "value": value[:2000],
+                              "text": {"type": "plain_text", "text": label, "emoji": True}}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_MAX]}]}
+
+
+def render(reply: Reply, asked_by: str | None = None) -> dict[str, Any]:
+    """A `Reply` as `chat.postMessage` arguments: `text` fallback plus Block Kit `blocks`."""
+    title = reply.title if len(reply.title) <= HEADER_MAX else reply.title[: HEADER_MAX - 1] + "…"
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
+    if asked_by is not None and reply.question:
+        blocks.append(_context(f"*{escape(asked_by)}* asked: {escape(shorten(reply.question, 300)[0])}"))
+
+    body, cut = shorten(reply.body, MESSAGE_TEXT_BUDGET)
+    pieces = _chunks(to_mrkdwn(body), SECTION_MAX)
+    room = BLOCKS_MAX - len(blocks) - 4  # keep space for sources, pointer, topics, feedback
+    if len(pieces) > room:
+        pieces, cut = pieces[:room], True
+    blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces)
+    if cut and reply.sources:
+        blocks.append(_context(f"Answer shortened — the rest is in *{escape(reply.sources[0].label)}*."))
+
+    if reply.sources:
+        labels = " · ".join(escape(s.label) for s in reply.sources[:5])
+        blocks.append(_context(f":page_facing_up: {labels}"))
+    topics = reply.suggestions if reply.no_match else reply.related
+    if topics:
+        blocks.append({"type": "actions", "block_id": "cloudai_topics", "elements": [
+            _button(t, f"cloudai_topic_{i}", t) for i, t in enumerate(topics[:MAX_TOPIC_BUTTONS])
+        ]})
+    if not reply.no_match and reply.sources:
+        value = json.dumps({"q": reply.question[:500], "s": reply.sources[0].label[:300], "i": reply.intent})
+        blocks.append({"type": "actions", "block_id": FEEDBACK_BLOCK, "elements": [
+            _button("👍 Helpful", "cloudai_feedback_up", value),
+            _button("👎 Not helpful", "cloudai_feedback_down", value),
+        ]})
+    fallback = escape(f"{reply.title}: {_plain(body)}")
+    if len(fallback) > FALLBACK_MAX:
+        fallback = fallback[: FALLBACK_MAX - 1] + "…"
+    return {"text": fallback, "blocks": blocks[:BLOCKS_MAX]}
+
+
+def sorry() -> dict[str, Any]:
+    return {"text": SORRY, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": SORRY}}]}
+
+
+# -- the app ----------------------------------------------------------------------------
+
+class _Seen:
+    """A bounded, thread-safe memory of ids already handled (retries, double deliveries)."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str) -> bool:
+        with self._lock:
+            if key in self._ids:
+                return False
+            self._ids[key] = None
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+            return True
+
+
+@dataclass
+class SlackAdapter:
+    """The Bolt app wired to one assistant; `app` is what Socket Mode or HTTP serves."""
+
+    app: App
+    assistant: Assistant
+    feedback: FeedbackSink
+
+
+def web_client(settings: SlackSettings) -> WebClient:
+    """A Web API client with Slack's rate-limit retries, honouring SLACK_API_URL."""
+    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    kwargs: dict[str, Any] = {"token": token}
+    if settings.api_url:
+        kwargs["base_url"] = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
+    client = WebClient(**kwargs)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackSink | None = None,
+              verify_token: bool = True) -> SlackAdapter:
+    """Register the handlers. `verify_token=False` builds without calling Slack (auth.test)."""
+    secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
+    app = App(client=web_client(settings), signing_secret=secret, token_verification_enabled=verify_token,
+              request_verification_enabled=secret is not None, logger=log)
+    sink = feedback or LogFeedback()
+    events = _Seen()
+    messages = _Seen()
+
+    @app.middleware
+    def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
+        """Slack retries an event it thinks we missed; the same event id is handled once."""
+        event_id = body.get("event_id")
+        if event_id and not events.first_time(str(event_id)):
+            log.info("ignoring repeated delivery of event %s", event_id)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("unhandled error for a %s request", body.get("type") or body.get("command"), exc_info=error)
+
+    def answer(question: str, asked_by: str | None = None) -> dict[str, Any]:
+        return render(assistant.reply(question), asked_by=asked_by)
+
+    @app.command("/cloudai")
+    def on_command(ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any]) -> None:
+        text = (command.get("text") or "").strip()
+        if not text or text.lower() in ("help", "?", "usage"):
+            ack(response_type="ephemeral", **render(assistant.reply("help")))
+            return
+        ack()
+        try:
+            respond(response_type="in_channel", replace_original=False,
+                    **answer(text, asked_by=command.get("user_name") or "someone"))
+        except Exception:
+            log.exception("failed to answer /cloudai")
+            _quietly(lambda: respond(response_type="ephemeral", **sorry()))
+
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], say: Callable[..., Any]) -> None:
+        if not messages.first_time(f"{event.get('channel')}:{event.get('ts')}"):
+            return
+        thread = event.get("thread_ts") or event.get("ts")
+        try:
+            say(thread_ts=thread, unfurl_links=False, unfurl_media=False, **answer(event.get("text", "")))
+        except Exception:
+            log.exception("failed to answer a mention")
+            _quietly(lambda: say(thread_ts=thread, **sorry()))
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], say: Callable[..., Any]) -> None:
+        """Direct messages only; channel messages come in as mentions."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        if not messages.first_time(f"{event.get('channel')}:{event.get('ts')}"):
+            return
+        thread = event.get("thread_ts")
+        try:
+            say(thread_ts=thread, unfurl_links=False, unfurl_media=False, **answer(event.get("text", "")))
+        except Exception:
+            log.exception("failed to answer a direct message")
+            _quietly(lambda: say(thread_ts=thread, **sorry()))
+
+    @app.action(TOPIC_ACTION)
+    def on_topic(ack: Callable[..., None], action: dict[str, Any], body: dict[str, Any],
+                 respond: Callable[..., Any], say: Callable[..., Any]) -> None:
+        """A related-topic or "did you mean" button asks that topic, in the message's thread."""
+        ack()
+        topic = action.get("value", "")
+        user = (body.get("user") or {}).get("username") or (body.get("user") or {}).get("name")
+        message = body.get("message") or {}
+        container = body.get("container") or {}
+        try:
+            reply = answer(topic, asked_by=user or "someone")
+            if message.get("ts") and not container.get("is_ephemeral"):
+                say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
+            else:
+                respond(response_type="ephemeral", replace_original=False, **reply)
+        except Exception:
+            log.exception("failed to answer a topic button")
+            _quietly(lambda: respond(response_type="ephemeral", replace_original=False, **sorry()))
+
+    @app.action(FEEDBACK_ACTION)
+    def on_feedback(ack: Callable[..., None], action: dict[str, Any], body: dict[str, Any],
+                    respond: Callable[..., Any]) -> None:
+        ack()
+        try:
+            data = json.loads(action.get("value") or "{}")
+            vote = 1 if action.get("action_id", "").endswith("_up") else -1
+            sink.record(Feedback(question=str(data.get("q", "")), source=str(data.get("s", "")), vote=vote,
+                                 platform="slack", user=str((body.get("user") or {}).get("id", "")),
+                                 intent=data.get("i")))
+            message = body.get("message") or {}
+            blocks = [b for b in message.get("blocks", []) if b.get("block_id") != FEEDBACK_BLOCK]
+            blocks.append(_context("Thanks for the feedback! " + ("👍" if vote > 0 else "👎")))
+            respond(replace_original=True, text=message.get("text") or "Thanks for the feedback!", blocks=blocks)
+        except Exception:
+            log.exception("failed to record feedback")
+
+    return SlackAdapter(app, assistant, sink)
+
+
+def _quietly(send: Callable[[], Any]) -> None:
+    try:
+        send()
+    except Exception:
+        log.exception("could not send the error reply either")
+
+
+# -- serving ----------------------------------------------------------------------------
+
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        log.debug("http: " + format, *args)
+
+
+def wsgi_app(adapter: SlackAdapter, ready: Callable[[], bool] = lambda: True) -> Callable[..., Iterable[bytes]]:
+    """`POST /slack/events` for Slack (Bolt's default path), `GET /healthz` for load balancers."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    bolt = SlackRequestHandler(adapter.app)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            ok = ready()
+            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"ok\n" if ok else b"loading\n"]
+        if path == "/slack/events":
+            if method != "POST":
+                start_response("405 Method Not Allowed", [("Allow", "POST")])
+                return [b""]
+            try:
+                return bolt(environ, start_response)
+            except ValueError:  # Bolt could not parse the body (it checks signatures after parsing)
+                log.warning("rejected a request to /slack/events with a malformed body")
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"malformed request body\n"]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found\n"]
+
+    return application
+
+
+def http_server(adapter: SlackAdapter, host: str, port: int) -> WSGIServer:
+    """A threaded WSGI server (acks never wait behind another request's answer)."""
+    return make_server(host, port, wsgi_app(adapter), server_class=_ThreadingWSGIServer,
+                       handler_class=_QuietHandler)
+
+
+def socket_mode_handler(adapter: SlackAdapter, settings: SlackSettings) -> Any:
+    """Bolt's built-in Socket Mode handler; nothing connects until `.start()`/`.connect()`."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    if settings.app_token is None:
+        raise ValueError("SLACK_APP_TOKEN is not set")
+    return SocketModeHandler(adapter.app, settings.app_token.get_secret_value(), logger=log)
+
+
+def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
+    """`cloudai slack`: check settings, load the knowledge, then serve until stopped."""
+    import sys
+
+    from pydantic import ValidationError
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        settings = SlackSettings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"cloudai slack: invalid {'/'.join(str(p) for p in err['loc'])}: {err['msg']}", file=sys.stderr)
+        return 2
+    mode = "http" if http else settings.mode
+    missing = settings.missing(mode)
+    if missing:
+        print(f"cloudai slack ({mode} mode): missing settings; set them in the environment or .env:",
+              file=sys.stderr)
+        for line in missing:
+            print(f"  {line}", file=sys.stderr)
+        return 2
+    assistant = assistant_factory()
+    try:
+        adapter = build_app(assistant, settings)
+    except (BoltError, SlackApiError) as exc:
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc).splitlines()[0]
+        print(f"cloudai slack: Slack did not accept SLACK_BOT_TOKEN ({reason})", file=sys.stderr)
+        return 2
+    if mode == "http":
+        server = http_server(adapter, settings.host, port or settings.port)
+        log.info("serving Slack on http://%s:%d/slack/events (health: /healthz)", settings.host,
+                 server.server_port)
+        try:
+            server.serve_forever()
+        finally:
+            server.server_close()
+        return 0
+    log.info("connecting to Slack in Socket Mode")
+    socket_mode_handler(adapter, settings).start()
+    return 0
