@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from .assistant import Assistant
+    from .settings import CoreSettings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -80,8 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _folder(args: argparse.Namespace) -> Path | None:
-    return getattr(args, "knowledge", None) or getattr(args, "global_knowledge", None)
+def _folder(args: argparse.Namespace, settings: "CoreSettings") -> Path:
+    """The knowledge folder: --knowledge (after or before the command), the setting, the bundle."""
+    from .knowledge import BUNDLED_KNOWLEDGE
+
+    return (getattr(args, "knowledge", None) or getattr(args, "global_knowledge", None)
+            or settings.knowledge_dir or BUNDLED_KNOWLEDGE)
 
 
 def _assistant(args: argparse.Namespace) -> "Assistant":
@@ -90,9 +95,8 @@ def _assistant(args: argparse.Namespace) -> "Assistant":
     from .settings import CoreSettings
 
     settings = CoreSettings()
-    folder = _folder(args) or settings.knowledge_dir
     try:
-        assistant = Assistant.load(folder, settings.intents_file)
+        assistant = Assistant.load(_folder(args, settings), settings.intents_file)
     except KnowledgeError as exc:
         raise _UserError(str(exc)) from None
     except ValueError as exc:  # an unreadable intent catalog
@@ -183,13 +187,12 @@ def _slack(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase
+    from .knowledge import KnowledgeBase
     from .loader import KnowledgeError
     from .settings import CoreSettings
 
-    folder = _folder(args) or CoreSettings().knowledge_dir or BUNDLED_KNOWLEDGE
     try:
-        kb = KnowledgeBase.load(folder)
+        kb = KnowledgeBase.load(_folder(args, CoreSettings()))
     except KnowledgeError as exc:
         raise _UserError(str(exc)) from None
     for p in kb.problems:

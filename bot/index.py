@@ -44,7 +44,6 @@ class _FieldPostings:
         self.ids = (keys % n_sections).astype(np.int32)
         self.weights = (weight * tf / norm[self.ids]).astype(np.float32)
         self.bounds = np.searchsorted(key_terms, np.arange(n_terms + 1))
-        self.present = np.diff(self.bounds) > 0
 
     def get(self, tid: int) -> tuple[np.ndarray, np.ndarray] | None:
         s, e = self.bounds[tid], self.bounds[tid + 1]

@@ -15,10 +15,6 @@ from dataclasses import dataclass, field
 from .models import WikiLink
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*$")
-_ATX_EMPTY = re.compile(r"^\s{0,3}(#{1,6})\s*$")
-_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_REF_DEF = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)

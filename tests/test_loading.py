@@ -43,43 +43,40 @@ def all_text(kb: KnowledgeBase) -> str:
 # --- frontmatter and titles -----------------------------------------------------------
 
 
-def test_yaml_frontmatter_fields_are_read(tmp_path: Path) -> None:
-    write(tmp_path, "yaml.md", (
-        "---\n"
-        "title: Scaling Notebooks\n"
-        "description: How notebooks scale on the cloud\n"
-        "tags: [gpu, notebooks]\n"
-        "aliases: [notebook scaling, scale notebooks]\n"
-        "date: 2024-05-01\n"
-        "---\n\n"
-        "# A Different Heading\n\nNotebook servers scale with demand.\n"
-    ))
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("yaml.md", (
+            "---\n"
+            "title: Scaling Notebooks\n"
+            "description: How notebooks scale on the cloud\n"
+            "tags: [gpu, notebooks]\n"
+            "aliases: [notebook scaling, scale notebooks]\n"
+            "date: 2024-05-01\n"
+            "---\n\n"
+            "# A Different Heading\n\nNotebook servers scale with demand.\n"
+        ), ("Scaling Notebooks", "How notebooks scale on the cloud", ("gpu", "notebooks"),
+            ("notebook scaling", "scale notebooks"), "2024-05-01")),
+        ("toml.md", (
+            "+++\n"
+            'title = "Pipelines Overview"\n'
+            'description = "What pipelines are"\n'
+            'tags = ["pipelines", "kfp"]\n'
+            'aliases = ["/docs/pipelines/old/"]\n'
+            "date = 2023-01-02T10:00:00Z\n"
+            "weight = 10\n"
+            "+++\n\n"
+            "Pipelines run containerized steps.\n"
+        ), ("Pipelines Overview", "What pipelines are", ("pipelines", "kfp"), ("/docs/pipelines/old/",),
+            "2023-01-02")),
+    ],
+)
+def test_frontmatter_fields_are_read(tmp_path: Path, name: str, text: str,
+                                     expected: tuple[str, str, tuple[str, ...], tuple[str, ...], str]) -> None:
+    """YAML (`---`) and TOML (`+++`) frontmatter give the same document fields."""
+    write(tmp_path, name, text)
     doc = load_folder(tmp_path).files[0].document
-    assert doc.title == "Scaling Notebooks"
-    assert doc.description == "How notebooks scale on the cloud"
-    assert doc.tags == ("gpu", "notebooks")
-    assert doc.aliases == ("notebook scaling", "scale notebooks")
-    assert doc.date == "2024-05-01"
-
-
-def test_toml_frontmatter_fields_are_read(tmp_path: Path) -> None:
-    write(tmp_path, "toml.md", (
-        "+++\n"
-        'title = "Pipelines Overview"\n'
-        'description = "What pipelines are"\n'
-        'tags = ["pipelines", "kfp"]\n'
-        'aliases = ["/docs/pipelines/old/"]\n'
-        "date = 2023-01-02T10:00:00Z\n"
-        "weight = 10\n"
-        "+++\n\n"
-        "Pipelines run containerized steps.\n"
-    ))
-    doc = load_folder(tmp_path).files[0].document
-    assert doc.title == "Pipelines Overview"
-    assert doc.description == "What pipelines are"
-    assert doc.tags == ("pipelines", "kfp")
-    assert doc.aliases == ("/docs/pipelines/old/",)
-    assert doc.date == "2023-01-02"
+    assert (doc.title, doc.description, doc.tags, doc.aliases, doc.date) == expected
 
 
 def test_publish_date_is_read_as_the_date(tmp_path: Path) -> None:
