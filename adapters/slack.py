@@ -26,9 +26,10 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.assistant import Assistant
-from bot.compose import shorten
+from bot.compose import APOLOGY, shorten, shortened_note
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.models import Reply
+from bot.ratelimit import QuestionLimiter
 
 log = logging.getLogger("cloudai.slack")
 
@@ -43,7 +44,6 @@ MAX_TOPIC_BUTTONS = 5
 TOPIC_ACTION = re.compile(r"^cloudai_topic_\d+$")
 FEEDBACK_ACTION = re.compile(r"^cloudai_feedback_(up|down)$")
 FEEDBACK_BLOCK = "cloudai_feedback"
-SORRY = "Something went wrong while answering. Please try again in a moment."
 
 
 class SlackSettings(BaseSettings):
@@ -172,7 +172,7 @@ def render(reply: Reply, asked_by: str | None = None) -> dict[str, Any]:
         pieces, cut = pieces[:room], True
     blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in pieces)
     if cut and reply.sources:
-        blocks.append(_context(f"Answer shortened — the rest is in *{escape(reply.sources[0].label)}*."))
+        blocks.append(_context(to_mrkdwn(shortened_note(reply.sources[0].label))))
 
     if reply.sources:
         labels = " · ".join(escape(s.label) for s in reply.sources[:5])
@@ -195,7 +195,7 @@ def render(reply: Reply, asked_by: str | None = None) -> dict[str, Any]:
 
 
 def sorry() -> dict[str, Any]:
-    return {"text": SORRY, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": SORRY}}]}
+    return {"text": APOLOGY, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": APOLOGY}}]}
 
 
 # -- the app ----------------------------------------------------------------------------
@@ -239,8 +239,9 @@ def web_client(settings: SlackSettings) -> WebClient:
 
 
 def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackSink | None = None,
-              verify_token: bool = True) -> SlackAdapter:
-    """Register the handlers. `verify_token=False` builds without calling Slack (auth.test)."""
+              verify_token: bool = True, limiter: QuestionLimiter | None = None) -> SlackAdapter:
+    """Register the handlers. `verify_token=False` builds without calling Slack (auth.test);
+    `limiter` None answers every question (the commands pass the configured limits)."""
     secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
     app = App(client=web_client(settings), signing_secret=secret, token_verification_enabled=verify_token,
               request_verification_enabled=secret is not None, logger=log)
@@ -265,11 +266,23 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
     def answer(question: str, asked_by: str | None = None) -> dict[str, Any]:
         return render(assistant.reply(question), asked_by=asked_by)
 
+    def refused(user: str | None, channel: str | None) -> dict[str, Any] | None:
+        """A polite notice when this person or channel is over the question limit."""
+        refusal = limiter.check("slack", user or "", channel) if limiter is not None else None
+        if refusal is None:
+            return None
+        return {"text": refusal.message, "blocks": [{"type": "section", "text": {"type": "mrkdwn",
+                                                                               "text": refusal.message}}]}
+
     @app.command("/cloudai")
     def on_command(ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any]) -> None:
         text = (command.get("text") or "").strip()
         if not text or text.lower() in ("help", "?", "usage"):
             ack(response_type="ephemeral", **render(assistant.reply("help")))
+            return
+        notice = refused(command.get("user_id"), command.get("channel_id"))
+        if notice is not None:
+            ack(response_type="ephemeral", **notice)
             return
         ack()
         try:
@@ -285,7 +298,9 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
             return
         thread = event.get("thread_ts") or event.get("ts")
         try:
-            say(thread_ts=thread, unfurl_links=False, unfurl_media=False, **answer(event.get("text", "")))
+            notice = refused(event.get("user"), event.get("channel"))
+            say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
+                **(notice or answer(event.get("text", ""))))
         except Exception:
             log.exception("failed to answer a mention")
             _quietly(lambda: say(thread_ts=thread, **sorry()))
@@ -299,7 +314,9 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
             return
         thread = event.get("thread_ts")
         try:
-            say(thread_ts=thread, unfurl_links=False, unfurl_media=False, **answer(event.get("text", "")))
+            notice = refused(event.get("user"), event.get("channel"))
+            say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
+                **(notice or answer(event.get("text", ""))))
         except Exception:
             log.exception("failed to answer a direct message")
             _quietly(lambda: say(thread_ts=thread, **sorry()))
@@ -314,7 +331,8 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         message = body.get("message") or {}
         container = body.get("container") or {}
         try:
-            reply = answer(topic, asked_by=user or "someone")
+            reply = (refused((body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id"))
+                     or answer(topic, asked_by=user or "someone"))
             if message.get("ts") and not container.get("is_ephemeral"):
                 say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
             else:
@@ -404,44 +422,92 @@ def socket_mode_handler(adapter: SlackAdapter, settings: SlackSettings) -> Any:
     return SocketModeHandler(adapter.app, settings.app_token.get_secret_value(), logger=log)
 
 
-def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
-    """`cloudai slack`: check settings, load the knowledge, then serve until stopped."""
+def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tuple[SlackSettings, str] | None:
+    """The settings and the mode, or None after printing what is wrong or missing."""
     import sys
 
     from pydantic import ValidationError
-    from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError
 
     try:
         settings = SlackSettings()
     except ValidationError as exc:
         for err in exc.errors():
-            print(f"cloudai slack: invalid {'/'.join(str(p) for p in err['loc'])}: {err['msg']}", file=sys.stderr)
-        return 2
+            print(f"{prog}: invalid {'/'.join(str(p) for p in err['loc'])}: {err['msg']}", file=sys.stderr)
+        return None
     mode = "http" if http else settings.mode
     missing = settings.missing(mode)
     if missing:
-        print(f"cloudai slack ({mode} mode): missing settings; set them in the environment or .env:",
+        print(f"{prog} (Slack, {mode} mode): missing settings; set them in the environment or .env:",
               file=sys.stderr)
         for line in missing:
             print(f"  {line}", file=sys.stderr)
-        return 2
-    assistant = assistant_factory()
+        return None
+    return settings, mode
+
+
+def connect(assistant: Assistant, settings: SlackSettings, prog: str = "cloudai slack",
+            feedback: FeedbackSink | None = None, limiter: QuestionLimiter | None = None) -> SlackAdapter | None:
+    """The app, after Slack accepted the token (auth.test); None after printing why not."""
+    import sys
+
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
     try:
-        adapter = build_app(assistant, settings)
+        return build_app(assistant, settings, feedback=feedback, limiter=limiter)
     except (BoltError, SlackApiError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc).splitlines()[0]
-        print(f"cloudai slack: Slack did not accept SLACK_BOT_TOKEN ({reason})", file=sys.stderr)
-        return 2
+        print(f"{prog}: Slack did not accept SLACK_BOT_TOKEN ({reason})", file=sys.stderr)
+        return None
+
+
+@dataclass
+class Serving:
+    """A running Slack connection: the HTTP port (HTTP mode) and how to stop it."""
+
+    stop: Callable[[], None]
+    port: int | None = None
+
+
+def serve(adapter: SlackAdapter, settings: SlackSettings, mode: str, port: int | None = None,
+          block: bool = True) -> Serving:
+    """Serve Socket Mode or HTTP; with `block=False`, on background threads."""
     if mode == "http":
-        server = http_server(adapter, settings.host, port or settings.port)
+        server = http_server(adapter, settings.host, settings.port if port is None else port)
         log.info("serving Slack on http://%s:%d/slack/events (health: /healthz)", settings.host,
                  server.server_port)
-        try:
-            server.serve_forever()
-        finally:
+
+        def stop_http() -> None:
+            server.shutdown()
             server.server_close()
-        return 0
+
+        if block:
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
+        else:
+            threading.Thread(target=server.serve_forever, name="slack-http", daemon=True).start()
+        return Serving(stop_http, server.server_port)
     log.info("connecting to Slack in Socket Mode")
-    socket_mode_handler(adapter, settings).start()
+    handler = socket_mode_handler(adapter, settings)
+    if block:
+        handler.start()
+    else:
+        handler.connect()
+    return Serving(handler.close)
+
+
+def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
+    """`cloudai slack`: check settings, load the knowledge, then serve until stopped."""
+    loaded = load_settings(http)
+    if loaded is None:
+        return 2
+    settings, mode = loaded
+    from bot.settings import CoreSettings
+
+    adapter = connect(assistant_factory(), settings, limiter=CoreSettings().limiter())
+    if adapter is None:
+        return 2
+    serve(adapter, settings, mode, port)
     return 0

@@ -75,6 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_arg(slack)
     slack.set_defaults(run=_slack)
 
+    discord = sub.add_parser("discord", help="run the Discord bot")
+    knowledge_arg(discord)
+    discord.set_defaults(run=_discord)
+
+    run = sub.add_parser("run", help="run every configured platform (Slack and/or Discord) in one process")
+    run.add_argument("--http", action="store_true", help="Slack over HTTP on PORT instead of Socket Mode")
+    run.add_argument("--port", type=int, help="HTTP port for Slack (default: $PORT, else 3000)")
+    knowledge_arg(run)
+    run.set_defaults(run=_run)
+
     check = sub.add_parser("check", help="load a folder and list files skipped or repaired")
     knowledge_arg(check)
     check.set_defaults(run=_check)
@@ -177,13 +187,31 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _slack(args: argparse.Namespace) -> int:
+def _service_logging() -> None:
     import logging
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _slack(args: argparse.Namespace) -> int:
     from adapters.slack import run  # the Slack libraries load only for this command
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _service_logging()
     return run(lambda: _assistant(args), http=args.http or None, port=args.port)
+
+
+def _discord(args: argparse.Namespace) -> int:
+    from adapters.discord import run  # discord.py loads only for this command
+
+    _service_logging()
+    return run(lambda: _assistant(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from adapters.runner import run_all
+
+    _service_logging()
+    return run_all(lambda: _assistant(args), http=args.http or None, port=args.port)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -38,3 +38,13 @@ def shorten(markdown: str, limit: int) -> tuple[str, bool]:
             out = out[: max(limit - len(closing) - 2, 0)].rstrip()
         out += closing
     return out + " …", True
+
+
+APOLOGY = "Something went wrong while answering. Please try again in a moment."
+
+
+def shortened_note(source_label: str | None) -> str:
+    """The pointer placed under an answer cut to fit a message."""
+    if source_label:
+        return f"_Answer shortened — the rest is in **{source_label}**._"
+    return "_Answer shortened._"

@@ -41,7 +41,7 @@ LABEL_MATCH_FLOOR = 60.0
 NAMED_CANDIDATES = 10  # sections added to the candidates because their heading reads like the question  # token_sort_ratio below this is no likeness at all  # extra for sections holding the question's neighbouring words together
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")  # terminal codes
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
-_MENTION = re.compile(r"<[@#!][^>\s]*>")
+_MENTION = re.compile(r"<[@#!][^>\s]*>|(?<!\w)@(?:everyone|here|channel)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

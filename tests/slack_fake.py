@@ -21,6 +21,8 @@ from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_USER = "UBOT"
+FORM = "application/x-www-form-urlencoded"  # slash commands and interactions
+JSON = "application/json"  # events
 
 
 @dataclass

@@ -30,9 +30,12 @@ from adapters.slack import (
 from bot.assistant import Assistant
 from bot.feedback import LogFeedback
 from bot.models import Reply, Source
+from bot.ratelimit import QuestionLimiter
 
 from .conftest import ROOT, write
 from .slack_fake import (
+    FORM,
+    JSON,
     SIGNING_SECRET,
     FakeSlack,
     block_action,
@@ -43,8 +46,6 @@ from .slack_fake import (
 )
 
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@U|<#C|<!subteam")
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 
 
 def settings_for(fake: FakeSlack) -> SlackSettings:
@@ -329,3 +330,25 @@ def test_manifest_declares_what_the_adapter_handles() -> None:
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
+
+
+def test_questions_over_the_rate_limit_get_a_polite_ephemeral_notice(bundled: Assistant) -> None:
+    fake = start_fake_slack()
+    adapter = build_app(bundled, settings_for(fake), limiter=QuestionLimiter(per_user="1/minute", per_channel=None))
+    server = http_server(adapter, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/slack/events"
+    try:
+        signed_post(url, slash_command(fake, "best practices"), FORM)
+        assert fake.pop("/response/cmd").body["response_type"] == "in_channel"
+        status, response = signed_post(url, slash_command(fake, "trends"), FORM)
+        ack = json.loads(response)
+        assert status == 200 and ack["response_type"] == "ephemeral"
+        assert "asking faster than I can keep up with" in ack["text"] and "try again in" in ack["text"]
+        event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> trends", "ts": "7.7", "channel": "C1"}
+        signed_post(url, event_callback(event, "Ev-limited"), JSON)
+        assert "try again in" in fake.pop("/api/chat.postMessage").body["text"]
+        assert fake.settle(0.3) == []
+    finally:
+        server.shutdown()
+        fake.server.shutdown()

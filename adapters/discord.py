@@ -1,0 +1,444 @@
+"""Discord on discord.py: mentions, DMs and `/cloudai` in; embeds with buttons out.
+
+A thin translation layer: a Discord message or interaction becomes one
+`Assistant.reply(text)` call, and the `Reply` becomes an embed plus a view of buttons.
+No matching happens here. Every send carries `AllowedMentions.none()`, so a mention
+written in a question or a document is shown and never pings; every embed stays within
+Discord's limits (discord.py checks none of them).
+
+Buttons are `DynamicItem`s: their state lives in the custom id, so a button on a reply
+sent before a restart still works after it, and no view is kept in memory per message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import discord
+from discord import app_commands
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.assistant import Assistant
+from bot.compose import APOLOGY, shorten, shortened_note
+from bot.feedback import Feedback, FeedbackSink, LogFeedback
+from bot.models import Reply
+from bot.ratelimit import QuestionLimiter
+
+log = logging.getLogger("cloudai.discord")
+
+# Discord's limits (developer docs, "Embed Limits" and "Message Components")
+CONTENT_MAX = 2000
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELDS_MAX = 25
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+BUTTONS_MAX = 25
+BUTTON_LABEL_MAX = 80
+CUSTOM_ID_MAX = 100
+MAX_TOPIC_BUTTONS = 5
+ASKED_PREFIX = "Asked: "
+SOURCES_FIELD = "Sources"
+COLOUR = discord.Colour.from_rgb(47, 128, 237)
+NO_PINGS = discord.AllowedMentions.none()
+HELP_WORDS = ("", "help", "?", "usage")
+
+# bot + applications.commands, with: View Channels, Send Messages, Send Messages in Threads,
+# Embed Links, Read Message History
+INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
+                                         embed_links=True, read_message_history=True)
+
+
+class DiscordSettings(BaseSettings):
+    """The bot token and options, from the environment or `.env`; the token is never printed."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN", "token"))
+    guild_id: int | None = Field(None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "guild_id"))
+    message_content: bool = Field(
+        False, validation_alias=AliasChoices("CLOUDAI_DISCORD_MESSAGE_CONTENT", "message_content"))
+    api_url: str | None = Field(None, validation_alias=AliasChoices("DISCORD_API_URL", "api_url"))
+    gateway_url: str | None = Field(None, validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "gateway_url"))
+
+    def missing(self) -> list[str]:
+        if self.token:
+            return []
+        return ["DISCORD_TOKEN: the bot token from https://discord.com/developers/applications "
+                "→ your application → Bot → Reset Token"]
+
+
+def point_at(settings: DiscordSettings) -> None:
+    """Send REST and gateway traffic to DISCORD_API_URL / DISCORD_GATEWAY_URL (proxies, tests)."""
+    import yarl
+
+    if settings.api_url:
+        discord.http.Route.BASE = settings.api_url.rstrip("/")
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+# -- rendering -------------------------------------------------------------------------
+
+_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_CODE = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
+
+
+def to_discord(markdown: str) -> str:
+    """The core's Markdown as Discord shows it in an embed: headings bold, relative links as
+    text, and mentions defused (a zero-width space) outside code."""
+    parts = _CODE.split(markdown)
+    for i in range(0, len(parts), 2):
+        text = _LINK.sub(lambda m: m.group(0) if m.group(2).startswith(("http://", "https://"))
+                         else m.group(1), parts[i])
+        text = _HEADING.sub(lambda m: f"**{m.group(1)}**", text)
+        parts[i] = discord.utils.escape_mentions(text)
+    return "".join(parts)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class Rendered:
+    """What one reply sends: an embed and its buttons (as `send(**rendered.kwargs)`)."""
+
+    embed: discord.Embed
+    view: discord.ui.View | None
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"embed": self.embed, "allowed_mentions": NO_PINGS}
+        if self.view is not None:
+            out["view"] = self.view
+        return out
+
+
+def render(reply: Reply) -> Rendered:
+    """A `Reply` as an embed (title, answer, sources, the question) plus topic/vote buttons."""
+    embed = discord.Embed(title=_clip(reply.title, TITLE_MAX), colour=COLOUR)
+    sources = "\n".join(f"• {discord.utils.escape_mentions(s.label)}" for s in reply.sources[:5])
+    sources = _clip(sources, FIELD_VALUE_MAX)
+    footer = _clip(ASKED_PREFIX + " ".join(reply.question.split()), 300) if reply.question else ""
+    room = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed.title or "") - len(sources) - len(SOURCES_FIELD)
+               - len(footer))
+    body = to_discord(reply.body)
+    if len(body) > room:
+        note = "\n\n" + shortened_note(reply.sources[0].label if reply.sources else None)
+        body = shorten(body, room - len(note))[0] + note
+    embed.description = body
+    if sources:
+        embed.add_field(name=SOURCES_FIELD, value=sources, inline=False)
+    if footer:
+        embed.set_footer(text=footer)
+
+    view = discord.ui.View(timeout=None)
+    topics = reply.suggestions if reply.no_match else reply.related
+    for topic in topics[:MAX_TOPIC_BUTTONS]:
+        view.add_item(TopicButton(topic))
+    if not reply.no_match and reply.sources:
+        view.add_item(VoteButton("up", reply.intent))
+        view.add_item(VoteButton("down", reply.intent))
+    return Rendered(embed, view if view.children else None)
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A short plain message (an apology, a rate-limit notice) as `send` arguments."""
+    return {"content": _clip(text, CONTENT_MAX), "allowed_mentions": NO_PINGS}
+
+
+# -- buttons ---------------------------------------------------------------------------
+
+class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"cloudai:topic:(?P<topic>.+)"):
+    """A related topic or "did you mean": clicking it asks that topic."""
+
+    def __init__(self, topic: str) -> None:
+        topic = " ".join(topic.split())
+        label = _clip(topic, BUTTON_LABEL_MAX)
+        custom_id = "cloudai:topic:" + topic
+        if len(custom_id) > CUSTOM_ID_MAX:
+            custom_id = custom_id[:CUSTOM_ID_MAX]
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id))
+        self.topic = custom_id.removeprefix("cloudai:topic:")
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+                             match: re.Match[str]) -> "TopicButton":
+        return cls(match["topic"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _adapter(interaction).on_topic(interaction, self.topic)
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"cloudai:vote:(?P<vote>up|down):(?P<intent>[\w.-]*)"):
+    """👍 / 👎 on an answer; the question and source are read back from the embed."""
+
+    def __init__(self, vote: str, intent: str | None) -> None:
+        self.vote = vote
+        self.intent = intent or None
+        emoji, label = ("👍", "Helpful") if vote == "up" else ("👎", "Not helpful")
+        custom_id = f"cloudai:vote:{vote}:{(intent or '')[:60]}"
+        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=discord.ButtonStyle.secondary,
+                                           custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+                             match: re.Match[str]) -> "VoteButton":
+        return cls(match["vote"], match["intent"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _adapter(interaction).on_vote(interaction, 1 if self.vote == "up" else -1, self.intent)
+
+
+def _adapter(interaction: discord.Interaction) -> "DiscordAdapter":
+    client = interaction.client
+    assert isinstance(client, CloudaiClient)
+    return client.adapter
+
+
+# -- the bot ---------------------------------------------------------------------------
+
+class CloudaiClient(discord.Client):
+    """discord.py's client with our start-up step; all behaviour lives in `DiscordAdapter`."""
+
+    adapter: "DiscordAdapter"
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup()
+
+
+@dataclass
+class DiscordAdapter:
+    """One assistant on one Discord connection: the event handlers and the command tree."""
+
+    assistant: Assistant
+    settings: DiscordSettings
+    feedback: FeedbackSink = field(default_factory=LogFeedback)
+    limiter: QuestionLimiter | None = None  # None: no limits (the commands pass CoreSettings' limits)
+    client: CloudaiClient = field(init=False)
+    tree: app_commands.CommandTree[CloudaiClient] = field(init=False)
+
+    def __post_init__(self) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = self.settings.message_content
+        self.client = CloudaiClient(intents=intents, allowed_mentions=NO_PINGS)
+        self.client.adapter = self
+        self.tree = app_commands.CommandTree(self.client)
+        self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
+        self.client.event(self.on_ready)
+        self.client.event(self.on_message)
+        self._add_command()
+
+    # -- start-up ----------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        """Register the buttons and publish `/cloudai`: to one server when DISCORD_GUILD_ID is set
+        (instant), globally otherwise (Discord may take a while to show it everywhere)."""
+        self.client.add_dynamic_items(TopicButton, VoteButton)
+        try:
+            if self.settings.guild_id:
+                guild = discord.Object(id=self.settings.guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+                log.info("/cloudai synced to server %s", self.settings.guild_id)
+            else:
+                await self.tree.sync()
+                log.info("/cloudai synced globally (new servers may take up to an hour to show it)")
+        except discord.HTTPException as exc:
+            log.warning("could not sync /cloudai (%s); mentions and DMs still work", exc)
+
+    async def on_ready(self) -> None:
+        user = self.client.user
+        log.info("connected to Discord as %s (%d servers)", user, len(self.client.guilds))
+        if self.settings.message_content:
+            log.info("Message Content intent: requested; the bot sees message text, and still answers only "
+                     "mentions, DMs and /cloudai")
+        else:
+            log.info("Message Content intent: off (not needed); mentions, DMs and /cloudai work; set "
+                     "CLOUDAI_DISCORD_MESSAGE_CONTENT=true after enabling it in the Developer Portal to read "
+                     "replies that do not mention the bot")
+        if self.client.application_id:
+            log.info("invite link: %s", discord.utils.oauth_url(
+                self.client.application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")))
+
+    # -- messages ----------------------------------------------------------------------
+
+    async def answer(self, question: str) -> Rendered:
+        """The core's reply off the event loop (a large knowledge base takes milliseconds)."""
+        return render(await asyncio.to_thread(self.assistant.reply, question))
+
+    def _refusal(self, user: int, channel: int | None) -> str | None:
+        if self.limiter is None:
+            return None
+        refusal = self.limiter.check("discord", str(user), str(channel) if channel else None)
+        return refusal.message if refusal else None
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A mention in a server, or any DM; never a bot (ourselves included)."""
+        me = self.client.user
+        if message.author.bot or me is None:
+            return
+        if message.guild is not None and not any(u.id == me.id for u in message.mentions):
+            return
+        try:
+            refused = self._refusal(message.author.id, message.channel.id)
+            if refused:
+                await message.reply(mention_author=False, **notice(refused))
+                return
+            rendered = await self.answer(message.content)
+            await message.reply(mention_author=False, **rendered.kwargs)
+        except Exception:
+            log.exception("failed to answer a message in channel %s", message.channel.id)
+            try:
+                await message.reply(mention_author=False, **notice(APOLOGY))
+            except Exception:
+                log.exception("could not send the apology either")
+
+    # -- /cloudai ----------------------------------------------------------------------
+
+    def _add_command(self) -> None:
+        @app_commands.command(name="cloudai", description="Ask the knowledge base a question")
+        @app_commands.describe(question="What you want to know; empty or 'help' shows how to ask")
+        async def cloudai(interaction: discord.Interaction, question: str | None = None) -> None:
+            await self.on_command(interaction, question or "")
+
+        @cloudai.autocomplete("question")
+        async def topics(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return self.autocomplete(current)
+
+        self.tree.add_command(cloudai)
+
+    def autocomplete(self, current: str) -> list[app_commands.Choice[str]]:
+        """Topics that look like what is typed so far; the most linked-to topics when empty."""
+        labels = self.assistant.suggest(current, limit=25) if current.strip() else self.assistant.topics(limit=25)
+        if current.strip() and not labels:
+            labels = [current]
+        return [app_commands.Choice(name=_clip(label, 100), value=label[:100]) for label in labels[:25]]
+
+    async def on_command(self, interaction: discord.Interaction, question: str) -> None:
+        if question.strip().lower() in HELP_WORDS:
+            rendered = await self.answer("help")
+            await interaction.response.send_message(ephemeral=True, **rendered.kwargs)
+            return
+        refused = self._refusal(interaction.user.id, interaction.channel_id)
+        if refused:
+            await interaction.response.send_message(ephemeral=True, **notice(refused))
+            return
+        await interaction.response.defer(thinking=True)
+        rendered = await self.answer(question)
+        await interaction.followup.send(**rendered.kwargs)
+
+    async def on_command_error(self, interaction: discord.Interaction,
+                               error: app_commands.AppCommandError) -> None:
+        log.error("failed to answer /cloudai", exc_info=error)
+        await _apologise(interaction)
+
+    # -- buttons -----------------------------------------------------------------------
+
+    async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
+        try:
+            refused = self._refusal(interaction.user.id, interaction.channel_id)
+            if refused:
+                await interaction.response.send_message(ephemeral=True, **notice(refused))
+                return
+            rendered = await self.answer(topic)
+            await interaction.response.send_message(**rendered.kwargs)
+        except Exception:
+            log.exception("failed to answer a topic button")
+            await _apologise(interaction)
+
+    async def on_vote(self, interaction: discord.Interaction, vote: int, intent: str | None) -> None:
+        try:
+            question, source = _asked(interaction.message)
+            self.feedback.record(Feedback(question=question, source=source, vote=vote, platform="discord",
+                                          user=str(interaction.user.id), intent=intent))
+            await interaction.response.send_message(
+                ephemeral=True, **notice("Thanks for the feedback! " + ("👍" if vote > 0 else "👎")))
+        except Exception:
+            log.exception("failed to record feedback")
+            await _apologise(interaction)
+
+
+def _asked(message: discord.Message | None) -> tuple[str, str]:
+    """The question (footer) and top source (first line of the Sources field) of a reply."""
+    if message is None or not message.embeds:
+        return "", ""
+    embed = message.embeds[0]
+    question = (embed.footer.text or "").removeprefix(ASKED_PREFIX)
+    source = next((f.value or "" for f in embed.fields if f.name == SOURCES_FIELD), "")
+    first = source.splitlines()[0] if source else ""
+    return question, first.removeprefix("• ").replace("\u200b", "")
+
+
+async def _apologise(interaction: discord.Interaction) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(ephemeral=True, **notice(APOLOGY))
+        else:
+            await interaction.response.send_message(ephemeral=True, **notice(APOLOGY))
+    except Exception:
+        log.exception("could not send the apology either")
+
+
+# -- running ---------------------------------------------------------------------------
+
+def load_settings(prog: str = "cloudai discord") -> DiscordSettings | None:
+    """The settings, or None after printing what is wrong (invalid or missing variables)."""
+    from pydantic import ValidationError
+
+    try:
+        settings = DiscordSettings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"{prog}: invalid {'/'.join(str(p) for p in err['loc'])}: {err['msg']}", file=sys.stderr)
+        return None
+    missing = settings.missing()
+    if missing:
+        print(f"{prog}: missing settings; set them in the environment or .env:", file=sys.stderr)
+        for line in missing:
+            print(f"  {line}", file=sys.stderr)
+        return None
+    return settings
+
+
+async def serve(adapter: DiscordAdapter) -> None:
+    """Connect and stay connected (discord.py reconnects by itself) until cancelled."""
+    assert adapter.settings.token is not None
+    point_at(adapter.settings)
+    async with adapter.client:
+        await adapter.client.start(adapter.settings.token.get_secret_value(), reconnect=True)
+
+
+def login_problem(exc: BaseException) -> str | None:
+    """A one-line explanation for the start-up failures a user can fix, else None."""
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord did not accept DISCORD_TOKEN (reset it under Bot → Reset Token and try again)"
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return ("CLOUDAI_DISCORD_MESSAGE_CONTENT is set but the Message Content intent is not enabled for this "
+                "bot (Developer Portal → Bot → Privileged Gateway Intents); enable it or unset the variable")
+    return None
+
+
+def run(assistant_factory: Callable[[], Assistant]) -> int:
+    """`cloudai discord`: check settings, load the knowledge, then serve until stopped."""
+    from adapters.runner import serve_all
+    from bot.settings import CoreSettings
+
+    settings = load_settings()
+    if settings is None:
+        return 2
+    try:
+        return asyncio.run(serve_all(assistant_factory(), discord_settings=settings,
+                                     limiter=CoreSettings().limiter(), prog="cloudai discord"))
+    except KeyboardInterrupt:
+        return 0
