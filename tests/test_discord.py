@@ -461,3 +461,14 @@ def test_cloudai_run_serves_slack_and_discord_from_one_knowledge_base(bundled: A
             slack_fake.server.shutdown()
 
     asyncio.run(main())
+
+
+def test_a_no_match_shows_did_you_mean_buttons_and_no_votes(bundled: Assistant) -> None:
+    reply = bundled.reply("helthcare diagnosticz pricing plorf")
+    assert reply.no_match and reply.suggestions
+    rendered = render(reply)
+    assert rendered.embed.title == "No confident answer"
+    assert rendered.view is not None
+    ids = [item.custom_id for item in rendered.view.children]  # type: ignore[attr-defined]
+    assert ids and all(i.startswith("cloudai:topic:") for i in ids)
+    assert [i.removeprefix("cloudai:topic:") for i in ids] == list(reply.suggestions)[:5]
