@@ -26,6 +26,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
+from bot.delivery import Target
+from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
@@ -149,6 +151,38 @@ def render(reply: Reply) -> Rendered:
         view.add_item(VoteButton("up", reply.intent))
         view.add_item(VoteButton("down", reply.intent))
     return Rendered(embed, view if view.children else None)
+
+
+def render_digest(digest: Digest) -> discord.Embed:
+    """The daily digest as an embed: one field per part, within Discord's limits."""
+    embed = discord.Embed(title=_clip(digest.title, TITLE_MAX), colour=COLOUR)
+    for heading, part in digest.parts()[:FIELDS_MAX]:
+        value = to_discord(part)
+        if len(value) > FIELD_VALUE_MAX:
+            value = shorten(value, FIELD_VALUE_MAX)[0]
+        embed.add_field(name=_clip(heading, 256), value=value, inline=False)
+    return embed
+
+
+def digest_target(settings: DiscordSettings, channel_id: str, client: discord.Client | None = None) -> Target:
+    """Posts digests to a channel over REST: through the running bot's connection when there is
+    one, else by logging in just to post (no gateway). discord.py retries 429s and 5xx itself."""
+    async def post(digest: Digest) -> str:
+        send = {"embed": render_digest(digest), "allowed_mentions": NO_PINGS}
+        if client is not None and not client.is_closed() and client.user is not None:
+            message = await client.get_partial_messageable(int(channel_id)).send(**send)
+            return str(message.id)
+        assert settings.token is not None
+        point_at(settings)
+        poster = discord.Client(intents=discord.Intents.none())
+        try:
+            await poster.login(settings.token.get_secret_value())
+            message = await poster.get_partial_messageable(int(channel_id)).send(**send)
+            return str(message.id)
+        finally:
+            await poster.close()
+
+    return Target("discord", channel_id, post)
 
 
 def notice(text: str) -> dict[str, Any]:
@@ -431,14 +465,9 @@ def login_problem(exc: BaseException) -> str | None:
 
 def run(assistant_factory: Callable[[], Assistant]) -> int:
     """`cloudai discord`: check settings, load the knowledge, then serve until stopped."""
-    from adapters.runner import serve_all
-    from bot.settings import CoreSettings
+    from adapters.runner import run_platforms
 
     settings = load_settings()
     if settings is None:
         return 2
-    try:
-        return asyncio.run(serve_all(assistant_factory(), discord_settings=settings,
-                                     limiter=CoreSettings().limiter(), prog="cloudai discord"))
-    except KeyboardInterrupt:
-        return 0
+    return run_platforms(assistant_factory, None, settings, prog="cloudai discord")

@@ -9,6 +9,7 @@ triggered, and every message stays within Block Kit's limits.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -23,10 +24,12 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
+from bot.delivery import Target
+from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
@@ -194,6 +197,30 @@ def render(reply: Reply, asked_by: str | None = None) -> dict[str, Any]:
     return {"text": fallback, "blocks": blocks[:BLOCKS_MAX]}
 
 
+def render_digest(digest: Digest) -> dict[str, Any]:
+    """The daily digest as `chat.postMessage` arguments."""
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "emoji": True,
+                                                                 "text": digest.title[:HEADER_MAX]}}]
+    for heading, part in digest.parts():
+        text = to_mrkdwn(f"**{heading}**\n{part}")
+        blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in _chunks(text, SECTION_MAX))
+    fallback = escape(f"{digest.title}: " + "; ".join(h for h, _ in digest.parts()))
+    return {"text": fallback[:FALLBACK_MAX], "blocks": blocks[:BLOCKS_MAX]}
+
+
+def digest_target(settings: SlackSettings, channel: str) -> Target:
+    """Posts digests to `channel` with `chat.postMessage` (no running bot needed); rate limits,
+    5xx and connection errors are retried by slack_sdk's own retry handlers."""
+    client = web_client(settings)
+
+    async def post(digest: Digest) -> str:
+        response = await asyncio.to_thread(client.chat_postMessage, channel=channel, unfurl_links=False,
+                                           unfurl_media=False, **render_digest(digest))
+        return str(response.get("ts") or "")
+
+    return Target("slack", channel, post)
+
+
 def sorry() -> dict[str, Any]:
     return {"text": APOLOGY, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": APOLOGY}}]}
 
@@ -235,6 +262,7 @@ def web_client(settings: SlackSettings) -> WebClient:
         kwargs["base_url"] = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
     client = WebClient(**kwargs)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return client
 
 
@@ -500,14 +528,9 @@ def serve(adapter: SlackAdapter, settings: SlackSettings, mode: str, port: int |
 
 def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
     """`cloudai slack`: check settings, load the knowledge, then serve until stopped."""
+    from adapters.runner import SlackPlan, run_platforms
+
     loaded = load_settings(http)
     if loaded is None:
         return 2
-    settings, mode = loaded
-    from bot.settings import CoreSettings
-
-    adapter = connect(assistant_factory(), settings, limiter=CoreSettings().limiter())
-    if adapter is None:
-        return 2
-    serve(adapter, settings, mode, port)
-    return 0
+    return run_platforms(assistant_factory, SlackPlan(loaded[0], loaded[1], port), None, prog="cloudai slack")

@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from .assistant import Assistant
     from .settings import CoreSettings
+    from .store import Store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,10 +88,52 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_arg(run)
     run.set_defaults(run=_run)
 
+    digest = sub.add_parser("digest", help="the daily digest: preview it, or post today's now")
+    digest.add_argument("action", choices=["preview", "post"])
+    digest.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="preview: the day (default: today)")
+    knowledge_arg(digest)
+    digest.set_defaults(run=_digest)
+
+    feedback = sub.add_parser("feedback", help="the worst-rated answers (👎 from Slack and Discord)")
+    feedback.add_argument("--limit", type=int, default=10)
+    feedback.set_defaults(run=_feedback)
+
     check = sub.add_parser("check", help="load a folder and list files skipped or repaired")
     knowledge_arg(check)
     check.set_defaults(run=_check)
     return p
+
+
+def _date(text: str) -> "dt.date":
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-24") from None
+
+
+def _core_settings() -> "CoreSettings":
+    from .settings import load_core_settings
+
+    try:
+        return load_core_settings()
+    except ValueError as exc:
+        raise _UserError(f"invalid settings: {exc}") from None
+
+
+def _store(settings: "CoreSettings") -> "Store":
+    import datetime as dt
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store import Store
+
+    try:
+        return Store(settings.database_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _UserError(f"cannot open the state store (CLOUDAI_DATABASE_URL): {reason}") from None
 
 
 def _folder(args: argparse.Namespace, settings: "CoreSettings") -> Path:
@@ -104,7 +149,7 @@ def _assistant(args: argparse.Namespace) -> "Assistant":
     from .loader import KnowledgeError
     from .settings import CoreSettings
 
-    settings = CoreSettings()
+    settings = _core_settings()
     try:
         assistant = Assistant.load(_folder(args, settings), settings.intents_file)
     except KnowledgeError as exc:
@@ -212,6 +257,53 @@ def _run(args: argparse.Namespace) -> int:
 
     _service_logging()
     return run_all(lambda: _assistant(args), http=args.http or None, port=args.port)
+
+
+def _digest(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .delivery import DigestService
+
+    settings = _core_settings()
+    store = _store(settings)
+    try:
+        assistant = _assistant(args)
+        if args.action == "preview":
+            service = DigestService(lambda: assistant, store, settings, [])
+            sys.stdout.write(service.preview(args.date or service.today()).to_markdown())
+            return 0
+        if args.date is not None:
+            raise _UserError("digest post posts today's digest only (no backfill); --date is for preview")
+        from adapters.runner import configured_targets
+
+        targets = configured_targets(settings)
+        if not targets:
+            raise _UserError("no digest channel is configured: set SLACK_DIGEST_CHANNEL (with SLACK_BOT_TOKEN) "
+                             "and/or DISCORD_DIGEST_CHANNEL_ID (with DISCORD_TOKEN)")
+        service = DigestService(lambda: assistant, store, settings, targets)
+        day = service.today()
+        outcomes = asyncio.run(service.post(day))
+        for o in outcomes:
+            print(f"{o.target}: {o.status}" + (f" ({o.detail})" if o.detail else "") + f" — digest for {day}")
+        if all(o.status != "posted" for o in outcomes) and not any(o.status == "failed" for o in outcomes):
+            print(f"nothing to post: today's digest ({day}) is already out everywhere")
+        return 1 if any(o.status == "failed" for o in outcomes) else 0
+    finally:
+        store.close()
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    store = _store(_core_settings())
+    try:
+        worst = store.worst_rated(limit=max(1, args.limit))
+    finally:
+        store.close()
+    if not worst:
+        print("no 👎 votes yet")
+        return 0
+    for r in worst:
+        print(f"{r.score:+d}  (👍 {r.up} / 👎 {r.down})  {r.question!r} -> {r.source}")
+    return 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -1,0 +1,258 @@
+"""The daily digest, composed by the core: a trend, a figure, what's new, a question to try.
+
+What counts as a trend or a figure is read from the knowledge and the intent catalog
+(the `trends` and `market_figures` intents' section words, document tags and titles,
+headings), never from a list written here, so a team's own notes get their own digest.
+Choosing today's items is a pure function of the history the store keeps (how often and
+when each item was shown), so every instance composes the same digest for the same day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Literal
+
+from .assistant import Assistant
+from .compose import shorten
+from .models import Document, Section
+from .sections import first_sentence, has_figures, is_navigation
+from .text import word_stems
+
+TREND_INTENT = "trends"
+FIGURE_INTENT = "market_figures"
+TREND_TEXT_MAX = 600
+WHATS_NEW_MAX = 5
+Kind = Literal["trend", "figure"]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """A trend or a figure: a heading, a short text and where it came from."""
+
+    key: str  # stable across restarts: "path#anchor"
+    title: str
+    text: str  # Markdown
+    source: str  # "Document › Heading"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A document added or changed since the last digest."""
+
+    path: str
+    title: str
+    line: str
+    status: Literal["new", "changed"]
+    date: str | None = None  # frontmatter date, when there is one
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """One day's digest, platform-neutral like `Reply`; adapters render it."""
+
+    day: dt.date
+    trend: DigestItem | None = None
+    figure: DigestItem | None = None
+    whats_new: tuple[Change, ...] = ()
+    more_new: int = 0  # changes beyond the ones listed
+    first_edition: bool = False  # nothing to compare against yet
+    try_asking: str | None = None
+    documents: int = 0
+
+    @property
+    def title(self) -> str:
+        return f"cloudai digest · {self.day:%A %d %B %Y}".replace(" 0", " ")
+
+    def to_markdown(self) -> str:
+        """The digest as Markdown (terminal preview; adapters build their own layout)."""
+        out = [f"# {self.title}", ""]
+        for heading, part in self.parts():
+            out += [f"## {heading}", "", part, ""]
+        return "\n".join(out).rstrip() + "\n"
+
+    def parts(self) -> list[tuple[str, str]]:
+        """(heading, Markdown) for each part present, in reading order."""
+        parts: list[tuple[str, str]] = []
+        if self.trend:
+            parts.append(("📈 Trend spotlight", f"**{self.trend.title}**\n{self.trend.text}\n_Source: "
+                                                 f"{self.trend.source}_"))
+        if self.figure:
+            parts.append(("🔢 Figure of the day", f"**{self.figure.title}**: {self.figure.text}\n_Source: "
+                                                   f"{self.figure.source}_"))
+        if self.whats_new:
+            lines = [f"- **{c.title}** ({c.status}{', ' + c.date if c.date else ''}): {c.line}"
+                     for c in self.whats_new]
+            if self.more_new:
+                lines.append(f"- …and {self.more_new} more")
+            parts.append(("🆕 What's new", "\n".join(lines)))
+        elif self.first_edition:
+            parts.append(("🆕 What's new", f"This is the first digest: {self.documents} documents are in the "
+                                           "knowledge base. Changes will be listed from tomorrow."))
+        else:
+            parts.append(("🆕 What's new", "No documents were added or changed since the last digest."))
+        if self.try_asking:
+            parts.append(("💬 Try asking", f"“{self.try_asking}”"))
+        return parts
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["day"] = self.day.isoformat()
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Digest":
+        data = json.loads(text)
+        return cls(
+            day=dt.date.fromisoformat(data["day"]),
+            trend=DigestItem(**data["trend"]) if data.get("trend") else None,
+            figure=DigestItem(**data["figure"]) if data.get("figure") else None,
+            whats_new=tuple(Change(**c) for c in data.get("whats_new", [])),
+            more_new=data.get("more_new", 0),
+            first_edition=data.get("first_edition", False),
+            try_asking=data.get("try_asking"),
+            documents=data.get("documents", 0),
+        )
+
+
+@dataclass
+class History:
+    """What earlier digests showed, as the store keeps it: for rotation and for what's new."""
+
+    shown: dict[Kind, Counter[str]] = field(default_factory=lambda: {"trend": Counter(), "figure": Counter()})
+    last_shown: dict[Kind, dict[str, dt.date]] = field(default_factory=lambda: {"trend": {}, "figure": {}})
+    snapshot: dict[str, str] | None = None  # path -> sha256 at the last digest; None before the first
+
+
+class DigestComposer:
+    """Finds the trend and figure candidates in one knowledge base and composes a day's digest."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.trends = self._candidates(TREND_INTENT, self._is_trend)
+        self.figures = self._candidates(FIGURE_INTENT, self._is_figure)
+        self.questions = self._good_questions()
+
+    def compose(self, day: dt.date, history: History) -> Digest:
+        kb = self.assistant.kb
+        changes: list[Change] = []
+        if history.snapshot is not None:
+            changes = [c for d in kb.documents if (c := self._change(d, history.snapshot)) is not None]
+            changes.sort(key=lambda c: (c.date or "", c.title), reverse=True)
+        return Digest(
+            day=day,
+            trend=_next(self.trends, history, "trend"),
+            figure=_next(self.figures, history, "figure"),
+            whats_new=tuple(changes[:WHATS_NEW_MAX]),
+            more_new=max(0, len(changes) - WHATS_NEW_MAX),
+            first_edition=history.snapshot is None,
+            try_asking=self.questions[day.toordinal() % len(self.questions)] if self.questions else None,
+            documents=len(kb.documents),
+        )
+
+    def _change(self, doc: Document, snapshot: dict[str, str]) -> Change | None:
+        before = snapshot.get(doc.path)
+        if before == doc.sha256:
+            return None
+        sections = self.assistant.kb.doc_sections(doc)
+        line = doc.description or (first_sentence(sections[0].text, 160) if sections else "")
+        return Change(path=doc.path, title=doc.title, line=_SPACE.sub(" ", shorten(line, 160)[0]),
+                      status="new" if before is None else "changed", date=doc.date)
+
+    def snapshot(self) -> dict[str, tuple[str, str]]:
+        """path -> (sha256, title) of every document now."""
+        return {d.path: (d.sha256, d.title) for d in self.assistant.kb.documents}
+
+    # -- what is a trend, what is a figure -------------------------------------------------
+
+    def _intent_words(self, intent_id: str) -> set[str]:
+        intent = next((i for i in self.assistant.catalog.intents if i.id == intent_id), None)
+        if intent is None:
+            return set()
+        return {term for phrase in intent.sections for term in phrase} | set(word_stems(intent.id.replace("_", " ")))
+
+    def _candidates(self, intent_id: str, test: Any) -> list[DigestItem]:
+        words = self._intent_words(intent_id)
+        if not words:
+            return []
+        kb = self.assistant.kb
+        out = []
+        for sec in kb.sections:
+            if sec.kind not in ("heading", "item") or not sec.heading or is_navigation(sec.heading):
+                continue
+            parent = kb.sections[sec.parent] if sec.parent is not None else None
+            if test(sec, parent, words):
+                out.append(_item(sec))
+        return out
+
+    @staticmethod
+    def _about(words: set[str], *texts: Iterable[str] | str) -> bool:
+        for text in texts:
+            pieces = [text] if isinstance(text, str) else list(text)
+            if any(words & set(word_stems(p.replace("-", " "))) for p in pieces):
+                return True
+        return False
+
+    def _is_trend(self, sec: Section, parent: Section | None, words: set[str]) -> bool:
+        """A section under a heading about trends ("Emerging Trends" › …), or a top-level section
+        of a document titled or tagged with the intent's own name ("Key Trends in …")."""
+        if self._about(words, sec.heading) and any(s.parent == sec.id for s in self._kids(sec)):
+            return False  # "Key Trends" itself: the list, not a trend
+        if len(sec.text) < 60:
+            return False
+        if parent is not None and parent.kind != "intro" and self._about(words, parent.heading):
+            return True
+        own_name = set(word_stems(TREND_INTENT))
+        return sec.depth == 1 and sec.kind == "heading" and self._about(own_name, sec.doc.title, sec.doc.tags)
+
+    def _is_figure(self, sec: Section, parent: Section | None, words: set[str]) -> bool:
+        """A statement with a figure, in a document or under a heading about market figures; a
+        heading whose figures are its list items gives way to the items."""
+        if not has_figures(sec.text) or (sec.kind == "heading" and self._kids(sec)):
+            return False
+        return self._about(words, sec.heading, sec.doc.title, sec.doc.tags) or (
+            parent is not None and self._about(words, parent.heading))
+
+    def _kids(self, sec: Section) -> list[Section]:
+        sections = self.assistant.kb.sections
+        return [sections[i] for i in sec.children] or [
+            s for s in self.assistant.kb.doc_sections(sec.doc) if s.parent == sec.id]
+
+    def _good_questions(self) -> list[str]:
+        """Catalog examples the knowledge answers confidently: worth suggesting."""
+        out = []
+        for intent in self.assistant.catalog.intents:
+            if intent.answer:
+                continue
+            for example in intent.examples[:2]:
+                reply = self.assistant.reply(example)
+                if not reply.no_match and reply.sources:
+                    out.append(example)
+        return out
+
+
+_BOLD_LEAD = re.compile(r"^\s*[-*+]?\s*\*\*[^*]+\*\*:?\s*")
+
+
+def _item(sec: Section) -> DigestItem:
+    if sec.kind == "item":  # "- **$44.97 billion in 2022:** The market was…": the heading is the lead
+        text = shorten(_BOLD_LEAD.sub("", sec.text, count=1), 300)[0]
+    else:
+        text = shorten(sec.text, TREND_TEXT_MAX)[0]
+    label = f"{sec.doc.title} › {sec.heading_path}" if sec.heading_path != sec.doc.title else sec.doc.title
+    return DigestItem(key=f"{sec.doc.path}#{sec.anchor}", title=sec.heading, text=text, source=label)
+
+
+def _next(items: list[DigestItem], history: History, kind: Kind) -> DigestItem | None:
+    """The least-shown item, longest unseen first: none repeats before all have been shown."""
+    if not items:
+        return None
+    shown, last = history.shown[kind], history.last_shown[kind]
+    order = {item.key: i for i, item in enumerate(items)}
+    return min(items, key=lambda it: (shown[it.key], last.get(it.key, dt.date.min), order[it.key]))
+
+
+_SPACE = re.compile(r"\s+")
