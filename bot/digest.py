@@ -33,7 +33,7 @@ Kind = Literal["trend", "figure"]
 class DigestItem:
     """A trend or a figure: a heading, a short text and where it came from."""
 
-    key: str  # stable across restarts: "path#anchor"
+    key: str  # stable across restarts: "path#anchor" (plus "::item" for a list item)
     title: str
     text: str  # Markdown
     source: str  # "Document › Heading"
@@ -243,7 +243,8 @@ def _item(sec: Section) -> DigestItem:
     else:
         text = shorten(sec.text, TREND_TEXT_MAX)[0]
     label = f"{sec.doc.title} › {sec.heading_path}" if sec.heading_path != sec.doc.title else sec.doc.title
-    return DigestItem(key=f"{sec.doc.path}#{sec.anchor}", title=sec.heading, text=text, source=label)
+    key = f"{sec.doc.path}#{sec.anchor}" + (f"::{sec.heading}" if sec.kind == "item" else "")  # items share an anchor
+    return DigestItem(key=key[:500], title=sec.heading, text=text, source=label)
 
 
 def _next(items: list[DigestItem], history: History, kind: Kind) -> DigestItem | None:

@@ -13,15 +13,16 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from sqlalchemy import (Date, DateTime, case, Integer, String, Text, UniqueConstraint, create_engine, delete, func, select,
-                        update)
+                        text, update)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from .digest import Digest, History
@@ -29,6 +30,7 @@ from .feedback import Feedback
 
 log = logging.getLogger("cloudai.store")
 Clock = Callable[[], dt.datetime]
+SCHEMA_LOCK = 727_001  # PostgreSQL advisory lock id held while creating the schema
 
 
 def utcnow() -> dt.datetime:
@@ -137,7 +139,22 @@ class Store:
         self.clock = clock
         self.claim_timeout = claim_timeout or dt.timedelta(minutes=10)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        Base.metadata.create_all(self.engine)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Create missing tables. Instances starting together must not trip over each other:
+        PostgreSQL serialises them on an advisory lock; SQLite's races are retried."""
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                    Base.metadata.create_all(conn)
+                return
+            except (OperationalError, IntegrityError, ProgrammingError):
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def close(self) -> None:
         self.engine.dispose()

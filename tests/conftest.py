@@ -46,3 +46,22 @@ def seeds_assistant() -> Assistant:
 @pytest.fixture(scope="session")
 def sagemaker_assistant() -> Assistant:
     return Assistant.load(corpus("sagemaker"))
+
+
+@pytest.fixture(scope="session")
+def pg_server():  # type: ignore[no-untyped-def]
+    from .postgres import start
+
+    server, why = start()
+    if server is None:
+        pytest.skip(f"PostgreSQL tests skipped: {why}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of each kind: a real SQLite file, and a new database on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return request.getfixturevalue("pg_server").new_database()
