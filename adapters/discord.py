@@ -307,9 +307,10 @@ class DiscordAdapter:
 
     # -- messages ----------------------------------------------------------------------
 
-    async def answer(self, question: str) -> Rendered:
+    async def answer(self, question: str, channel: int | None) -> Rendered:
         """The core's reply off the event loop (a large knowledge base takes milliseconds)."""
-        return render(await asyncio.to_thread(self.assistant.reply, question))
+        return render(await asyncio.to_thread(self.assistant.answer, question, "discord",
+                                              str(channel) if channel else None))
 
     def _refusal(self, user: int, channel: int | None) -> str | None:
         if self.limiter is None:
@@ -329,7 +330,7 @@ class DiscordAdapter:
             if refused:
                 await message.reply(mention_author=False, **notice(refused))
                 return
-            rendered = await self.answer(message.content)
+            rendered = await self.answer(message.content, message.channel.id)
             await message.reply(mention_author=False, **rendered.kwargs)
         except Exception:
             log.exception("failed to answer a message in channel %s", message.channel.id)
@@ -361,7 +362,7 @@ class DiscordAdapter:
 
     async def on_command(self, interaction: discord.Interaction, question: str) -> None:
         if question.strip().lower() in HELP_WORDS:
-            rendered = await self.answer("help")
+            rendered = await self.answer("help", interaction.channel_id)
             await interaction.response.send_message(ephemeral=True, **rendered.kwargs)
             return
         refused = self._refusal(interaction.user.id, interaction.channel_id)
@@ -369,7 +370,7 @@ class DiscordAdapter:
             await interaction.response.send_message(ephemeral=True, **notice(refused))
             return
         await interaction.response.defer(thinking=True)
-        rendered = await self.answer(question)
+        rendered = await self.answer(question, interaction.channel_id)
         await interaction.followup.send(**rendered.kwargs)
 
     async def on_command_error(self, interaction: discord.Interaction,
@@ -385,7 +386,7 @@ class DiscordAdapter:
             if refused:
                 await interaction.response.send_message(ephemeral=True, **notice(refused))
                 return
-            rendered = await self.answer(topic)
+            rendered = await self.answer(topic, interaction.channel_id)
             await interaction.response.send_message(**rendered.kwargs)
         except Exception:
             log.exception("failed to answer a topic button")

@@ -291,8 +291,8 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
     def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("unhandled error for a %s request", body.get("type") or body.get("command"), exc_info=error)
 
-    def answer(question: str, asked_by: str | None = None) -> dict[str, Any]:
-        return render(assistant.reply(question), asked_by=asked_by)
+    def answer(question: str, channel: str | None, asked_by: str | None = None) -> dict[str, Any]:
+        return render(assistant.answer(question, "slack", channel), asked_by=asked_by)
 
     def refused(user: str | None, channel: str | None) -> dict[str, Any] | None:
         """A polite notice when this person or channel is over the question limit."""
@@ -315,7 +315,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         ack()
         try:
             respond(response_type="in_channel", replace_original=False,
-                    **answer(text, asked_by=command.get("user_name") or "someone"))
+                    **answer(text, command.get("channel_id"), asked_by=command.get("user_name") or "someone"))
         except Exception:
             log.exception("failed to answer /cloudai")
             _quietly(lambda: respond(response_type="ephemeral", **sorry()))
@@ -328,7 +328,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         try:
             notice = refused(event.get("user"), event.get("channel"))
             say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                **(notice or answer(event.get("text", ""))))
+                **(notice or answer(event.get("text", ""), event.get("channel"))))
         except Exception:
             log.exception("failed to answer a mention")
             _quietly(lambda: say(thread_ts=thread, **sorry()))
@@ -344,7 +344,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         try:
             notice = refused(event.get("user"), event.get("channel"))
             say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                **(notice or answer(event.get("text", ""))))
+                **(notice or answer(event.get("text", ""), event.get("channel"))))
         except Exception:
             log.exception("failed to answer a direct message")
             _quietly(lambda: say(thread_ts=thread, **sorry()))
@@ -360,7 +360,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         container = body.get("container") or {}
         try:
             reply = (refused((body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id"))
-                     or answer(topic, asked_by=user or "someone"))
+                     or answer(topic, (body.get("channel") or {}).get("id"), asked_by=user or "someone"))
             if message.get("ts") and not container.get("is_ephemeral"):
                 say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
             else:

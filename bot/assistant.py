@@ -7,6 +7,9 @@ and the loaded knowledge, not hand-written.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from .sections import is_navigation
 
 DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "config" / "intents.yaml"
 BODY_LIMIT = 1500  # characters in one reply's body: chat-sized
+log = logging.getLogger("cloudai.answers")
 MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
@@ -59,6 +63,16 @@ class Assistant:
         if not result.hits:
             return self._no_match(question, result)
         return self._answer(question, result)
+
+    def answer(self, text: str, platform: str, channel: str | None = None) -> Reply:
+        """`reply`, plus the one log line per question that operators read: platform, channel,
+        intent, top section, score and latency (never who asked, never a token)."""
+        started = time.perf_counter()
+        reply = self.reply(text)
+        log.info("answered platform=%s channel=%s intent=%s top=%r score=%.2f no_match=%s latency_ms=%.1f",
+                 platform, channel or "-", reply.intent or "-", reply.sources[0].label if reply.sources else "-",
+                 reply.top_score, reply.no_match, (time.perf_counter() - started) * 1000)
+        return reply
 
     def topics(self, limit: int = 25) -> list[str]:
         """Document titles, most linked-to first: what this knowledge is about."""
