@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -183,9 +184,20 @@ def run_platforms(assistant_factory: Callable[[], Assistant], slack_plan: SlackP
     store = Store(core.database_url, claim_timeout=dt.timedelta(seconds=core.digest_claim_timeout))
     log.info("state store: %s", store.safe_url)
     assistant = assistant_factory()
+
+    async def main() -> int:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stopping.set)
+        code = await serve_all(assistant, slack_plan=slack_plan, discord_settings=discord_settings,
+                               limiter=core.limiter(), core=core, store=store, stopping=stopping, prog=prog)
+        if stopping.is_set():
+            log.info("stopped on a signal: answers in flight were finished, the store is closed")
+        return code
+
     try:
-        return asyncio.run(serve_all(assistant, slack_plan=slack_plan, discord_settings=discord_settings,
-                                     limiter=core.limiter(), core=core, store=store, prog=prog))
+        return asyncio.run(main())
     except KeyboardInterrupt:
         return 0
     finally:

@@ -399,7 +399,10 @@ def _quietly(send: Callable[[], Any]) -> None:
 # -- serving ----------------------------------------------------------------------------
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+    """One thread per request; closing the server waits for requests in flight (graceful stop)."""
+
+    daemon_threads = False
+    block_on_close = True
 
 
 class _QuietHandler(WSGIRequestHandler):

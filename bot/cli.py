@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     feedback.add_argument("--limit", type=int, default=10)
     feedback.set_defaults(run=_feedback)
 
+    config = sub.add_parser("config", help="the effective settings, secrets masked")
+    config.set_defaults(run=_config)
+
     check = sub.add_parser("check", help="load a folder and list files skipped or repaired")
     knowledge_arg(check)
     check.set_defaults(run=_check)
@@ -303,6 +306,52 @@ def _feedback(args: argparse.Namespace) -> int:
         return 0
     for r in worst:
         print(f"{r.score:+d}  (👍 {r.up} / 👎 {r.down})  {r.question!r} -> {r.source}")
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    """Every setting as NAME=value, from the environment, .env and defaults; secrets masked."""
+    from pydantic import SecretStr
+
+    from .settings import CoreSettings, variable_name
+
+    models: list[type] = [CoreSettings]
+    try:
+        from adapters.slack import SlackSettings
+
+        models.append(SlackSettings)
+    except ImportError:
+        pass
+    try:
+        from adapters.discord import DiscordSettings
+
+        models.append(DiscordSettings)
+    except ImportError:
+        pass
+    from pydantic import ValidationError
+
+    from .settings import describe
+
+    lines = []
+    for model in models:
+        try:
+            values = model()
+        except ValidationError as exc:
+            raise _UserError(f"invalid settings: {describe(exc, model)}") from None
+        for name in model.model_fields:
+            value = getattr(values, name)
+            if isinstance(value, SecretStr):
+                shown = "********" if value.get_secret_value() else "(not set)"
+            elif value is None or value == "":
+                shown = "(not set)"
+            elif name == "database_url":
+                from sqlalchemy.engine import make_url
+
+                shown = make_url(str(value)).render_as_string(hide_password=True)
+            else:
+                shown = str(value)
+            lines.append(f"{variable_name(model, name)}={shown}")
+    print("\n".join(lines))
     return 0
 
 

@@ -82,17 +82,24 @@ def load_core_settings() -> CoreSettings:
 
 def describe(exc: "ValidationError", model: type[BaseSettings]) -> str:  # noqa: F821
     """'CLOUDAI_DIGEST_TIME='9am': input should be in a valid time format' for each error."""
-    prefix = str(model.model_config.get("env_prefix") or "")
     lines = []
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "?"
-        field = model.model_fields.get(name)
-        alias = field.validation_alias if field is not None else None
-        variable = alias.choices[0] if isinstance(alias, AliasChoices) else name if name.isupper() else (
-            prefix + name).upper()
+        variable = variable_name(model, name)
         message = str(err["msg"]).removeprefix("Value error, ")
         if message.startswith(f"{variable}="):
             lines.append(message)
         else:
             lines.append(f"{variable}={err.get('input')!r}: {message[:1].lower() + message[1:]}")
     return "; ".join(lines)
+
+
+def variable_name(model: type[BaseSettings], field: str) -> str:
+    """The environment variable a settings field is read from (its first alias, else prefix+NAME)."""
+    info = model.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if field.isupper():
+        return field
+    return (str(model.model_config.get("env_prefix") or "") + field).upper()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write
+from .conftest import ROOT, write
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "cloudai"
@@ -307,3 +307,29 @@ def test_terminal_colour_codes_do_not_change_the_answer() -> None:
     coloured = run("ask", "what is \x1b[1;31mAIaaS\x1b[0m?")
     no_traceback(coloured)
     assert coloured.stdout == plain.stdout
+
+
+def test_config_prints_every_setting_with_secrets_masked(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-very-secret", "DISCORD_TOKEN": "discord-very-secret",
+           "CLOUDAI_DATABASE_URL": "postgresql+psycopg://cloudai:hunter2@db.internal/cloudai",
+           "CLOUDAI_DIGEST_TZ": "Europe/Paris"}
+    out = _run_clean(["config"], env, tmp_path)
+    assert out.returncode == 0
+    assert "SLACK_BOT_TOKEN=********" in out.stdout and "DISCORD_TOKEN=********" in out.stdout
+    assert "CLOUDAI_DIGEST_TZ=Europe/Paris" in out.stdout and "SLACK_SIGNING_SECRET=(not set)" in out.stdout
+    assert "CLOUDAI_DATABASE_URL=postgresql+psycopg://cloudai:***@db.internal/cloudai" in out.stdout
+    for secret in ("xoxb-very-secret", "discord-very-secret", "hunter2"):
+        assert secret not in out.stdout + out.stderr
+
+
+def test_config_names_a_bad_variable_in_one_line(tmp_path: Path) -> None:
+    out = _run_clean(["config"], {"PORT": "99999"}, tmp_path)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip() == ("cloudai: error: invalid settings: PORT='99999': input should be less than or "
+                                  "equal to 65535")
+
+
+def _run_clean(args: list[str], env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=home, env={**clean, **env, "HOME": str(home),
+                          "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)

@@ -352,3 +352,37 @@ def test_questions_over_the_rate_limit_get_a_polite_ephemeral_notice(bundled: As
     finally:
         server.shutdown()
         fake.server.shutdown()
+
+
+def test_cloudai_slack_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+    import signal
+    import socket
+
+    fake = start_fake_slack()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLOUDAI_", "DISCORD_"))}
+    env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=f"{fake.url}/api/",
+               CLOUDAI_HOST="127.0.0.1", CLOUDAI_DATA_DIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "slack", "--http", "--port", str(port)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.05)
+        signed_post(f"http://127.0.0.1:{port}/slack/events", slash_command(fake, "best practices"), FORM)
+        assert fake.pop("/response/cmd").body["response_type"] == "in_channel"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        fake.server.shutdown()
+    assert proc.returncode == 0, err
+    assert "stopped on a signal" in err and "Traceback" not in err
+    assert "answered platform=slack channel=C1 intent=best_practices" in err
