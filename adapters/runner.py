@@ -71,20 +71,19 @@ def configured_targets(core: "CoreSettings") -> list["Target"]:
     """Digest targets for `cloudai digest post`: from the tokens and channels in the environment."""
     from pydantic import ValidationError
 
+    from adapters.discord import DiscordSettings
+    from adapters.slack import SlackSettings
+    from bot.settings import describe
+
     platforms = configured()
-    slack_settings = discord_settings = None
-    try:
-        if platforms["slack"]:
-            from adapters.slack import SlackSettings
-
-            slack_settings = SlackSettings()
-        if platforms["discord"]:
-            from adapters.discord import DiscordSettings
-
-            discord_settings = DiscordSettings()
-    except ValidationError as exc:
-        raise ValueError(str(exc).splitlines()[0]) from None
-    return digest_targets(core, slack_settings, discord_settings)
+    chosen: dict[str, object] = {}
+    for platform, model in (("slack", SlackSettings), ("discord", DiscordSettings)):
+        if platforms[platform]:
+            try:
+                chosen[platform] = model()
+            except ValidationError as exc:
+                raise ValueError(describe(exc, model)) from None
+    return digest_targets(core, chosen.get("slack"), chosen.get("discord"))  # type: ignore[arg-type]
 
 
 async def serve_all(assistant: Assistant, *, slack_plan: SlackPlan | None = None,

@@ -279,7 +279,10 @@ def _digest(args: argparse.Namespace) -> int:
             raise _UserError("digest post posts today's digest only (no backfill); --date is for preview")
         from adapters.runner import configured_targets
 
-        targets = configured_targets(settings)
+        try:
+            targets = configured_targets(settings)
+        except ValueError as exc:
+            raise _UserError(f"invalid settings: {exc}") from None
         if not targets:
             raise _UserError("no digest channel is configured: set SLACK_DIGEST_CHANNEL (with SLACK_BOT_TOKEN) "
                              "and/or DISCORD_DIGEST_CHANNEL_ID (with DISCORD_TOKEN)")
