@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -31,6 +30,7 @@ from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
+from bot.settings import load_or_explain
 
 log = logging.getLogger("cloudai.discord")
 
@@ -429,21 +429,7 @@ async def _apologise(interaction: discord.Interaction) -> None:
 
 def load_settings(prog: str = "cloudai discord") -> DiscordSettings | None:
     """The settings, or None after printing what is wrong (invalid or missing variables)."""
-    from pydantic import ValidationError
-
-    try:
-        settings = DiscordSettings()
-    except ValidationError as exc:
-        for err in exc.errors():
-            print(f"{prog}: invalid {'/'.join(str(p) for p in err['loc'])}: {err['msg']}", file=sys.stderr)
-        return None
-    missing = settings.missing()
-    if missing:
-        print(f"{prog}: missing settings; set them in the environment or .env:", file=sys.stderr)
-        for line in missing:
-            print(f"  {line}", file=sys.stderr)
-        return None
-    return settings
+    return load_or_explain(DiscordSettings, prog, DiscordSettings.missing, " (Discord)")
 
 
 async def serve(adapter: DiscordAdapter) -> None:

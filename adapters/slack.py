@@ -33,6 +33,7 @@ from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
+from bot.settings import load_or_explain
 
 log = logging.getLogger("cloudai.slack")
 
@@ -221,8 +222,13 @@ def digest_target(settings: SlackSettings, channel: str) -> Target:
     return Target("slack", channel, post)
 
 
+def text_message(text: str) -> dict[str, Any]:
+    """A short message of our own words (no user text): fallback and one section."""
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
 def sorry() -> dict[str, Any]:
-    return {"text": APOLOGY, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": APOLOGY}}]}
+    return text_message(APOLOGY)
 
 
 # -- the app ----------------------------------------------------------------------------
@@ -297,10 +303,17 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
     def refused(user: str | None, channel: str | None) -> dict[str, Any] | None:
         """A polite notice when this person or channel is over the question limit."""
         refusal = limiter.check("slack", user or "", channel) if limiter is not None else None
-        if refusal is None:
-            return None
-        return {"text": refusal.message, "blocks": [{"type": "section", "text": {"type": "mrkdwn",
-                                                                               "text": refusal.message}}]}
+        return text_message(refusal.message) if refusal is not None else None
+
+    def answer_event(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str) -> None:
+        """Answer a mention or a DM where it was asked (or say why not); apologise on failure."""
+        try:
+            notice = refused(event.get("user"), event.get("channel"))
+            say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
+                **(notice or answer(event.get("text", ""), event.get("channel"))))
+        except Exception:
+            log.exception("failed to answer %s", what)
+            _quietly(lambda: say(thread_ts=thread, **sorry()))
 
     @app.command("/cloudai")
     def on_command(ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any]) -> None:
@@ -324,14 +337,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
     def on_mention(event: dict[str, Any], say: Callable[..., Any]) -> None:
         if not messages.first_time(f"{event.get('channel')}:{event.get('ts')}"):
             return
-        thread = event.get("thread_ts") or event.get("ts")
-        try:
-            notice = refused(event.get("user"), event.get("channel"))
-            say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                **(notice or answer(event.get("text", ""), event.get("channel"))))
-        except Exception:
-            log.exception("failed to answer a mention")
-            _quietly(lambda: say(thread_ts=thread, **sorry()))
+        answer_event(event, say, event.get("thread_ts") or event.get("ts"), "a mention")
 
     @app.event("message")
     def on_message(event: dict[str, Any], say: Callable[..., Any]) -> None:
@@ -340,14 +346,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
             return
         if not messages.first_time(f"{event.get('channel')}:{event.get('ts')}"):
             return
-        thread = event.get("thread_ts")
-        try:
-            notice = refused(event.get("user"), event.get("channel"))
-            say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                **(notice or answer(event.get("text", ""), event.get("channel"))))
-        except Exception:
-            log.exception("failed to answer a direct message")
-            _quietly(lambda: say(thread_ts=thread, **sorry()))
+        answer_event(event, say, event.get("thread_ts"), "a direct message")
 
     @app.action(TOPIC_ACTION)
     def on_topic(ack: Callable[..., None], action: dict[str, Any], body: dict[str, Any],
@@ -455,25 +454,8 @@ def socket_mode_handler(adapter: SlackAdapter, settings: SlackSettings) -> Any:
 
 def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tuple[SlackSettings, str] | None:
     """The settings and the mode, or None after printing what is wrong or missing."""
-    import sys
-
-    from pydantic import ValidationError
-
-    try:
-        settings = SlackSettings()
-    except ValidationError as exc:
-        for err in exc.errors():
-            print(f"{prog}: invalid {'/'.join(str(p) for p in err['loc'])}: {err['msg']}", file=sys.stderr)
-        return None
-    mode = "http" if http else settings.mode
-    missing = settings.missing(mode)
-    if missing:
-        print(f"{prog} (Slack, {mode} mode): missing settings; set them in the environment or .env:",
-              file=sys.stderr)
-        for line in missing:
-            print(f"  {line}", file=sys.stderr)
-        return None
-    return settings, mode
+    settings = load_or_explain(SlackSettings, prog, lambda s: s.missing("http" if http else s.mode), " (Slack)")
+    return (settings, "http" if http else settings.mode) if settings is not None else None
 
 
 def connect(assistant: Assistant, settings: SlackSettings, prog: str = "cloudai slack",

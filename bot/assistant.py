@@ -113,7 +113,7 @@ class Assistant:
         if len(parts) == 1:
             body, cut = shorten(top.text, BODY_LIMIT)
             if cut:
-                body += f"\n\n_More in {_source(top).label}._"
+                body += f"\n\n_More in {source_of(top).label}._"
         else:
             budget = BODY_LIMIT // len(parts) - 40
             chunks = []
@@ -121,7 +121,7 @@ class Assistant:
                 sec = hit.section
                 text, cut = shorten(sec.text, budget)
                 more = " _(more in the source)_" if cut else ""
-                chunks.append(f"**{_source(sec).label}**\n{text}{more}")
+                chunks.append(f"**{source_of(sec).label}**\n{text}{more}")
             body = "\n\n".join(chunks)
         corrections = result.query.corrections
         if corrections:
@@ -130,7 +130,7 @@ class Assistant:
         return Reply(
             title=title,
             body=body,
-            sources=tuple(_source(h.section) for h in parts),
+            sources=tuple(source_of(h.section) for h in parts),
             related=tuple(self._related(parts, hits)),
             intent=result.query.intent.id,
             question=question,
@@ -237,5 +237,6 @@ class Assistant:
         return labels
 
 
-def _source(sec: Section) -> Source:
+def source_of(sec: Section) -> Source:
+    """Where a section is, as replies cite it."""
     return Source(title=sec.doc.title, heading_path=sec.heading_path, path=sec.doc.path, anchor=sec.anchor)

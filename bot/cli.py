@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--knowledge", "-k", type=Path, metavar="DIR",
                         help="knowledge folder (default: $CLOUDAI_KNOWLEDGE_DIR, else the bundled knowledge)")
 
+    def slack_http_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--http", action="store_true",
+                        help="Slack over HTTP (POST /slack/events on PORT) instead of Socket Mode")
+        sp.add_argument("--port", type=int, help="Slack's HTTP port (default: $PORT, else 3000)")
+
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+")
     knowledge_arg(ask)
@@ -73,8 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.set_defaults(run=_eval)
 
     slack = sub.add_parser("slack", help="run the Slack bot (Socket Mode, or HTTP with --http)")
-    slack.add_argument("--http", action="store_true", help="serve POST /slack/events on PORT instead of Socket Mode")
-    slack.add_argument("--port", type=int, help="HTTP port (default: $PORT, else 3000)")
+    slack_http_args(slack)
     knowledge_arg(slack)
     slack.set_defaults(run=_slack)
 
@@ -83,8 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     discord.set_defaults(run=_discord)
 
     run = sub.add_parser("run", help="run every configured platform (Slack and/or Discord) in one process")
-    run.add_argument("--http", action="store_true", help="Slack over HTTP on PORT instead of Socket Mode")
-    run.add_argument("--port", type=int, help="HTTP port for Slack (default: $PORT, else 3000)")
+    slack_http_args(run)
     knowledge_arg(run)
     run.set_defaults(run=_run)
 
@@ -150,7 +153,6 @@ def _folder(args: argparse.Namespace, settings: "CoreSettings") -> Path:
 def _assistant(args: argparse.Namespace) -> "Assistant":
     from .assistant import Assistant
     from .loader import KnowledgeError
-    from .settings import CoreSettings
 
     settings = _core_settings()
     try:
@@ -314,29 +316,15 @@ def _feedback(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> int:
     """Every setting as NAME=value, from the environment, .env and defaults; secrets masked."""
-    from pydantic import SecretStr
+    from pydantic import SecretStr, ValidationError
 
-    from .settings import CoreSettings, variable_name
+    from adapters.discord import DiscordSettings
+    from adapters.slack import SlackSettings
 
-    models: list[type] = [CoreSettings]
-    try:
-        from adapters.slack import SlackSettings
-
-        models.append(SlackSettings)
-    except ImportError:
-        pass
-    try:
-        from adapters.discord import DiscordSettings
-
-        models.append(DiscordSettings)
-    except ImportError:
-        pass
-    from pydantic import ValidationError
-
-    from .settings import describe
+    from .settings import CoreSettings, describe, variable_name
 
     lines = []
-    for model in models:
+    for model in (CoreSettings, SlackSettings, DiscordSettings):
         try:
             values = model()
         except ValidationError as exc:

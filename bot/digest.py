@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Literal
 
-from .assistant import Assistant
+from .assistant import Assistant, source_of
 from .compose import shorten
 from .models import Document, Section
 from .sections import first_sentence, has_figures, is_navigation
@@ -132,6 +132,7 @@ class DigestComposer:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self._parents = {s.parent for s in assistant.kb.sections if s.parent is not None}
         self.trends = self._candidates(TREND_INTENT, self._is_trend)
         self.figures = self._candidates(FIGURE_INTENT, self._is_figure)
         self.questions = self._good_questions()
@@ -199,7 +200,7 @@ class DigestComposer:
     def _is_trend(self, sec: Section, parent: Section | None, words: set[str]) -> bool:
         """A section under a heading about trends ("Emerging Trends" › …), or a top-level section
         of a document titled or tagged with the intent's own name ("Key Trends in …")."""
-        if self._about(words, sec.heading) and any(s.parent == sec.id for s in self._kids(sec)):
+        if self._about(words, sec.heading) and sec.id in self._parents:
             return False  # "Key Trends" itself: the list, not a trend
         if len(sec.text) < 60:
             return False
@@ -211,15 +212,10 @@ class DigestComposer:
     def _is_figure(self, sec: Section, parent: Section | None, words: set[str]) -> bool:
         """A statement with a figure, in a document or under a heading about market figures; a
         heading whose figures are its list items gives way to the items."""
-        if not has_figures(sec.text) or (sec.kind == "heading" and self._kids(sec)):
+        if not has_figures(sec.text) or (sec.kind == "heading" and sec.id in self._parents):
             return False
         return self._about(words, sec.heading, sec.doc.title, sec.doc.tags) or (
             parent is not None and self._about(words, parent.heading))
-
-    def _kids(self, sec: Section) -> list[Section]:
-        sections = self.assistant.kb.sections
-        return [sections[i] for i in sec.children] or [
-            s for s in self.assistant.kb.doc_sections(sec.doc) if s.parent == sec.id]
 
     def _good_questions(self) -> list[str]:
         """Catalog examples the knowledge answers confidently: worth suggesting."""
@@ -242,9 +238,8 @@ def _item(sec: Section) -> DigestItem:
         text = shorten(_BOLD_LEAD.sub("", sec.text, count=1), 300)[0]
     else:
         text = shorten(sec.text, TREND_TEXT_MAX)[0]
-    label = f"{sec.doc.title} › {sec.heading_path}" if sec.heading_path != sec.doc.title else sec.doc.title
     key = f"{sec.doc.path}#{sec.anchor}" + (f"::{sec.heading}" if sec.kind == "item" else "")  # items share an anchor
-    return DigestItem(key=key[:500], title=sec.heading, text=text, source=label)
+    return DigestItem(key=key[:500], title=sec.heading, text=text, source=source_of(sec).label)
 
 
 def _next(items: list[DigestItem], history: History, kind: Kind) -> DigestItem | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
@@ -78,6 +79,31 @@ def load_core_settings() -> CoreSettings:
         return CoreSettings()
     except ValidationError as exc:
         raise ValueError(describe(exc, CoreSettings)) from None
+
+
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
+
+
+def load_or_explain(model: type[SettingsT], prog: str, missing: Callable[[SettingsT], list[str]],
+                    context: str = "") -> SettingsT | None:
+    """Settings for a command, or None after printing to stderr what is invalid (one line naming
+    each variable) or missing (each variable with where to find it)."""
+    import sys
+
+    from pydantic import ValidationError
+
+    try:
+        settings = model()
+    except ValidationError as exc:
+        print(f"{prog}: invalid settings: {describe(exc, model)}", file=sys.stderr)
+        return None
+    lines = missing(settings)
+    if lines:
+        print(f"{prog}{context}: missing settings; set them in the environment or .env:", file=sys.stderr)
+        for line in lines:
+            print(f"  {line}", file=sys.stderr)
+        return None
+    return settings
 
 
 def describe(exc: "ValidationError", model: type[BaseSettings]) -> str:  # noqa: F821

@@ -17,13 +17,13 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from sqlalchemy import (Date, DateTime, case, Integer, String, Text, UniqueConstraint, create_engine, delete, func, select,
                         text, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from .digest import Digest, History
 from .feedback import Feedback
@@ -159,15 +159,6 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def ping(self) -> bool:
-        """Whether the database answers (for health checks)."""
-        try:
-            with self.engine.connect() as conn:
-                conn.execute(select(1))
-            return True
-        except Exception:
-            return False
-
     @property
     def safe_url(self) -> str:
         """The URL with any password masked, for logs."""
@@ -256,13 +247,6 @@ class Store:
                 return None
             return Delivery(row.platform, row.channel, row.day, row.state, row.owner, _aware(row.claimed_at),
                             _aware(row.posted_at) if row.posted_at else None, row.message_id, row.attempts)
-
-    def deliveries(self) -> Iterator[Delivery]:
-        with self._session() as s:
-            rows = s.scalars(select(DeliveryRow).order_by(DeliveryRow.day, DeliveryRow.platform)).all()
-        for row in rows:
-            yield Delivery(row.platform, row.channel, row.day, row.state, row.owner, _aware(row.claimed_at),
-                           _aware(row.posted_at) if row.posted_at else None, row.message_id, row.attempts)
 
     # -- feedback (a FeedbackSink) ---------------------------------------------------------
 

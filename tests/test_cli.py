@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT, write
+from .conftest import ROOT, run_cloudai, write
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = Path(sys.executable).parent / "cloudai"
 
 SIX_PRACTICES = (
@@ -313,7 +312,7 @@ def test_config_prints_every_setting_with_secrets_masked(tmp_path: Path) -> None
     env = {"SLACK_BOT_TOKEN": "xoxb-very-secret", "DISCORD_TOKEN": "discord-very-secret",
            "CLOUDAI_DATABASE_URL": "postgresql+psycopg://cloudai:hunter2@db.internal/cloudai",
            "CLOUDAI_DIGEST_TZ": "Europe/Paris"}
-    out = _run_clean(["config"], env, tmp_path)
+    out = run_cloudai(["config"], {**env, "HOME": str(tmp_path)}, cwd=tmp_path)
     assert out.returncode == 0
     assert "SLACK_BOT_TOKEN=********" in out.stdout and "DISCORD_TOKEN=********" in out.stdout
     assert "CLOUDAI_DIGEST_TZ=Europe/Paris" in out.stdout and "SLACK_SIGNING_SECRET=(not set)" in out.stdout
@@ -323,13 +322,7 @@ def test_config_prints_every_setting_with_secrets_masked(tmp_path: Path) -> None
 
 
 def test_config_names_a_bad_variable_in_one_line(tmp_path: Path) -> None:
-    out = _run_clean(["config"], {"PORT": "99999"}, tmp_path)
+    out = run_cloudai(["config"], {"PORT": "99999", "HOME": str(tmp_path)}, cwd=tmp_path)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip() == ("cloudai: error: invalid settings: PORT='99999': input should be less than or "
                                   "equal to 65535")
-
-
-def _run_clean(args: list[str], env: dict[str, str], home: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=home, env={**clean, **env, "HOME": str(home),
-                          "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import re
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from bot.feedback import Feedback
 from bot.settings import CoreSettings
 from bot.store import Store
 
-from .conftest import ROOT, write
+from .conftest import ROOT, run_cloudai, write
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = dt.date(2026, 11, 24)  # a Tuesday
@@ -333,12 +332,6 @@ def test_feedback_is_kept_and_the_worst_answers_come_first(db_url: str) -> None:
 
 # -- the command -------------------------------------------------------------------------
 
-def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_cloudai_digest_post_posts_once_to_slack_and_discord_and_preview_changes_nothing(tmp_path: Path) -> None:
     from .discord_fake import TOKEN, FakeDiscord
     from .slack_fake import start_fake_slack
@@ -352,14 +345,14 @@ def test_cloudai_digest_post_posts_once_to_slack_and_discord_and_preview_changes
         discord = await FakeDiscord().start()
         env.update(DISCORD_API_URL=discord.base, DISCORD_GATEWAY_URL=discord.gateway)
         try:
-            runs = [await asyncio.to_thread(_cli, ["digest", "preview"], env)]
-            runs.append(await asyncio.to_thread(_cli, ["digest", "post"], env))
+            runs = [await asyncio.to_thread(run_cloudai, ["digest", "preview"], env)]
+            runs.append(await asyncio.to_thread(run_cloudai, ["digest", "post"], env))
             sent = await discord.pop(1)
             assert [(s.method, s.path) for s in sent] == [("POST", "/channels/1000000000000000004/messages")]
             fields = [f["name"] for f in sent[0].embed["fields"]]
             assert fields[:2] == ["📈 Trend spotlight", "🔢 Figure of the day"]
             assert sent[0].json["allowed_mentions"]["parse"] == []
-            runs.append(await asyncio.to_thread(_cli, ["digest", "post"], env))
+            runs.append(await asyncio.to_thread(run_cloudai, ["digest", "post"], env))
             assert await discord.pop(1, timeout=0.5) == []
             return runs
         finally:
@@ -380,9 +373,9 @@ def test_cloudai_digest_post_posts_once_to_slack_and_discord_and_preview_changes
 
 
 def test_cloudai_digest_post_without_channels_or_with_bad_settings_says_what_to_set(tmp_path: Path) -> None:
-    none = _cli(["digest", "post"], {"CLOUDAI_DATA_DIR": str(tmp_path)})
+    none = run_cloudai(["digest", "post"], {"CLOUDAI_DATA_DIR": str(tmp_path)})
     assert none.returncode == 2 and "SLACK_DIGEST_CHANNEL" in none.stderr and "DISCORD_DIGEST_CHANNEL_ID" in none.stderr
-    bad = _cli(["digest", "preview"], {"CLOUDAI_DATA_DIR": str(tmp_path), "CLOUDAI_DIGEST_TZ": "Mars/Olympus",
+    bad = run_cloudai(["digest", "preview"], {"CLOUDAI_DATA_DIR": str(tmp_path), "CLOUDAI_DIGEST_TZ": "Mars/Olympus",
                                        "CLOUDAI_DIGEST_TIME": "9am"})
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "CLOUDAI_DIGEST_TZ='Mars/Olympus' is not an IANA time zone" in bad.stderr
@@ -395,6 +388,6 @@ def test_cloudai_feedback_lists_the_worst_rated_answers(tmp_path: Path) -> None:
     store.record(Feedback(question="what is aiaas", source="Key Trends › AIaaS", vote=-1, platform="discord",
                           user="1"))
     store.close()
-    out = _cli(["feedback"], {"CLOUDAI_DATA_DIR": str(data)})
+    out = run_cloudai(["feedback"], {"CLOUDAI_DATA_DIR": str(data)})
     assert out.returncode == 0
     assert "'what is aiaas' -> Key Trends › AIaaS" in out.stdout and "👎 1" in out.stdout

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -28,7 +26,7 @@ from bot.feedback import LogFeedback
 from bot.models import Reply, Source
 from bot.ratelimit import QuestionLimiter
 from tests import discord_fake as fake_discord
-from tests.conftest import ROOT, write
+from tests.conftest import ROOT, run_cloudai, write
 from tests.discord_fake import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, THREAD_ID, FakeDiscord, Sent
 
 MESSAGE_CONTENT_INTENT = 1 << 15
@@ -375,14 +373,8 @@ def test_a_user_over_the_rate_limit_gets_a_polite_notice(bundled: Assistant) -> 
 
 # -- the command -------------------------------------------------------------------------
 
-def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=60)
-
-
 def test_cloudai_discord_without_a_token_names_the_variable(tmp_path: Path) -> None:
-    proc = _cli(["discord"], {"HOME": str(tmp_path)})
+    proc = run_cloudai(["discord"], {"HOME": str(tmp_path)})
     assert proc.returncode == 2
     assert "DISCORD_TOKEN" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -391,7 +383,7 @@ def test_cloudai_discord_with_a_rejected_token_says_so_in_one_line() -> None:
     async def main() -> subprocess.CompletedProcess[str]:
         fake = await FakeDiscord(fail_login=True).start()
         try:
-            return await asyncio.to_thread(_cli, ["discord"], {
+            return await asyncio.to_thread(run_cloudai, ["discord"], {
                 "DISCORD_TOKEN": "not-a-real-token-4b1d", "DISCORD_API_URL": fake.base,
                 "DISCORD_GATEWAY_URL": fake.gateway})
         finally:
@@ -409,7 +401,7 @@ def test_login_problem_explains_a_missing_privileged_intent() -> None:
 
 
 def test_cloudai_run_without_any_platform_lists_what_to_set(tmp_path: Path) -> None:
-    proc = _cli(["run"], {"HOME": str(tmp_path)})
+    proc = run_cloudai(["run"], {"HOME": str(tmp_path)})
     assert proc.returncode == 2
     assert "SLACK_BOT_TOKEN" in proc.stderr and "DISCORD_TOKEN" in proc.stderr
 
