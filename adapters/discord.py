@@ -20,17 +20,15 @@ from typing import Any, Callable
 
 import discord
 from discord import app_commands
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.delivery import Target
 from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
+from bot.live import LiveAssistant
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
-from bot.settings import load_or_explain
+from bot.settings import Settings, load_or_explain
 
 log = logging.getLogger("cloudai.discord")
 
@@ -58,33 +56,22 @@ INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, 
                                          embed_links=True, read_message_history=True)
 
 
-class DiscordSettings(BaseSettings):
-    """The bot token and options, from the environment or `.env`; the token is never printed."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
-
-    token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN", "token"))
-    guild_id: int | None = Field(None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "guild_id"))
-    message_content: bool = Field(
-        False, validation_alias=AliasChoices("CLOUDAI_DISCORD_MESSAGE_CONTENT", "message_content"))
-    api_url: str | None = Field(None, validation_alias=AliasChoices("DISCORD_API_URL", "api_url"))
-    gateway_url: str | None = Field(None, validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "gateway_url"))
-
-    def missing(self) -> list[str]:
-        if self.token:
-            return []
-        return ["DISCORD_TOKEN: the bot token from https://discord.com/developers/applications "
-                "→ your application → Bot → Reset Token"]
+def missing(settings: Settings) -> list[str]:
+    """DISCORD_TOKEN, with where to find it, when it is not set."""
+    if settings.discord_token:
+        return []
+    return ["DISCORD_TOKEN: the bot token from https://discord.com/developers/applications "
+            "→ your application → Bot → Reset Token"]
 
 
-def point_at(settings: DiscordSettings) -> None:
+def point_at(settings: Settings) -> None:
     """Send REST and gateway traffic to DISCORD_API_URL / DISCORD_GATEWAY_URL (proxies, tests)."""
     import yarl
 
-    if settings.api_url:
-        discord.http.Route.BASE = settings.api_url.rstrip("/")
-    if settings.gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -164,7 +151,7 @@ def render_digest(digest: Digest) -> discord.Embed:
     return embed
 
 
-def digest_target(settings: DiscordSettings, channel_id: str, client: discord.Client | None = None) -> Target:
+def digest_target(settings: Settings, channel_id: str, client: discord.Client | None = None) -> Target:
     """Posts digests to a channel over REST: through the running bot's connection when there is
     one, else by logging in just to post (no gateway). discord.py retries 429s and 5xx itself."""
     async def post(digest: Digest) -> str:
@@ -172,11 +159,11 @@ def digest_target(settings: DiscordSettings, channel_id: str, client: discord.Cl
         if client is not None and not client.is_closed() and client.user is not None:
             message = await client.get_partial_messageable(int(channel_id)).send(**send)
             return str(message.id)
-        assert settings.token is not None
+        assert settings.discord_token is not None
         point_at(settings)
         poster = discord.Client(intents=discord.Intents.none())
         try:
-            await poster.login(settings.token.get_secret_value())
+            await poster.login(settings.discord_token.get_secret_value())
             message = await poster.get_partial_messageable(int(channel_id)).send(**send)
             return str(message.id)
         finally:
@@ -236,7 +223,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 def _adapter(interaction: discord.Interaction) -> "DiscordAdapter":
     client = interaction.client
-    assert isinstance(client, CloudaiClient)
+    assert isinstance(client, (CloudaiClient, CloudaiShardedClient))
     return client.adapter
 
 
@@ -251,21 +238,34 @@ class CloudaiClient(discord.Client):
         await self.adapter.setup()
 
 
+class CloudaiShardedClient(discord.AutoShardedClient):
+    """The same, over as many gateway shards as Discord recommends (CLOUDAI_DISCORD_AUTOSHARD):
+    needed past about 1,000 servers; one process holds every shard."""
+
+    adapter: "DiscordAdapter"
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup()
+
+
 @dataclass
 class DiscordAdapter:
     """One assistant on one Discord connection: the event handlers and the command tree."""
 
-    assistant: Assistant
-    settings: DiscordSettings
+    assistant: Assistant | LiveAssistant
+    settings: Settings
     feedback: FeedbackSink = field(default_factory=LogFeedback)
-    limiter: QuestionLimiter | None = None  # None: no limits (the commands pass CoreSettings' limits)
-    client: CloudaiClient = field(init=False)
-    tree: app_commands.CommandTree[CloudaiClient] = field(init=False)
+    limiter: QuestionLimiter | None = None  # None: no limits (the commands pass the configured limits)
+    live: LiveAssistant = field(init=False)
+    client: CloudaiClient | CloudaiShardedClient = field(init=False)
+    tree: app_commands.CommandTree[Any] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.live = LiveAssistant.of(self.assistant)
         intents = discord.Intents.default()
-        intents.message_content = self.settings.message_content
-        self.client = CloudaiClient(intents=intents, allowed_mentions=NO_PINGS)
+        intents.message_content = self.settings.discord_message_content
+        kind = CloudaiShardedClient if self.settings.discord_autoshard else CloudaiClient
+        self.client = kind(intents=intents, allowed_mentions=NO_PINGS)
         self.client.adapter = self
         self.tree = app_commands.CommandTree(self.client)
         self.tree.on_error = self.on_command_error  # type: ignore[method-assign]
@@ -280,11 +280,11 @@ class DiscordAdapter:
         (instant), globally otherwise (Discord may take a while to show it everywhere)."""
         self.client.add_dynamic_items(TopicButton, VoteButton)
         try:
-            if self.settings.guild_id:
-                guild = discord.Object(id=self.settings.guild_id)
+            if self.settings.discord_guild_id:
+                guild = discord.Object(id=self.settings.discord_guild_id)
                 self.tree.copy_global_to(guild=guild)
                 await self.tree.sync(guild=guild)
-                log.info("/cloudai synced to server %s", self.settings.guild_id)
+                log.info("/cloudai synced to server %s", self.settings.discord_guild_id)
             else:
                 await self.tree.sync()
                 log.info("/cloudai synced globally (new servers may take up to an hour to show it)")
@@ -293,8 +293,9 @@ class DiscordAdapter:
 
     async def on_ready(self) -> None:
         user = self.client.user
-        log.info("connected to Discord as %s (%d servers)", user, len(self.client.guilds))
-        if self.settings.message_content:
+        shards = f", {self.client.shard_count} shards" if isinstance(self.client, discord.AutoShardedClient) else ""
+        log.info("connected to Discord as %s (%d servers%s)", user, len(self.client.guilds), shards)
+        if self.settings.discord_message_content:
             log.info("Message Content intent: requested; the bot sees message text, and still answers only "
                      "mentions, DMs and /cloudai")
         else:
@@ -309,8 +310,12 @@ class DiscordAdapter:
 
     async def answer(self, question: str, channel: int | None) -> Rendered:
         """The core's reply off the event loop (a large knowledge base takes milliseconds)."""
-        return render(await asyncio.to_thread(self.assistant.answer, question, "discord",
+        return render(await asyncio.to_thread(self.live.answer, question, "discord",
                                               str(channel) if channel else None))
+
+    async def admin(self, text: str, user: int) -> Rendered:
+        """The admin command (`reload`), off the event loop: a reload takes as long as a load."""
+        return render(await asyncio.to_thread(self.live.command, text, "discord", str(user)))
 
     def _refusal(self, user: int, channel: int | None) -> str | None:
         if self.limiter is None:
@@ -326,6 +331,9 @@ class DiscordAdapter:
         if message.guild is not None and not any(u.id == me.id for u in message.mentions):
             return
         try:
+            if self.live.is_command(message.content):
+                await message.reply(mention_author=False, **(await self.admin(message.content, message.author.id)).kwargs)
+                return
             refused = self._refusal(message.author.id, message.channel.id)
             if refused:
                 await message.reply(mention_author=False, **notice(refused))
@@ -355,7 +363,7 @@ class DiscordAdapter:
 
     def autocomplete(self, current: str) -> list[app_commands.Choice[str]]:
         """Topics that look like what is typed so far; the most linked-to topics when empty."""
-        labels = self.assistant.suggest(current, limit=25) if current.strip() else self.assistant.topics(limit=25)
+        labels = self.live.suggest(current, limit=25) if current.strip() else self.live.topics(limit=25)
         if current.strip() and not labels:
             labels = [current]
         return [app_commands.Choice(name=_clip(label, 100), value=label[:100]) for label in labels[:25]]
@@ -364,6 +372,10 @@ class DiscordAdapter:
         if question.strip().lower() in HELP_WORDS:
             rendered = await self.answer("help", interaction.channel_id)
             await interaction.response.send_message(ephemeral=True, **rendered.kwargs)
+            return
+        if self.live.is_command(question):
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await interaction.followup.send(ephemeral=True, **(await self.admin(question, interaction.user.id)).kwargs)
             return
         refused = self._refusal(interaction.user.id, interaction.channel_id)
         if refused:
@@ -427,17 +439,17 @@ async def _apologise(interaction: discord.Interaction) -> None:
 
 # -- running ---------------------------------------------------------------------------
 
-def load_settings(prog: str = "cloudai discord") -> DiscordSettings | None:
+def load_settings(prog: str = "cloudai discord") -> Settings | None:
     """The settings, or None after printing what is wrong (invalid or missing variables)."""
-    return load_or_explain(DiscordSettings, prog, DiscordSettings.missing, " (Discord)")
+    return load_or_explain(prog, missing, " (Discord)")
 
 
 async def serve(adapter: DiscordAdapter) -> None:
     """Connect and stay connected (discord.py reconnects by itself) until cancelled."""
-    assert adapter.settings.token is not None
+    assert adapter.settings.discord_token is not None
     point_at(adapter.settings)
     async with adapter.client:
-        await adapter.client.start(adapter.settings.token.get_secret_value(), reconnect=True)
+        await adapter.client.start(adapter.settings.discord_token.get_secret_value(), reconnect=True)
 
 
 def login_problem(exc: BaseException) -> str | None:
@@ -452,9 +464,9 @@ def login_problem(exc: BaseException) -> str | None:
 
 def run(assistant_factory: Callable[[], Assistant]) -> int:
     """`cloudai discord`: check settings, load the knowledge, then serve until stopped."""
-    from adapters.runner import run_platforms
+    from adapters.runner import Plan, run_platforms
 
     settings = load_settings()
     if settings is None:
         return 2
-    return run_platforms(assistant_factory, None, settings, prog="cloudai discord")
+    return run_platforms(assistant_factory, settings, Plan(discord=True), prog="cloudai discord")

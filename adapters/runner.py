@@ -8,7 +8,6 @@ server); Discord and the process's lifetime belong to the asyncio loop.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import signal
 import sys
@@ -16,15 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from bot.assistant import Assistant
+from bot.live import LiveAssistant
 from bot.ratelimit import QuestionLimiter
+from bot.settings import Settings
 
 if TYPE_CHECKING:
     import discord as discord_lib
 
-    from adapters.discord import DiscordSettings
-    from adapters.slack import SlackSettings
     from bot.delivery import Target
-    from bot.settings import CoreSettings
+    from bot.health import Health
     from bot.store import Store
 
 log = logging.getLogger("cloudai.run")
@@ -32,99 +31,84 @@ PROG = "cloudai run"
 
 
 @dataclass
-class SlackPlan:
-    settings: "SlackSettings"
-    mode: str
-    port: int | None = None
+class Plan:
+    """What one process serves: Slack in a mode (or not), Discord (or not)."""
+
+    slack: str | None = None  # "socket", "http" or None
+    discord: bool = False
+    port: int | None = None  # Slack's HTTP port when given on the command line (--port)
 
 
-def configured() -> dict[str, bool]:
-    """Which platforms have a bot token, from the environment or `.env`."""
-    from pydantic_settings import BaseSettings, SettingsConfigDict
-
-    class _Tokens(BaseSettings):
-        model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-        slack_bot_token: str = ""
-        discord_token: str = ""
-
-    tokens = _Tokens()
-    return {"slack": bool(tokens.slack_bot_token.strip()), "discord": bool(tokens.discord_token.strip())}
-
-
-def digest_targets(core: "CoreSettings", slack_settings: "SlackSettings | None",
-                   discord_settings: "DiscordSettings | None",
+def digest_targets(settings: Settings, plan: Plan,
                    discord_client: "discord_lib.Client | None" = None) -> list["Target"]:
-    """A target per platform that has both a token and a digest channel."""
+    """A target per served platform that has a digest channel."""
     targets = []
-    if slack_settings is not None and core.slack_digest_channel:
+    if plan.slack and settings.slack_digest_channel:
         from adapters.slack import digest_target
 
-        targets.append(digest_target(slack_settings, core.slack_digest_channel))
-    if discord_settings is not None and core.discord_digest_channel_id:
+        targets.append(digest_target(settings, settings.slack_digest_channel))
+    if plan.discord and settings.discord_digest_channel_id:
         from adapters.discord import digest_target as discord_digest_target
 
-        targets.append(discord_digest_target(discord_settings, core.discord_digest_channel_id, discord_client))
+        targets.append(discord_digest_target(settings, settings.discord_digest_channel_id, discord_client))
     return targets
 
 
-def configured_targets(core: "CoreSettings") -> list["Target"]:
-    """Digest targets for `cloudai digest post`: from the tokens and channels in the environment."""
-    from pydantic import ValidationError
-
-    from adapters.discord import DiscordSettings
-    from adapters.slack import SlackSettings
-    from bot.settings import describe
-
-    platforms = configured()
-    chosen: dict[str, object] = {}
-    for platform, model in (("slack", SlackSettings), ("discord", DiscordSettings)):
-        if platforms[platform]:
-            try:
-                chosen[platform] = model()
-            except ValidationError as exc:
-                raise ValueError(describe(exc, model)) from None
-    return digest_targets(core, chosen.get("slack"), chosen.get("discord"))  # type: ignore[arg-type]
+def configured_targets(settings: Settings) -> list["Target"]:
+    """Digest targets for `cloudai digest post`: every platform with a token and a channel."""
+    platforms = settings.platforms()
+    return digest_targets(settings, Plan(slack=settings.slack_mode if platforms["slack"] else None, discord=platforms["discord"]))
 
 
-async def serve_all(assistant: Assistant, *, slack_plan: SlackPlan | None = None,
-                    discord_settings: "DiscordSettings | None" = None, limiter: QuestionLimiter | None = None,
-                    core: "CoreSettings | None" = None, store: "Store | None" = None,
-                    stopping: asyncio.Event | None = None,
+async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, plan: Plan, *,
+                    limiter: QuestionLimiter | None = None, store: "Store | None" = None,
+                    health: "Health | None" = None, stopping: asyncio.Event | None = None,
                     on_slack: Callable[[int | None], None] | None = None, prog: str = PROG) -> int:
-    """Run the given platforms, and the digest scheduler when `core` names digest channels and
-    a `store` is given, until `stopping` is set or a platform fails; 0, or 2 after printing a
-    start-up problem a user can fix (a rejected token)."""
+    """Serve the planned platforms, the digest scheduler (when a `store` is given and digest
+    channels are set), hot reload (CLOUDAI_RELOAD) and /healthz + /metrics (Slack's HTTP port,
+    else CLOUDAI_HEALTH_PORT) until `stopping` is set or a platform fails; 0, or 2 after
+    printing a start-up problem a user can fix (a rejected token)."""
+    live = LiveAssistant.of(assistant)
     stopping = stopping or asyncio.Event()
     stops: list[Callable[[], None]] = []
     tasks: list[asyncio.Task[None]] = []
+    background: list[asyncio.Task[None]] = []
     discord_client = None
     try:
-        if slack_plan is not None:
+        if plan.slack is not None:
             from adapters import slack
 
-            adapter = await asyncio.to_thread(slack.connect, assistant, slack_plan.settings, prog, store, limiter)
+            adapter = await asyncio.to_thread(slack.connect, live, settings, prog, limiter, store)
             if adapter is None:
                 return 2
-            serving = slack.serve(adapter, slack_plan.settings, slack_plan.mode, slack_plan.port, block=False)
+            serving = slack.serve(adapter, settings, plan.slack, plan.port, health)
             stops.append(serving.stop)
             if on_slack is not None:
                 on_slack(serving.port)
-        if discord_settings is not None:
+        if health is not None and plan.slack != "http" and settings.health_port is not None:
+            from bot.health import http_server, ops_app, serve_in_background
+
+            server = http_server(ops_app(health), settings.host, settings.health_port)
+            stops.append(serve_in_background(server, "health"))
+            log.info("serving /healthz and /metrics on http://%s:%d", settings.host, server.server_port)
+        if plan.discord:
             from adapters import discord as discord_adapter
 
-            bot = discord_adapter.DiscordAdapter(assistant, discord_settings, limiter=limiter,
+            bot = discord_adapter.DiscordAdapter(live, settings, limiter=limiter,
                                                  **({"feedback": store} if store is not None else {}))
             discord_client = bot.client
             tasks.append(asyncio.create_task(discord_adapter.serve(bot), name="discord"))
-        if core is not None and store is not None:
-            targets = digest_targets(core, slack_plan.settings if slack_plan else None, discord_settings,
-                                     discord_client)
+        if store is not None:
+            targets = digest_targets(settings, plan, discord_client)
             if targets:
                 from bot.delivery import DigestScheduler, DigestService
 
-                scheduler = DigestScheduler(DigestService(lambda: assistant, store, core, targets))
+                scheduler = DigestScheduler(DigestService(lambda: live.current, store, settings, targets,
+                                                          metrics=live.metrics))
                 scheduler.start()
                 stops.append(scheduler.stop)
+        if settings.reload:
+            background.append(asyncio.create_task(_watch(live, stopping), name="reload"))
         tasks.append(asyncio.create_task(stopping.wait(), name="stopping"))
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -139,58 +123,79 @@ async def serve_all(assistant: Assistant, *, slack_plan: SlackPlan | None = None
                 return 2
         return 0
     finally:
-        for task in tasks:
+        for task in tasks + background:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, *background, return_exceptions=True)
         for stop in stops:
             stop()
 
 
-def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
-    platforms = configured()
-    if not any(platforms.values()):
-        print(f"{PROG}: no platform is configured; set SLACK_BOT_TOKEN (Slack) and/or DISCORD_TOKEN (Discord) "
-              "in the environment or .env (see config/example.env)", file=sys.stderr)
-        return 2
-    slack_plan = discord_settings = None
-    if platforms["slack"]:
-        from adapters import slack
-
-        loaded = slack.load_settings(http, prog=PROG)
-        if loaded is None:
-            return 2
-        slack_plan = SlackPlan(loaded[0], loaded[1], port)
-    if platforms["discord"]:
-        from adapters import discord as discord_adapter
-
-        discord_settings = discord_adapter.load_settings(prog=PROG)
-        if discord_settings is None:
-            return 2
-    return run_platforms(assistant_factory, slack_plan, discord_settings)
-
-
-def run_platforms(assistant_factory: Callable[[], Assistant], slack_plan: SlackPlan | None,
-                  discord_settings: "DiscordSettings | None", prog: str = PROG) -> int:
-    """Read the core settings, open the store, load the knowledge and serve until stopped."""
-    from bot.settings import load_core_settings
-    from bot.store import Store
+async def _watch(live: LiveAssistant, stopping: asyncio.Event) -> None:
+    """Hot reload for as long as the process runs; a watcher that cannot start is logged, not fatal."""
+    from bot.watch import watch
 
     try:
-        core = load_core_settings()
-    except ValueError as exc:
-        print(f"{prog}: invalid settings: {exc}", file=sys.stderr)
+        await watch(live, stopping)
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        log.error("hot reload stopped (%s: %s); the knowledge keeps serving as last loaded, and an admin can "
+                  "still `reload`", type(exc).__name__, exc)
+
+
+def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
+    from bot.settings import load_or_explain
+
+    def needed(settings: Settings) -> list[str]:
+        platforms = settings.platforms()
+        if not any(platforms.values()):
+            return ["SLACK_BOT_TOKEN (Slack) and/or DISCORD_TOKEN (Discord): no platform is configured "
+                    "(see config/example.env)"]
+        lines = []
+        if platforms["slack"]:
+            from adapters import slack
+
+            lines += slack.missing(settings, "http" if http else settings.slack_mode)
+        if platforms["discord"]:
+            from adapters import discord as discord_adapter
+
+            lines += discord_adapter.missing(settings)
+        return lines
+
+    settings = load_or_explain(PROG, needed)
+    if settings is None:
         return 2
-    store = Store(core.database_url, claim_timeout=dt.timedelta(seconds=core.digest_claim_timeout))
+    platforms = settings.platforms()
+    plan = Plan(slack=("http" if http else settings.slack_mode) if platforms["slack"] else None,
+                discord=platforms["discord"], port=port)
+    return run_platforms(assistant_factory, settings, plan)
+
+
+def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings, plan: Plan,
+                  prog: str = PROG) -> int:
+    """Open the store, load the knowledge and serve `plan` until stopped (SIGTERM, SIGINT)."""
+    import datetime as dt
+
+    from bot.health import Health
+    from bot.metrics import Metrics
+    from bot.store import Store
+
+    store = Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
     log.info("state store: %s", store.safe_url)
-    assistant = assistant_factory()
+    metrics = Metrics()
+    live = LiveAssistant(assistant_factory(), settings.admin_ids(), metrics)
+    limiter = settings.limiter()
+    limiter.on_refusal = lambda platform, refusal: metrics.refused.labels(platform, refusal.scope).inc()
+    if not live.admins:
+        log.info("no CLOUDAI_ADMINS: the `reload` command is refused to everyone (hot reload still watches files)")
 
     async def main() -> int:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stopping.set)
-        code = await serve_all(assistant, slack_plan=slack_plan, discord_settings=discord_settings,
-                               limiter=core.limiter(), core=core, store=store, stopping=stopping, prog=prog)
+        code = await serve_all(live, settings, plan, limiter=limiter, store=store,
+                               health=Health(live, metrics, store), stopping=stopping, prog=prog)
         if stopping.is_set():
             log.info("stopped on a signal: answers in flight were finished, the store is closed")
         return code

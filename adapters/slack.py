@@ -16,12 +16,9 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
-from typing import Any, Callable, Iterable, Literal
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+from wsgiref.simple_server import WSGIServer
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
@@ -31,9 +28,16 @@ from bot.compose import APOLOGY, shorten, shortened_note
 from bot.delivery import Target
 from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
+from bot.health import Health, WSGIApp, ops_app, serve_in_background
+from bot.health import http_server as serve_http
+from bot.live import LiveAssistant
+from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
-from bot.settings import load_or_explain
+from bot.settings import Settings, load_or_explain
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger("cloudai.slack")
 
@@ -50,33 +54,19 @@ FEEDBACK_ACTION = re.compile(r"^cloudai_feedback_(up|down)$")
 FEEDBACK_BLOCK = "cloudai_feedback"
 
 
-class SlackSettings(BaseSettings):
-    """Slack tokens and mode, from the environment or `.env`; secrets never printed."""
-
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
-
-    bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "bot_token"))
-    app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "app_token"))
-    signing_secret: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "signing_secret"))
-    api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL", "api_url"))
-    mode: Literal["socket", "http"] = Field("socket", validation_alias=AliasChoices("CLOUDAI_SLACK_MODE", "mode"))
-    port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "CLOUDAI_PORT", "port"))
-    host: str = Field("0.0.0.0", validation_alias=AliasChoices("CLOUDAI_HOST", "host"))
-
-    def missing(self, mode: str) -> list[str]:
-        """The variables `mode` needs that are not set, each with where to find it."""
-        need = {
-            "SLACK_BOT_TOKEN": (self.bot_token, "the Bot User OAuth Token (xoxb-…) on your app's "
-                                                "'OAuth & Permissions' page"),
-        }
-        if mode == "http":
-            need["SLACK_SIGNING_SECRET"] = (self.signing_secret, "'Basic Information' → 'App Credentials' → "
-                                                                 "Signing Secret")
-        else:
-            need["SLACK_APP_TOKEN"] = (self.app_token, "an app-level token (xapp-…) with connections:write, "
-                                                       "under 'Basic Information' → 'App-Level Tokens'")
-        return [f"{name}: {where}" for name, (value, where) in need.items() if not value]
+def missing(settings: Settings, mode: str) -> list[str]:
+    """The variables Slack in `mode` needs that are not set, each with where to find it."""
+    need = {
+        "SLACK_BOT_TOKEN": (settings.slack_bot_token, "the Bot User OAuth Token (xoxb-…) on your app's "
+                                                      "'OAuth & Permissions' page"),
+    }
+    if mode == "http":
+        need["SLACK_SIGNING_SECRET"] = (settings.slack_signing_secret, "'Basic Information' → 'App Credentials' → "
+                                                                       "Signing Secret")
+    else:
+        need["SLACK_APP_TOKEN"] = (settings.slack_app_token, "an app-level token (xapp-…) with connections:write, "
+                                                             "under 'Basic Information' → 'App-Level Tokens'")
+    return [f"{name}: {where}" for name, (value, where) in need.items() if not value]
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -209,7 +199,7 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     return {"text": fallback[:FALLBACK_MAX], "blocks": blocks[:BLOCKS_MAX]}
 
 
-def digest_target(settings: SlackSettings, channel: str) -> Target:
+def digest_target(settings: Settings, channel: str) -> Target:
     """Posts digests to `channel` with `chat.postMessage` (no running bot needed); rate limits,
     5xx and connection errors are retried by slack_sdk's own retry handlers."""
     client = web_client(settings)
@@ -256,38 +246,42 @@ class SlackAdapter:
     """The Bolt app wired to one assistant; `app` is what Socket Mode or HTTP serves."""
 
     app: App
-    assistant: Assistant
+    assistant: LiveAssistant
     feedback: FeedbackSink
 
 
-def web_client(settings: SlackSettings) -> WebClient:
+def web_client(settings: Settings) -> WebClient:
     """A Web API client with Slack's rate-limit retries, honouring SLACK_API_URL."""
-    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     kwargs: dict[str, Any] = {"token": token}
-    if settings.api_url:
-        kwargs["base_url"] = settings.api_url if settings.api_url.endswith("/") else settings.api_url + "/"
+    api_url = settings.slack_api_url
+    if api_url:
+        kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
     client = WebClient(**kwargs)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=2))
     return client
 
 
-def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackSink | None = None,
-              verify_token: bool = True, limiter: QuestionLimiter | None = None) -> SlackAdapter:
+def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback: FeedbackSink | None = None,
+              verify_token: bool = True, limiter: QuestionLimiter | None = None,
+              store: "Store | None" = None) -> SlackAdapter:
     """Register the handlers. `verify_token=False` builds without calling Slack (auth.test);
-    `limiter` None answers every question (the commands pass the configured limits)."""
-    secret = settings.signing_secret.get_secret_value() if settings.signing_secret else None
+    `limiter` None answers every question (the commands pass the configured limits). With a
+    `store`, votes are kept there and an event is handled once across every instance sharing
+    it (Slack retries may reach another instance behind a load balancer)."""
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = App(client=web_client(settings), signing_secret=secret, token_verification_enabled=verify_token,
               request_verification_enabled=secret is not None, logger=log)
-    sink = feedback or LogFeedback()
-    events = _Seen()
-    messages = _Seen()
+    live = LiveAssistant.of(assistant)
+    sink = feedback or store or LogFeedback()
+    first_time = store.first_time if store is not None else _Seen().first_time
 
     @app.middleware
     def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
         """Slack retries an event it thinks we missed; the same event id is handled once."""
         event_id = body.get("event_id")
-        if event_id and not events.first_time(str(event_id)):
+        if event_id and not first_time(f"slack:event:{event_id}"):
             log.info("ignoring repeated delivery of event %s", event_id)
             return BoltResponse(status=200, body="")
         next()
@@ -298,7 +292,10 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         log.error("unhandled error for a %s request", body.get("type") or body.get("command"), exc_info=error)
 
     def answer(question: str, channel: str | None, asked_by: str | None = None) -> dict[str, Any]:
-        return render(assistant.answer(question, "slack", channel), asked_by=asked_by)
+        return render(live.answer(question, "slack", channel), asked_by=asked_by)
+
+    def admin(text: str, user: str | None) -> dict[str, Any]:
+        return render(live.command(text, "slack", user))
 
     def refused(user: str | None, channel: str | None) -> dict[str, Any] | None:
         """A polite notice when this person or channel is over the question limit."""
@@ -308,9 +305,13 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
     def answer_event(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str) -> None:
         """Answer a mention or a DM where it was asked (or say why not); apologise on failure."""
         try:
+            text = event.get("text", "")
+            if live.is_command(text):
+                say(thread_ts=thread, **admin(text, event.get("user")))
+                return
             notice = refused(event.get("user"), event.get("channel"))
             say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                **(notice or answer(event.get("text", ""), event.get("channel"))))
+                **(notice or answer(text, event.get("channel"))))
         except Exception:
             log.exception("failed to answer %s", what)
             _quietly(lambda: say(thread_ts=thread, **sorry()))
@@ -319,7 +320,11 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
     def on_command(ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any]) -> None:
         text = (command.get("text") or "").strip()
         if not text or text.lower() in ("help", "?", "usage"):
-            ack(response_type="ephemeral", **render(assistant.reply("help")))
+            ack(response_type="ephemeral", **render(live.reply("help")))
+            return
+        if live.is_command(text):
+            ack()
+            respond(response_type="ephemeral", replace_original=False, **admin(text, command.get("user_id")))
             return
         notice = refused(command.get("user_id"), command.get("channel_id"))
         if notice is not None:
@@ -335,7 +340,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], say: Callable[..., Any]) -> None:
-        if not messages.first_time(f"{event.get('channel')}:{event.get('ts')}"):
+        if not first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
             return
         answer_event(event, say, event.get("thread_ts") or event.get("ts"), "a mention")
 
@@ -344,7 +349,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         """Direct messages only; channel messages come in as mentions."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        if not messages.first_time(f"{event.get('channel')}:{event.get('ts')}"):
+        if not first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
             return
         answer_event(event, say, event.get("thread_ts"), "a direct message")
 
@@ -385,7 +390,7 @@ def build_app(assistant: Assistant, settings: SlackSettings, feedback: FeedbackS
         except Exception:
             log.exception("failed to record feedback")
 
-    return SlackAdapter(app, assistant, sink)
+    return SlackAdapter(app, live, sink)
 
 
 def _quietly(send: Callable[[], Any]) -> None:
@@ -397,30 +402,16 @@ def _quietly(send: Callable[[], Any]) -> None:
 
 # -- serving ----------------------------------------------------------------------------
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """One thread per request; closing the server waits for requests in flight (graceful stop)."""
-
-    daemon_threads = False
-    block_on_close = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.debug("http: " + format, *args)
-
-
-def wsgi_app(adapter: SlackAdapter, ready: Callable[[], bool] = lambda: True) -> Callable[..., Iterable[bytes]]:
-    """`POST /slack/events` for Slack (Bolt's default path), `GET /healthz` for load balancers."""
+def wsgi_app(adapter: SlackAdapter, health: Health | None = None) -> WSGIApp:
+    """`POST /slack/events` for Slack (Bolt's default path), with `GET /healthz` and
+    `GET /metrics` beside it for load balancers and Prometheus."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     bolt = SlackRequestHandler(adapter.app)
+    health = health or Health(adapter.assistant, adapter.assistant.metrics or Metrics())
 
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == "/healthz" and method in ("GET", "HEAD"):
-            ok = ready()
-            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"ok\n" if ok else b"loading\n"]
         if path == "/slack/events":
             if method != "POST":
                 start_response("405 Method Not Allowed", [("Allow", "POST")])
@@ -434,32 +425,31 @@ def wsgi_app(adapter: SlackAdapter, ready: Callable[[], bool] = lambda: True) ->
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found\n"]
 
-    return application
+    return ops_app(health, fallback=slack_events)
 
 
-def http_server(adapter: SlackAdapter, host: str, port: int) -> WSGIServer:
+def http_server(adapter: SlackAdapter, host: str, port: int, health: Health | None = None) -> WSGIServer:
     """A threaded WSGI server (acks never wait behind another request's answer)."""
-    return make_server(host, port, wsgi_app(adapter), server_class=_ThreadingWSGIServer,
-                       handler_class=_QuietHandler)
+    return serve_http(wsgi_app(adapter, health), host, port)
 
 
-def socket_mode_handler(adapter: SlackAdapter, settings: SlackSettings) -> Any:
+def socket_mode_handler(adapter: SlackAdapter, settings: Settings) -> Any:
     """Bolt's built-in Socket Mode handler; nothing connects until `.start()`/`.connect()`."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    if settings.app_token is None:
+    if settings.slack_app_token is None:
         raise ValueError("SLACK_APP_TOKEN is not set")
-    return SocketModeHandler(adapter.app, settings.app_token.get_secret_value(), logger=log)
+    return SocketModeHandler(adapter.app, settings.slack_app_token.get_secret_value(), logger=log)
 
 
-def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tuple[SlackSettings, str] | None:
+def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tuple[Settings, str] | None:
     """The settings and the mode, or None after printing what is wrong or missing."""
-    settings = load_or_explain(SlackSettings, prog, lambda s: s.missing("http" if http else s.mode), " (Slack)")
-    return (settings, "http" if http else settings.mode) if settings is not None else None
+    settings = load_or_explain(prog, lambda s: missing(s, "http" if http else s.slack_mode), " (Slack)")
+    return (settings, "http" if http else settings.slack_mode) if settings is not None else None
 
 
-def connect(assistant: Assistant, settings: SlackSettings, prog: str = "cloudai slack",
-            feedback: FeedbackSink | None = None, limiter: QuestionLimiter | None = None) -> SlackAdapter | None:
+def connect(assistant: Assistant | LiveAssistant, settings: Settings, prog: str = "cloudai slack",
+            limiter: QuestionLimiter | None = None, store: "Store | None" = None) -> SlackAdapter | None:
     """The app, after Slack accepted the token (auth.test); None after printing why not."""
     import sys
 
@@ -467,7 +457,7 @@ def connect(assistant: Assistant, settings: SlackSettings, prog: str = "cloudai 
     from slack_sdk.errors import SlackApiError
 
     try:
-        return build_app(assistant, settings, feedback=feedback, limiter=limiter)
+        return build_app(assistant, settings, limiter=limiter, store=store)
     except (BoltError, SlackApiError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc).splitlines()[0]
         print(f"{prog}: Slack did not accept SLACK_BOT_TOKEN ({reason})", file=sys.stderr)
@@ -482,40 +472,25 @@ class Serving:
     port: int | None = None
 
 
-def serve(adapter: SlackAdapter, settings: SlackSettings, mode: str, port: int | None = None,
-          block: bool = True) -> Serving:
-    """Serve Socket Mode or HTTP; with `block=False`, on background threads."""
+def serve(adapter: SlackAdapter, settings: Settings, mode: str, port: int | None = None,
+          health: Health | None = None) -> Serving:
+    """Serve Socket Mode or HTTP on background threads."""
     if mode == "http":
-        server = http_server(adapter, settings.host, settings.port if port is None else port)
-        log.info("serving Slack on http://%s:%d/slack/events (health: /healthz)", settings.host,
+        server = http_server(adapter, settings.host, settings.port if port is None else port, health)
+        log.info("serving Slack on http://%s:%d/slack/events (also /healthz and /metrics)", settings.host,
                  server.server_port)
-
-        def stop_http() -> None:
-            server.shutdown()
-            server.server_close()
-
-        if block:
-            try:
-                server.serve_forever()
-            finally:
-                server.server_close()
-        else:
-            threading.Thread(target=server.serve_forever, name="slack-http", daemon=True).start()
-        return Serving(stop_http, server.server_port)
+        return Serving(serve_in_background(server, "slack-http"), server.server_port)
     log.info("connecting to Slack in Socket Mode")
     handler = socket_mode_handler(adapter, settings)
-    if block:
-        handler.start()
-    else:
-        handler.connect()
+    handler.connect()
     return Serving(handler.close)
 
 
 def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
     """`cloudai slack`: check settings, load the knowledge, then serve until stopped."""
-    from adapters.runner import SlackPlan, run_platforms
+    from adapters.runner import Plan, run_platforms
 
     loaded = load_settings(http)
     if loaded is None:
         return 2
-    return run_platforms(assistant_factory, SlackPlan(loaded[0], loaded[1], port), None, prog="cloudai slack")
+    return run_platforms(assistant_factory, loaded[0], Plan(slack=loaded[1], port=port), prog="cloudai slack")

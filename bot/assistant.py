@@ -35,16 +35,21 @@ SUGGESTION_CUTOFF = 60
 class Assistant:
     """Answers questions from one knowledge base with one intent catalog."""
 
-    def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog) -> None:
+    def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog, catalog_path: Path | None = None) -> None:
         self.kb = kb
         self.catalog = catalog
+        self.catalog_path = catalog_path  # where the catalog was read from: what a reload reads again
         self.retriever = Retriever(kb, catalog)
         self._labels = self._suggestion_labels()
 
     @classmethod
-    def load(cls, knowledge_dir: Path | None = None, catalog_path: Path | None = None) -> "Assistant":
-        kb = KnowledgeBase.load(knowledge_dir or BUNDLED_KNOWLEDGE)
-        return cls(kb, IntentCatalog.load(catalog_path or DEFAULT_CATALOG))
+    def load(cls, knowledge_dir: Path | None = None, catalog_path: Path | None = None,
+             previous: "Assistant | None" = None) -> "Assistant":
+        """Load a knowledge folder and an intent catalog; `previous` makes it a reload (see
+        KnowledgeBase.load)."""
+        kb = KnowledgeBase.load(knowledge_dir or BUNDLED_KNOWLEDGE, previous.kb if previous is not None else None)
+        path = catalog_path or DEFAULT_CATALOG
+        return cls(kb, IntentCatalog.load(path), path)
 
     # -- public ------------------------------------------------------------------------
 
@@ -69,9 +74,11 @@ class Assistant:
         intent, top section, score and latency (never who asked, never a token)."""
         started = time.perf_counter()
         reply = self.reply(text)
-        log.info("answered platform=%s channel=%s intent=%s top=%r score=%.2f no_match=%s latency_ms=%.1f",
-                 platform, channel or "-", reply.intent or "-", reply.sources[0].label if reply.sources else "-",
-                 reply.top_score, reply.no_match, (time.perf_counter() - started) * 1000)
+        fields = {"platform": platform, "channel": channel or "-", "intent": reply.intent or "-",
+                  "top": reply.sources[0].label if reply.sources else "-", "score": round(reply.top_score, 2),
+                  "no_match": reply.no_match, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        log.info("answered platform=%(platform)s channel=%(channel)s intent=%(intent)s top=%(top)r score=%(score).2f "
+                 "no_match=%(no_match)s latency_ms=%(latency_ms).1f", fields, extra=fields)
         return reply
 
     def topics(self, limit: int = 25) -> list[str]:

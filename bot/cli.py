@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from .assistant import Assistant
-    from .settings import CoreSettings
+    from .settings import Settings
     from .store import Store
 
 
@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cloudai", description="Ask a folder of Markdown documents questions.")
     p.add_argument("--knowledge", "-k", type=Path, metavar="DIR", dest="global_knowledge",
                    help="knowledge folder, for any command (also accepted after the command)")
+    p.add_argument("--log-format", choices=["text", "json"], dest="global_log_format",
+                   help="service logs as text lines or one JSON object a line (default: $CLOUDAI_LOG_FORMAT, text)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def knowledge_arg(sp: argparse.ArgumentParser) -> None:
@@ -55,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--http", action="store_true",
                         help="Slack over HTTP (POST /slack/events on PORT) instead of Socket Mode")
         sp.add_argument("--port", type=int, help="Slack's HTTP port (default: $PORT, else 3000)")
+
+    def log_format_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--log-format", choices=["text", "json"],
+                        help="logs as text lines or one JSON object a line (default: $CLOUDAI_LOG_FORMAT, text)")
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+")
@@ -80,15 +86,18 @@ def _parser() -> argparse.ArgumentParser:
     slack = sub.add_parser("slack", help="run the Slack bot (Socket Mode, or HTTP with --http)")
     slack_http_args(slack)
     knowledge_arg(slack)
+    log_format_arg(slack)
     slack.set_defaults(run=_slack)
 
     discord = sub.add_parser("discord", help="run the Discord bot")
     knowledge_arg(discord)
+    log_format_arg(discord)
     discord.set_defaults(run=_discord)
 
     run = sub.add_parser("run", help="run every configured platform (Slack and/or Discord) in one process")
     slack_http_args(run)
     knowledge_arg(run)
+    log_format_arg(run)
     run.set_defaults(run=_run)
 
     digest = sub.add_parser("digest", help="the daily digest: preview it, or post today's now")
@@ -119,16 +128,16 @@ def _date(text: str) -> "dt.date":
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-24") from None
 
 
-def _core_settings() -> "CoreSettings":
-    from .settings import load_core_settings
+def _core_settings() -> "Settings":
+    from .settings import load_settings
 
     try:
-        return load_core_settings()
+        return load_settings()
     except ValueError as exc:
         raise _UserError(f"invalid settings: {exc}") from None
 
 
-def _store(settings: "CoreSettings") -> "Store":
+def _store(settings: "Settings") -> "Store":
     import datetime as dt
 
     from sqlalchemy.exc import SQLAlchemyError
@@ -136,13 +145,13 @@ def _store(settings: "CoreSettings") -> "Store":
     from .store import Store
 
     try:
-        return Store(settings.database_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
+        return Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
     except (SQLAlchemyError, OSError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _UserError(f"cannot open the state store (CLOUDAI_DATABASE_URL): {reason}") from None
 
 
-def _folder(args: argparse.Namespace, settings: "CoreSettings") -> Path:
+def _folder(args: argparse.Namespace, settings: "Settings") -> Path:
     """The knowledge folder: --knowledge (after or before the command), the setting, the bundle."""
     from .knowledge import BUNDLED_KNOWLEDGE
 
@@ -237,30 +246,49 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service_logging() -> None:
+def _service_logging(args: argparse.Namespace) -> None:
+    """Logs for the long-running commands: text lines, or one JSON object a line for log
+    collectors (each answered question's fields as keys)."""
     import logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from .settings import load_settings
+
+    chosen = getattr(args, "log_format", None) or getattr(args, "global_log_format", None)
+    if chosen is None:
+        try:
+            chosen = load_settings().log_format
+        except ValueError:
+            chosen = "text"  # the command reports the invalid setting itself, in one line
+    handler = logging.StreamHandler()
+    if chosen == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
+                                           rename_fields={"asctime": "time", "levelname": "level",
+                                                          "name": "logger"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
 def _slack(args: argparse.Namespace) -> int:
     from adapters.slack import run  # the Slack libraries load only for this command
 
-    _service_logging()
+    _service_logging(args)
     return run(lambda: _assistant(args), http=args.http or None, port=args.port)
 
 
 def _discord(args: argparse.Namespace) -> int:
     from adapters.discord import run  # discord.py loads only for this command
 
-    _service_logging()
+    _service_logging(args)
     return run(lambda: _assistant(args))
 
 
 def _run(args: argparse.Namespace) -> int:
     from adapters.runner import run_all
 
-    _service_logging()
+    _service_logging(args)
     return run_all(lambda: _assistant(args), http=args.http or None, port=args.port)
 
 
@@ -316,43 +344,18 @@ def _feedback(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> int:
     """Every setting as NAME=value, from the environment, .env and defaults; secrets masked."""
-    from pydantic import SecretStr, ValidationError
+    from .settings import shown
 
-    from adapters.discord import DiscordSettings
-    from adapters.slack import SlackSettings
-
-    from .settings import CoreSettings, describe, variable_name
-
-    lines = []
-    for model in (CoreSettings, SlackSettings, DiscordSettings):
-        try:
-            values = model()
-        except ValidationError as exc:
-            raise _UserError(f"invalid settings: {describe(exc, model)}") from None
-        for name in model.model_fields:
-            value = getattr(values, name)
-            if isinstance(value, SecretStr):
-                shown = "********" if value.get_secret_value() else "(not set)"
-            elif value is None or value == "":
-                shown = "(not set)"
-            elif name == "database_url":
-                from sqlalchemy.engine import make_url
-
-                shown = make_url(str(value)).render_as_string(hide_password=True)
-            else:
-                shown = str(value)
-            lines.append(f"{variable_name(model, name)}={shown}")
-    print("\n".join(lines))
+    print("\n".join(shown(_core_settings())))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from .knowledge import KnowledgeBase
     from .loader import KnowledgeError
-    from .settings import CoreSettings
 
     try:
-        kb = KnowledgeBase.load(_folder(args, CoreSettings()))
+        kb = KnowledgeBase.load(_folder(args, _core_settings()))
     except KnowledgeError as exc:
         raise _UserError(str(exc)) from None
     for p in kb.problems:

@@ -18,7 +18,8 @@ from typing import Awaitable, Callable, Literal
 
 from .assistant import Assistant
 from .digest import Digest, DigestComposer
-from .settings import CoreSettings
+from .metrics import Metrics
+from .settings import Settings
 from .store import Store, utcnow
 
 log = logging.getLogger("cloudai.digest")
@@ -48,14 +49,16 @@ class Outcome:
 class DigestService:
     """Composes, keeps and posts digests for one knowledge base and one store."""
 
-    def __init__(self, assistant: Callable[[], Assistant], store: Store, settings: CoreSettings,
-                 targets: list[Target], clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(self, assistant: Callable[[], Assistant], store: Store, settings: Settings,
+                 targets: list[Target], clock: Callable[[], dt.datetime] = utcnow,
+                 metrics: Metrics | None = None) -> None:
         self._assistant = assistant  # a callable: the knowledge may be reloaded between days
         self._composer: tuple[Assistant, DigestComposer] | None = None
         self.store = store
         self.settings = settings
         self.targets = targets
         self.clock = clock
+        self.metrics = metrics
 
     # -- when --------------------------------------------------------------------------
 
@@ -122,6 +125,8 @@ class DigestService:
             return Outcome(target.name, "failed", _reason(exc))
         await asyncio.to_thread(store.mark_posted, target.platform, target.channel, digest.day, message_id)
         log.info("digest for %s posted to %s (message %s)", digest.day, target.name, message_id)
+        if self.metrics is not None:
+            self.metrics.digests.labels(target.platform).inc()
         return Outcome(target.name, "posted", message_id)
 
     async def run_if_due(self, now: dt.datetime | None = None) -> list[Outcome]:

@@ -23,18 +23,22 @@ class KnowledgeBase:
     index: SectionIndex
     problems: list[LoadProblem]
     load_seconds: float = 0.0
+    files: dict[str, LoadedFile] = field(default_factory=dict)  # as parsed, by path: what a reload reuses
     _names: dict[str, Document] = field(default_factory=dict)
     _backlinks: dict[str, list[Document]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: Path) -> "KnowledgeBase":
-        """Load, section and index `root`; raises loader.KnowledgeError if nothing is usable."""
+    def load(cls, root: Path, previous: "KnowledgeBase | None" = None) -> "KnowledgeBase":
+        """Load, section and index `root`; raises loader.KnowledgeError if nothing is usable.
+        With `previous` (a reload), unchanged files are not parsed again and a file broken
+        since keeps its last good version."""
         started = time.perf_counter()
-        result = load_folder(root)
-        _add_breadcrumbs(result.files)
-        kb = cls(root, [f.document for f in result.files], [], None, result.problems)  # type: ignore[arg-type]
+        result = load_folder(root, previous=previous.files if previous is not None else None)
+        files = _with_breadcrumbs(result.files)
+        kb = cls(root, [f.document for f in files], [], None, result.problems)  # type: ignore[arg-type]
+        kb.files = {f.document.path: f for f in result.files}
         kb._link()
-        kb.sections = build_sections(result.files, kb._link_names)
+        kb.sections = build_sections(files, kb._link_names)
         kb.index = SectionIndex(kb.sections)
         kb.load_seconds = time.perf_counter() - started
         return kb
@@ -85,8 +89,9 @@ class KnowledgeBase:
 FOLDER_INDEX_NAMES = ("_index", "index", "readme")
 
 
-def _add_breadcrumbs(files: list[LoadedFile]) -> None:
-    """Give each document the titles of the folders above it.
+def _with_breadcrumbs(files: list[LoadedFile]) -> list[LoadedFile]:
+    """The files, each document given the titles of the folders above it (new objects: the
+    parsed files are kept as they are for the next reload).
 
     Doc sites title pages "Overview" or "Installation" and let the folder say what they
     are about; a folder's title is its `_index.md`/`index.md`/`README.md` title, or its
@@ -97,6 +102,7 @@ def _add_breadcrumbs(files: list[LoadedFile]) -> None:
         folder, _, name = f.document.path.rpartition("/")
         if name.rsplit(".", 1)[0].lower() in FOLDER_INDEX_NAMES:
             folder_titles[folder] = f.document.title
+    out = []
     for f in files:
         parts = f.document.path.split("/")[:-1]
         name = f.document.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower()
@@ -106,5 +112,6 @@ def _add_breadcrumbs(files: list[LoadedFile]) -> None:
         for i in range(len(parts)):
             key = "/".join(parts[: i + 1])
             crumbs.append(folder_titles.get(key) or parts[i].replace("-", " ").replace("_", " "))
-        if crumbs:
-            f.document = dataclasses.replace(f.document, breadcrumbs=tuple(crumbs))
+        out.append(dataclasses.replace(f, document=dataclasses.replace(f.document, breadcrumbs=tuple(crumbs)))
+                   if crumbs else f)
+    return out

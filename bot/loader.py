@@ -15,7 +15,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import frontmatter
 import yaml
@@ -68,6 +68,7 @@ class LoadProblem:
 class LoadedFile:
     document: Document
     markdown: ParsedMarkdown
+    repairs: tuple[str, ...] = ()  # what loading fixed in the file (reported again on reuse)
 
 
 @dataclass(slots=True)
@@ -130,8 +131,13 @@ def markdown_files(root: Path, problems: list[LoadProblem]) -> list[Path]:
     return sorted(found)
 
 
-def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
-    """Load every Markdown file under `root`; raise KnowledgeError if none can be used."""
+def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
+                previous: Mapping[str, LoadedFile] | None = None) -> LoadResult:
+    """Load every Markdown file under `root`; raise KnowledgeError if none can be used.
+
+    `previous` (the files of the last load, by path) makes a reload cheap and safe: a file
+    whose bytes did not change is not parsed again, and a file that was good and is now
+    broken (a half-saved edit) keeps its last good version, with the reason reported."""
     if not root.exists():
         raise KnowledgeError(f"knowledge folder not found: {root}")
     if not root.is_dir():
@@ -141,13 +147,20 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
     for path in markdown_files(root, problems):
         rel = _rel(path, root)
         repairs: list[str] = []
+        before = previous.get(rel) if previous else None
         try:
-            doc, md = _load_file(path, rel, max_bytes, repairs)
+            doc, md = _load_file(path, rel, max_bytes, repairs, before)
         except _Skip as skip:
-            problems.append(LoadProblem(rel, str(skip), True))
+            if before is not None:
+                problems.append(LoadProblem(rel, f"{skip}; still serving its last good version", True))
+                files.append(before)
+            else:
+                problems.append(LoadProblem(rel, str(skip), True))
             continue
-        problems.extend(LoadProblem(rel, r, False) for r in repairs + md.repairs)
-        files.append(LoadedFile(doc, md))
+        unchanged = before is not None and md is before.markdown
+        loaded = before if unchanged and before is not None else LoadedFile(doc, md, tuple(repairs))
+        problems.extend(LoadProblem(rel, r, False) for r in loaded.repairs + tuple(md.repairs))
+        files.append(loaded)
     if not files:
         detail = "; ".join(f"{p.path}: {p.reason}" for p in problems if p.skipped)
         what = f"no usable Markdown files (*.md, *.markdown) in {root}"
@@ -162,7 +175,8 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _load_file(path: Path, rel: str, max_bytes: int, repairs: list[str]) -> tuple[Document, ParsedMarkdown]:
+def _load_file(path: Path, rel: str, max_bytes: int, repairs: list[str],
+               before: LoadedFile | None = None) -> tuple[Document, ParsedMarkdown]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -170,6 +184,9 @@ def _load_file(path: Path, rel: str, max_bytes: int, repairs: list[str]) -> tupl
         data = path.read_bytes()
     except OSError as exc:
         raise _Skip(f"cannot read: {exc.strerror}") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if before is not None and before.document.sha256 == digest:
+        return before.document, before.markdown  # unchanged since the last load
     if not data.strip():
         raise _Skip("empty file")
     if b"\x00" in data[:8192]:
@@ -192,7 +209,7 @@ def _load_file(path: Path, rel: str, max_bytes: int, repairs: list[str]) -> tupl
         aliases=_strings(meta.get("aliases")),
         date=_date(meta.get("date") or meta.get("publish_date") or meta.get("lastmod")),
         links=tuple(md.links),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
     )
     return doc, md
 

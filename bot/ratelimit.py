@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
@@ -42,10 +43,12 @@ class Refusal:
 class QuestionLimiter:
     """Per-user and per-channel moving windows; `check` counts a question or refuses it."""
 
-    def __init__(self, per_user: str | None = "6/minute", per_channel: str | None = "30/minute") -> None:
+    def __init__(self, per_user: str | None = "6/minute", per_channel: str | None = "30/minute",
+                 on_refusal: Callable[[str, Refusal], None] | None = None) -> None:
         self._user = parse_limit(per_user, "CLOUDAI_RATE_LIMIT_USER") if per_user else None
         self._channel = parse_limit(per_channel, "CLOUDAI_RATE_LIMIT_CHANNEL") if per_channel else None
         self._window = MovingWindowRateLimiter(MemoryStorage())
+        self.on_refusal = on_refusal  # (platform, refusal): counted in /metrics
 
     def check(self, platform: str, user: str, channel: str | None = None) -> Refusal | None:
         """None when the question may be answered (and it is counted); else the refusal."""
@@ -54,7 +57,10 @@ class QuestionLimiter:
                 continue
             if not self._window.test(limit, platform, scope, key):
                 reset = self._window.get_window_stats(limit, platform, scope, key).reset_time
-                return Refusal(scope, max(0.0, reset - time.time()))
+                refusal = Refusal(scope, max(0.0, reset - time.time()))
+                if self.on_refusal is not None:
+                    self.on_refusal(platform, refusal)
+                return refusal
         for scope, limit, key in (("user", self._user, user), ("channel", self._channel, channel)):
             if limit is not None and key:
                 self._window.hit(limit, platform, scope, key)

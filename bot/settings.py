@@ -1,43 +1,87 @@
-"""Settings from the environment (and a `.env` file) through pydantic-settings.
+"""Every option, from the environment (and a `.env` file), in one pydantic-settings class.
 
-Only what the core needs lives here; platform adapters add their own settings classes
-with their own prefixes, so a missing Slack token never stops `cloudai ask`.
+Core options use the `CLOUDAI_` prefix; platform secrets keep the names each platform's
+own docs use (`SLACK_BOT_TOKEN`, `DISCORD_TOKEN`, Heroku's `PORT`), with a `CLOUDAI_`
+spelling accepted too. Everything is optional at this level: each command checks only
+what it needs (`missing`), so a missing Slack token never stops `cloudai ask`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .ratelimit import QuestionLimiter, parse_limit
 
+if TYPE_CHECKING:
+    from .admins import Admins
 
-class CoreSettings(BaseSettings):
-    """`CLOUDAI_*` variables for the core."""
 
-    model_config = SettingsConfigDict(env_prefix="CLOUDAI_", env_file=".env", extra="ignore", populate_by_name=True)
+def _env(*names: str) -> AliasChoices:
+    """The variable names a field is read from, the documented one first."""
+    return AliasChoices(*names)
 
+
+class Settings(BaseSettings):
+    """All of cloudai's settings; `cloudai config` prints them, secrets masked."""
+
+    model_config = SettingsConfigDict(env_prefix="CLOUDAI_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore", populate_by_name=True)
+
+    # -- knowledge and answers
     knowledge_dir: Path | None = None  # CLOUDAI_KNOWLEDGE_DIR: default is the bundled knowledge/
     intents_file: Path | None = None  # CLOUDAI_INTENTS_FILE: default is config/intents.yaml
+    reload: bool = True  # CLOUDAI_RELOAD: watch the knowledge folder and re-index on change
+    admins: str = ""  # CLOUDAI_ADMINS: user ids allowed to `reload` ("U0123,slack:U0456,discord:1234")
     rate_limit_user: str = "6/minute"  # CLOUDAI_RATE_LIMIT_USER: questions one person may ask ("" = no limit)
     rate_limit_channel: str = "30/minute"  # CLOUDAI_RATE_LIMIT_CHANNEL: questions per channel ("" = no limit)
 
-    # the daily digest and the state store
+    # -- operations
+    log_format: Literal["text", "json"] = "text"  # CLOUDAI_LOG_FORMAT (or --log-format)
+    health_port: int | None = Field(None, ge=0, le=65535)  # CLOUDAI_HEALTH_PORT: /healthz + /metrics off HTTP mode
+    host: str = "0.0.0.0"  # CLOUDAI_HOST: the address HTTP mode and the health port listen on
+    port: int = Field(3000, ge=1, le=65535, validation_alias=_env("PORT", "CLOUDAI_PORT", "port"))
+
+    # -- the daily digest and the state store
     digest_time: dt.time = dt.time(9, 0)  # CLOUDAI_DIGEST_TIME: "09:00", in CLOUDAI_DIGEST_TZ
     digest_tz: str = "UTC"  # CLOUDAI_DIGEST_TZ: an IANA zone, "Europe/Paris"
     digest_skip_weekends: bool = False  # CLOUDAI_DIGEST_SKIP_WEEKENDS
     digest_retry_minutes: int = Field(5, ge=1, le=720)  # CLOUDAI_DIGEST_RETRY_MINUTES: after a failed post
     digest_claim_timeout: int = Field(600, ge=10)  # CLOUDAI_DIGEST_CLAIM_TIMEOUT: seconds before a crashed claim expires
-    slack_digest_channel: str = Field("", validation_alias=AliasChoices("SLACK_DIGEST_CHANNEL",
-                                                                         "CLOUDAI_SLACK_DIGEST_CHANNEL"))
-    discord_digest_channel_id: str = Field("", validation_alias=AliasChoices("DISCORD_DIGEST_CHANNEL_ID",
-                                                                              "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID"))
-    database_url: str | None = None  # CLOUDAI_DATABASE_URL: default SQLite under the data directory
+    slack_digest_channel: str = Field("", validation_alias=_env("SLACK_DIGEST_CHANNEL", "CLOUDAI_SLACK_DIGEST_CHANNEL",
+                                                                "slack_digest_channel"))
+    discord_digest_channel_id: str = Field("", validation_alias=_env(
+        "DISCORD_DIGEST_CHANNEL_ID", "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID", "discord_digest_channel_id"))
+    database_url: SecretStr | None = None  # CLOUDAI_DATABASE_URL: default SQLite under the data directory
+    data_dir: Path | None = None  # CLOUDAI_DATA_DIR: default $XDG_DATA_HOME/cloudai or ~/.local/share/cloudai
+
+    # -- Slack
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "CLOUDAI_SLACK_BOT_TOKEN",
+                                                                          "slack_bot_token"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "CLOUDAI_SLACK_APP_TOKEN",
+                                                                          "slack_app_token"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env(
+        "SLACK_SIGNING_SECRET", "CLOUDAI_SLACK_SIGNING_SECRET", "slack_signing_secret"))
+    slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL", "CLOUDAI_SLACK_API_URL",
+                                                                  "slack_api_url"))
+    slack_mode: Literal["socket", "http"] = "socket"  # CLOUDAI_SLACK_MODE
+
+    # -- Discord
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN", "CLOUDAI_DISCORD_TOKEN",
+                                                                        "discord_token"))
+    discord_guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID", "CLOUDAI_DISCORD_GUILD_ID",
+                                                                     "discord_guild_id"))
+    discord_message_content: bool = False  # CLOUDAI_DISCORD_MESSAGE_CONTENT: the privileged intent
+    discord_autoshard: bool = False  # CLOUDAI_DISCORD_AUTOSHARD: AutoShardedClient (past ~1,000 servers)
+    discord_api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL", "CLOUDAI_DISCORD_API_URL",
+                                                                    "discord_api_url"))
+    discord_gateway_url: str | None = Field(None, validation_alias=_env(
+        "DISCORD_GATEWAY_URL", "CLOUDAI_DISCORD_GATEWAY_URL", "discord_gateway_url"))
 
     @field_validator("digest_tz")
     @classmethod
@@ -56,10 +100,6 @@ class CoreSettings(BaseSettings):
                              "the channel → Copy Channel ID)")
         return value.strip()
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.digest_tz)
-
     @field_validator("rate_limit_user", "rate_limit_channel")
     @classmethod
     def _a_rate(cls, value: str, info: object) -> str:
@@ -67,35 +107,59 @@ class CoreSettings(BaseSettings):
             parse_limit(value, f"CLOUDAI_{getattr(info, 'field_name', 'rate_limit').upper()}")
         return value.strip()
 
+    @field_validator("admins")
+    @classmethod
+    def _admin_ids(cls, value: str) -> str:
+        from .admins import Admins
+
+        Admins.parse(value)  # raises a readable ValueError naming CLOUDAI_ADMINS
+        return value.strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.digest_tz)
+
+    @property
+    def store_url(self) -> str:
+        """CLOUDAI_DATABASE_URL, else SQLite under the data directory."""
+        from .store import default_database_url
+
+        return self.database_url.get_secret_value() if self.database_url else default_database_url(self.data_dir)
+
     def limiter(self) -> QuestionLimiter:
         return QuestionLimiter(self.rate_limit_user or None, self.rate_limit_channel or None)
 
+    def admin_ids(self) -> "Admins":
+        from .admins import Admins
 
-def load_core_settings() -> CoreSettings:
-    """CoreSettings, or ValueError with one readable line per bad variable (no pydantic dump)."""
-    from pydantic import ValidationError
+        return Admins.parse(self.admins)
 
+    def platforms(self) -> dict[str, bool]:
+        """Which platforms have a bot token."""
+        return {"slack": _set(self.slack_bot_token), "discord": _set(self.discord_token)}
+
+
+def _set(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value().strip())
+
+
+def load_settings() -> Settings:
+    """Settings, or ValueError with one readable line per bad variable (no pydantic dump)."""
     try:
-        return CoreSettings()
+        return Settings()
     except ValidationError as exc:
-        raise ValueError(describe(exc, CoreSettings)) from None
+        raise ValueError(describe(exc)) from None
 
 
-SettingsT = TypeVar("SettingsT", bound=BaseSettings)
-
-
-def load_or_explain(model: type[SettingsT], prog: str, missing: Callable[[SettingsT], list[str]],
-                    context: str = "") -> SettingsT | None:
+def load_or_explain(prog: str, missing: Callable[[Settings], list[str]], context: str = "") -> Settings | None:
     """Settings for a command, or None after printing to stderr what is invalid (one line naming
     each variable) or missing (each variable with where to find it)."""
     import sys
 
-    from pydantic import ValidationError
-
     try:
-        settings = model()
-    except ValidationError as exc:
-        print(f"{prog}: invalid settings: {describe(exc, model)}", file=sys.stderr)
+        settings = load_settings()
+    except ValueError as exc:
+        print(f"{prog}: invalid settings: {exc}", file=sys.stderr)
         return None
     lines = missing(settings)
     if lines:
@@ -106,12 +170,12 @@ def load_or_explain(model: type[SettingsT], prog: str, missing: Callable[[Settin
     return settings
 
 
-def describe(exc: "ValidationError", model: type[BaseSettings]) -> str:  # noqa: F821
+def describe(exc: ValidationError) -> str:
     """'CLOUDAI_DIGEST_TIME='9am': input should be in a valid time format' for each error."""
     lines = []
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "?"
-        variable = variable_name(model, name)
+        variable = variable_name(name)
         message = str(err["msg"]).removeprefix("Value error, ")
         if message.startswith(f"{variable}="):
             lines.append(message)
@@ -120,12 +184,35 @@ def describe(exc: "ValidationError", model: type[BaseSettings]) -> str:  # noqa:
     return "; ".join(lines)
 
 
-def variable_name(model: type[BaseSettings], field: str) -> str:
-    """The environment variable a settings field is read from (its first alias, else prefix+NAME)."""
-    info = model.model_fields.get(field)
+def variable_name(field: str) -> str:
+    """The environment variable a settings field is read from (its first alias, else CLOUDAI_NAME)."""
+    info = Settings.model_fields.get(field)
     alias = info.validation_alias if info is not None else None
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
     if field.isupper():
         return field
-    return (str(model.model_config.get("env_prefix") or "") + field).upper()
+    return f"CLOUDAI_{field.upper()}"
+
+
+def shown(settings: Settings) -> list[str]:
+    """Every setting as NAME=value for `cloudai config`: secrets masked, a database password hidden."""
+    lines = []
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name == "database_url" and value is not None:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                text = make_url(value.get_secret_value()).render_as_string(hide_password=True)
+            except ArgumentError:
+                text = "(not a database URL)"
+        elif isinstance(value, SecretStr):
+            text = "********" if value.get_secret_value() else "(not set)"
+        elif value is None or value == "":
+            text = "(not set)"
+        else:
+            text = str(value)
+        lines.append(f"{variable_name(name)}={text}")
+    return lines

@@ -30,6 +30,7 @@ from .feedback import Feedback
 
 log = logging.getLogger("cloudai.store")
 Clock = Callable[[], dt.datetime]
+PRUNE_EVERY = 500  # events recorded between two prunes of old event keys
 SCHEMA_LOCK = 727_001  # PostgreSQL advisory lock id held while creating the schema
 
 
@@ -37,12 +38,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def default_database_url() -> str:
-    """SQLite under the data directory: $CLOUDAI_DATA_DIR, else $XDG_DATA_HOME/cloudai, else
-    ~/.local/share/cloudai."""
-    base = os.environ.get("CLOUDAI_DATA_DIR") or os.path.join(
+def default_database_url(data_dir: Path | None = None) -> str:
+    """SQLite under the data directory: `data_dir` (CLOUDAI_DATA_DIR), else
+    $XDG_DATA_HOME/cloudai, else ~/.local/share/cloudai."""
+    base = data_dir or os.environ.get("CLOUDAI_DATA_DIR") or os.path.join(
         os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share"), "cloudai")
     return f"sqlite:///{Path(base) / 'cloudai.db'}"
+
+
+def driver_url(url: str) -> str:
+    """Heroku and most hosts hand out `postgres://…`; SQLAlchemy wants a driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
 
 
 class Base(DeclarativeBase):
@@ -125,12 +134,20 @@ class RatedAnswer:
         return self.up - self.down
 
 
+class EventRow(Base):
+    """A platform event already handled (Slack event ids), shared by every instance."""
+
+    __tablename__ = "handled_events"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Store:
     """One database; safe to share between threads, and between processes through the database."""
 
     def __init__(self, url: str | None = None, clock: Clock = utcnow, claim_timeout: dt.timedelta | None = None,
                  owner: str | None = None) -> None:
-        self.url = url or default_database_url()
+        self.url = driver_url(url or default_database_url())
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         connect_args = {"timeout": 30} if self.url.startswith("sqlite") else {}
@@ -139,6 +156,7 @@ class Store:
         self.clock = clock
         self.claim_timeout = claim_timeout or dt.timedelta(minutes=10)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._events = 0
         self._create_schema()
 
     def _create_schema(self) -> None:
@@ -158,6 +176,33 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def reachable(self) -> str | None:
+        """None when the database answers; else why not (for /healthz; never the URL's password)."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return None
+        except Exception as exc:  # any driver error means "not reachable"
+            return type(exc).__name__
+
+    # -- platform events ---------------------------------------------------------------------
+
+    def first_time(self, key: str) -> bool:
+        """True for exactly one caller per key across every instance on this database: how
+        instances behind a load balancer answer a retried Slack event once. Keys older than
+        a day are forgotten (Slack retries within minutes)."""
+        now = self.clock()
+        try:
+            with self._session.begin() as s:
+                s.add(EventRow(key=key[:200], at=now))
+        except IntegrityError:
+            return False
+        self._events += 1
+        if self._events % PRUNE_EVERY == 1:  # prune now and then, not on every event
+            with self._session.begin() as s:
+                s.execute(delete(EventRow).where(EventRow.at < now - dt.timedelta(days=1)))
+        return True
 
     @property
     def safe_url(self) -> str:

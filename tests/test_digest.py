@@ -21,7 +21,7 @@ from bot.assistant import Assistant
 from bot.delivery import DigestScheduler, DigestService, Target
 from bot.digest import Digest, DigestComposer
 from bot.feedback import Feedback
-from bot.settings import CoreSettings
+from bot.settings import Settings
 from bot.store import Store
 
 from .conftest import ROOT, run_cloudai, write
@@ -59,10 +59,10 @@ class Recorder:
             return f"msg-{len(self.posted)}"
 
 
-def settings(**kw: object) -> CoreSettings:
+def settings(**kw: object) -> Settings:
     values: dict[str, object] = {"digest_time": "09:00", "digest_tz": "Europe/Paris"}
     values.update(kw)
-    return CoreSettings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
 def service(assistant: Assistant, store: Store, *targets: Target, clock: Clock | None = None,
@@ -180,13 +180,13 @@ import asyncio, datetime as dt, sys
 from zoneinfo import ZoneInfo
 from bot.assistant import Assistant
 from bot.delivery import DigestService, Target
-from bot.settings import CoreSettings
+from bot.settings import Settings
 from bot.store import Store
 async def post(d):
     with open({str(log)!r}, "a") as f:
         f.write(sys.argv[1] + "\\n")
     return sys.argv[1]
-s = CoreSettings(_env_file=None, digest_tz="Europe/Paris")
+s = Settings(_env_file=None, digest_tz="Europe/Paris")
 svc = DigestService(Assistant.load, Store({db!r}), s, [Target("slack", "C1", post)],
                     clock=lambda: dt.datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("Europe/Paris")))
 print(asyncio.run(svc.run_if_due())[0].status)

@@ -19,12 +19,13 @@ import pytest
 import yarl
 
 from adapters.discord import (
-    ASKED_PREFIX, BUTTONS_MAX, DESCRIPTION_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX, DiscordAdapter, DiscordSettings,
+    ASKED_PREFIX, BUTTONS_MAX, DESCRIPTION_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX, DiscordAdapter,
     login_problem, render, serve)
 from bot.assistant import Assistant
 from bot.feedback import LogFeedback
 from bot.models import Reply, Source
 from bot.ratelimit import QuestionLimiter
+from bot.settings import Settings
 from tests import discord_fake as fake_discord
 from tests.conftest import ROOT, run_cloudai, write
 from tests.discord_fake import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, THREAD_ID, FakeDiscord, Sent
@@ -48,9 +49,11 @@ def play(scenario: Scenario, assistant: Assistant, **options: Any) -> None:
 
     async def main() -> None:
         fake = await FakeDiscord().start()
-        settings = DiscordSettings(_env_file=None, token=fake_discord.TOKEN, api_url=fake.base,  # type: ignore[call-arg]
-                                   gateway_url=fake.gateway, guild_id=options.pop("guild_id", int(fake_discord.GUILD_ID)),
-                                   message_content=options.pop("message_content", False))
+        settings = Settings(_env_file=None, discord_token=fake_discord.TOKEN,  # type: ignore[call-arg]
+                            discord_api_url=fake.base, discord_gateway_url=fake.gateway,
+                            discord_guild_id=options.pop("guild_id", int(fake_discord.GUILD_ID)),
+                            discord_message_content=options.pop("message_content", False),
+                            discord_autoshard=options.pop("autoshard", False))
         bot = DiscordAdapter(assistant, settings, **options)
         bot.client._connection.guild_ready_timeout = 0.05  # one guild; no need to wait 2 s for more
         task = asyncio.create_task(serve(bot))
@@ -407,7 +410,7 @@ def test_cloudai_run_without_any_platform_lists_what_to_set(tmp_path: Path) -> N
 
 
 def test_the_token_is_masked_and_the_procfile_runs_discord() -> None:
-    settings = DiscordSettings(_env_file=None, token="secret-token-value")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, discord_token="secret-token-value")  # type: ignore[call-arg]
     assert "secret-token-value" not in repr(settings) + str(settings)
     procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
     assert "discord: cloudai discord" in procfile
@@ -416,8 +419,7 @@ def test_the_token_is_masked_and_the_procfile_runs_discord() -> None:
 
 def test_cloudai_run_serves_slack_and_discord_from_one_knowledge_base(bundled: Assistant) -> None:
     """What `cloudai run` does once settings are read: both platforms, one assistant, one set of limits."""
-    from adapters.runner import SlackPlan, serve_all
-    from adapters.slack import SlackSettings
+    from adapters.runner import Plan, serve_all
 
     from .slack_fake import FORM, SIGNING_SECRET, signed_post, slash_command, start_fake_slack
 
@@ -428,13 +430,12 @@ def test_cloudai_run_serves_slack_and_discord_from_one_knowledge_base(bundled: A
         fake = await FakeDiscord().start()
         stopping = asyncio.Event()
         ports: list[int | None] = []
-        slack_settings = SlackSettings(_env_file=None, bot_token="xoxb-test", signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
-                                       api_url=f"{slack_fake.url}/api/", mode="http", host="127.0.0.1")
-        discord_settings = DiscordSettings(_env_file=None, token=fake_discord.TOKEN, api_url=fake.base,  # type: ignore[call-arg]
-                                           gateway_url=fake.gateway)
-        running = asyncio.create_task(serve_all(bundled, slack_plan=SlackPlan(slack_settings, "http", 0),
-                                                discord_settings=discord_settings, limiter=limiter,
-                                                stopping=stopping, on_slack=ports.append))
+        settings = Settings(_env_file=None, slack_bot_token="xoxb-test",  # type: ignore[call-arg]
+                            slack_signing_secret=SIGNING_SECRET, slack_api_url=f"{slack_fake.url}/api/",
+                            host="127.0.0.1", discord_token=fake_discord.TOKEN, discord_api_url=fake.base,
+                            discord_gateway_url=fake.gateway, reload=False)
+        running = asyncio.create_task(serve_all(bundled, settings, Plan(slack="http", discord=True, port=0),
+                                                limiter=limiter, stopping=stopping, on_slack=ports.append))
         try:
             assert only(await fake.pop(1)).method == "PUT"  # Discord connected and synced
             await fake.push("MESSAGE_CREATE", mention("what is AIaaS?"))

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.ratelimit import QuestionLimiter
-from bot.settings import CoreSettings
+from bot.settings import Settings
 
 
 def test_each_user_has_their_own_window_and_the_refusal_says_when_to_retry() -> None:
@@ -40,9 +40,9 @@ def test_a_refused_question_is_not_counted() -> None:
 def test_rate_settings_are_validated_with_the_variable_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLOUDAI_RATE_LIMIT_USER", "lots")
     with pytest.raises(ValidationError) as info:
-        CoreSettings(_env_file=None)  # type: ignore[call-arg]
+        Settings(_env_file=None)  # type: ignore[call-arg]
     assert "CLOUDAI_RATE_LIMIT_USER='lots' is not a rate like '6/minute'" in str(info.value)
     monkeypatch.setenv("CLOUDAI_RATE_LIMIT_USER", "")
-    settings = CoreSettings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
     limiter = settings.limiter()
     assert all(limiter.check("slack", "U1") is None for _ in range(100))  # "" = no per-user limit

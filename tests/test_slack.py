@@ -20,7 +20,6 @@ from adapters.slack import (
     BLOCKS_MAX,
     HEADER_MAX,
     SECTION_MAX,
-    SlackSettings,
     build_app,
     http_server,
     render,
@@ -31,6 +30,7 @@ from bot.assistant import Assistant
 from bot.feedback import LogFeedback
 from bot.models import Reply, Source
 from bot.ratelimit import QuestionLimiter
+from bot.settings import Settings
 
 from .conftest import ROOT, write
 from .slack_fake import (
@@ -48,9 +48,9 @@ from .slack_fake import (
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@U|<#C|<!subteam")
 
 
-def settings_for(fake: FakeSlack) -> SlackSettings:
-    return SlackSettings(_env_file=None, bot_token="xoxb-test", signing_secret=SIGNING_SECRET,
-                         api_url=f"{fake.url}/api/", mode="http")
+def settings_for(fake: FakeSlack) -> Settings:
+    return Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
+                    slack_api_url=f"{fake.url}/api/", slack_mode="http")
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +268,8 @@ def test_markdown_becomes_mrkdwn() -> None:
 
 
 def test_socket_mode_handler_builds_from_settings_without_network(bundled: Assistant) -> None:
-    settings = SlackSettings(_env_file=None, bot_token="xoxb-test", app_token="xapp-test", mode="socket")
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_app_token="xapp-test",  # type: ignore[call-arg]
+                        slack_mode="socket")
     adapter = build_app(bundled, settings, verify_token=False)
     handler = socket_mode_handler(adapter, settings)
     assert handler.app is adapter.app
@@ -276,9 +277,10 @@ def test_socket_mode_handler_builds_from_settings_without_network(bundled: Assis
 
 
 def test_settings_mask_secrets() -> None:
-    settings = SlackSettings(_env_file=None, bot_token="xoxb-secret-value", signing_secret="s3cr3t")
+    settings = Settings(_env_file=None, slack_bot_token="xoxb-secret-value",  # type: ignore[call-arg]
+                        slack_signing_secret="s3cr3t", database_url="postgresql://u:pw-secret@db/x")
     shown = repr(settings) + str(settings.model_dump())
-    assert "xoxb-secret-value" not in shown and "s3cr3t" not in shown
+    assert "xoxb-secret-value" not in shown and "s3cr3t" not in shown and "pw-secret" not in shown
 
 
 def test_cloudai_slack_without_tokens_names_the_missing_variables(tmp_path: Path) -> None:
