@@ -17,13 +17,13 @@ from rapidfuzz import fuzz, process, utils
 
 from .compose import shorten
 from .intents import IntentCatalog
-from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase
+from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
 from .markdown import strip_markup
 from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
 from .sections import is_navigation
 
-DEFAULT_CATALOG = Path(__file__).resolve().parent.parent / "config" / "intents.yaml"
+DEFAULT_CATALOG = bundled("config") / "intents.yaml"
 BODY_LIMIT = 1500  # characters in one reply's body: chat-sized
 log = logging.getLogger("cloudai.answers")
 MAX_PARTS = 3  # sections combined in one answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,16 @@ from .loader import LoadedFile, LoadProblem, load_folder
 from .models import Document, Section, WikiLink
 from .sections import build_sections
 
-BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+def bundled(name: str) -> Path:
+    """A folder shipped with cloudai: beside the source tree (a clone, `pip install -e .`), else
+    where `pip install .` puts the data files (<prefix>/share/cloudai/NAME)."""
+    beside = Path(__file__).resolve().parent.parent / name
+    installed = Path(sys.prefix) / "share" / "cloudai" / name
+    return beside if beside.exists() or not installed.exists() else installed
+
+
+BUNDLED_KNOWLEDGE = bundled("knowledge")
 
 
 @dataclass(slots=True)

@@ -57,7 +57,8 @@ class Settings(BaseSettings):
                                                                 "slack_digest_channel"))
     discord_digest_channel_id: str = Field("", validation_alias=_env(
         "DISCORD_DIGEST_CHANNEL_ID", "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID", "discord_digest_channel_id"))
-    database_url: SecretStr | None = None  # CLOUDAI_DATABASE_URL: default SQLite under the data directory
+    database_url: SecretStr | None = Field(None, validation_alias=_env(  # default: SQLite in the data directory
+        "CLOUDAI_DATABASE_URL", "DATABASE_URL", "database_url"))  # DATABASE_URL: what Heroku and Dokku set
     data_dir: Path | None = None  # CLOUDAI_DATA_DIR: default $XDG_DATA_HOME/cloudai or ~/.local/share/cloudai
 
     # -- Slack

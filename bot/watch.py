@@ -21,7 +21,9 @@ DEBOUNCE_MS = 800  # an editor's save is several events; wait for them to settle
 
 
 def relevant(path: str, folder: Path, catalog: Path | None) -> bool:
-    """A Markdown file under the knowledge folder (not hidden), or the intent catalog."""
+    """A Markdown file or a folder under the knowledge folder (not hidden), or the intent
+    catalog. Folders count: a file written into a folder created a moment before may land
+    before the watch on that folder does, and only the folder's event is seen."""
     p = Path(path)
     if catalog is not None and p == catalog:
         return True
@@ -29,7 +31,9 @@ def relevant(path: str, folder: Path, catalog: Path | None) -> bool:
         rel = p.relative_to(folder)
     except ValueError:
         return False
-    return p.name.lower().endswith(MARKDOWN_SUFFIXES) and not any(part.startswith(".") for part in rel.parts)
+    if any(part.startswith(".") for part in rel.parts):
+        return False
+    return p.name.lower().endswith(MARKDOWN_SUFFIXES) or not p.suffix or p.is_dir()
 
 
 async def watch(live: LiveAssistant, stopping: asyncio.Event) -> None:

@@ -153,6 +153,8 @@ class FakeDiscord:
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     identify: dict[str, Any] = field(default_factory=dict)
+    identifies: list[dict[str, Any]] = field(default_factory=list)  # every IDENTIFY, one per shard
+    shards: int = 1  # what GET /gateway/bot recommends (AutoShardedClient asks)
 
     async def start(self) -> "FakeDiscord":
         app = web.Application()
@@ -175,11 +177,12 @@ class FakeDiscord:
 
     # -- what the test does ------------------------------------------------------------
 
-    async def push(self, event: str, data: dict[str, Any]) -> None:
-        """Deliver a gateway event to the bot."""
-        assert self._ws is not None, "the bot is not connected"
+    async def push(self, event: str, data: dict[str, Any], ws: web.WebSocketResponse | None = None) -> None:
+        """Deliver a gateway event to the bot (on the latest connection, or on `ws`)."""
+        ws = ws or self._ws
+        assert ws is not None, "the bot is not connected"
         self._seq += 1
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": data}))
 
     async def pop(self, count: int = 1, timeout: float = 5.0, settle: float = 0.2) -> list[Sent]:
         """Wait for `count` new REST calls, then a moment more to catch any extra ones; return them all."""
@@ -210,6 +213,9 @@ class FakeDiscord:
             if self.fail_login or request.headers.get("Authorization") != f"Bot {TOKEN}":
                 return _json({"message": "401: Unauthorized", "code": 0}, 401)
             return _json(user(BOT_ID, "cloudai", bot=True))
+        if path == "/gateway/bot":
+            return _json({"url": self.gateway, "shards": self.shards, "session_start_limit": {
+                "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
         if path == "/oauth2/applications/@me":
             return _json({"id": APP_ID, "name": "cloudai", "description": "", "icon": None, "bot_public": True,
                           "bot_require_code_grant": False, "owner": user(), "verify_key": "k", "flags": 0,
@@ -238,7 +244,8 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
+        if self._ws is None or self._ws.closed:
+            self._ws = ws
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -248,12 +255,18 @@ class FakeDiscord:
                 await ws.send_str(json.dumps({"op": 11}))
             elif frame["op"] == 2:
                 self.identify = frame["d"]
+                self.identifies.append(frame["d"])
+                shard, count = frame["d"].get("shard") or [0, 1]
+                ours = (int(GUILD_ID) >> 22) % count == shard  # Discord's rule for which shard gets a server
                 await self.push("READY", {
-                    "v": 10, "user": user(BOT_ID, "cloudai", bot=True), "guilds": [{"id": GUILD_ID, "unavailable": True}],
-                    "session_id": "session", "resume_gateway_url": self.gateway, "private_channels": [],
+                    "v": 10, "user": user(BOT_ID, "cloudai", bot=True),
+                    "guilds": [{"id": GUILD_ID, "unavailable": True}] if ours else [],
+                    "session_id": f"session-{shard}", "shard": [shard, count], "resume_gateway_url": self.gateway, "private_channels": [],
                     "relationships": [], "application": {"id": APP_ID, "flags": 0},
-                })
-                await self.push("GUILD_CREATE", guild())
+                }, ws)
+                if ours:
+                    await self.push("GUILD_CREATE", guild(), ws)
+                    self._ws = ws  # events for the server arrive on its shard
                 self.identified.set()
         return ws
 

@@ -48,7 +48,7 @@ def play(scenario: Scenario, assistant: Assistant, **options: Any) -> None:
     """Start the fake and the bot, wait until it is ready (commands synced), run the scenario."""
 
     async def main() -> None:
-        fake = await FakeDiscord().start()
+        fake = await FakeDiscord(shards=options.pop("shards", 1)).start()
         settings = Settings(_env_file=None, discord_token=fake_discord.TOKEN,  # type: ignore[call-arg]
                             discord_api_url=fake.base, discord_gateway_url=fake.gateway,
                             discord_guild_id=options.pop("guild_id", int(fake_discord.GUILD_ID)),
@@ -465,3 +465,49 @@ def test_a_no_match_shows_did_you_mean_buttons_and_no_votes(bundled: Assistant) 
     ids = [item.custom_id for item in rendered.view.children]  # type: ignore[attr-defined]
     assert ids and all(i.startswith("cloudai:topic:") for i in ids)
     assert [i.removeprefix("cloudai:topic:") for i in ids] == list(reply.suggestions)[:5]
+
+
+# -- running for real --------------------------------------------------------------------
+
+def test_autoshard_connects_every_shard_discord_recommends_and_answers(bundled: Assistant) -> None:
+    async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
+        assert isinstance(bot.client, discord.AutoShardedClient)
+        assert sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+        await fake.pop(1)  # the command sync
+        await fake.push("MESSAGE_CREATE", mention("what is AIaaS?"))
+        reply = only(await fake.pop(1))
+        assert "AIaaS" in reply.embed["description"]
+        no_pings(reply)
+
+    play(scenario, bundled, autoshard=True, shards=2)
+
+
+def test_reload_is_an_admin_command_answered_privately(tmp_path: Path) -> None:
+    from bot.admins import Admins
+    from bot.live import LiveAssistant
+
+    folder = tmp_path / "kb"
+    write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by air.\n")
+    live = LiveAssistant(Assistant.load(folder), Admins.parse(f"discord:{fake_discord.USER_ID}"))
+
+    async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
+        await fake.pop(1)
+        write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by liquid.\n")
+        eve = fake_discord.user("4242", "eve")
+        await fake.push("MESSAGE_CREATE", mention("reload", author=eve))
+        refused = only(await fake.pop(1))
+        assert refused.embed["title"] == "Not allowed" and "admin" in refused.embed["description"]
+        assert "air" in live.reply("how are GPU clusters cooled").body  # nothing was reloaded
+
+        event = fake_discord.slash("reload")  # from USER_ID, an admin
+        await fake.push("INTERACTION_CREATE", event)
+        defer, followup = await fake.pop(2)
+        assert defer.body["type"] == 5 and defer.body["data"]["flags"] & EPHEMERAL
+        assert followup.json["flags"] & EPHEMERAL
+        assert followup.embed["title"] == "Knowledge reloaded"
+        assert "1 documents" in followup.embed["description"]
+        no_pings(followup)
+        await fake.push("MESSAGE_CREATE", mention("how are GPU clusters cooled?"))
+        assert "liquid" in only(await fake.pop(1)).embed["description"]
+
+    play(scenario, live)  # type: ignore[arg-type]
