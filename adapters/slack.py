@@ -241,6 +241,24 @@ class _Seen:
             return True
 
 
+def _first_time(store: "Store | None") -> Callable[[str], bool]:
+    """Is this event new? Asked of the shared store when there is one (every instance agrees);
+    in memory otherwise, or for as long as the store does not answer (an event may then be
+    answered twice across instances, never dropped)."""
+    memory = _Seen()
+    if store is None:
+        return memory.first_time
+
+    def first_time(key: str) -> bool:
+        try:
+            return store.first_time(key)
+        except Exception as exc:  # the database is down: keep answering
+            log.warning("state store unreachable (%s); deduplicating events in memory", type(exc).__name__)
+            return memory.first_time(key)
+
+    return first_time
+
+
 @dataclass
 class SlackAdapter:
     """The Bolt app wired to one assistant; `app` is what Socket Mode or HTTP serves."""
@@ -275,7 +293,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
               request_verification_enabled=secret is not None, logger=log)
     live = LiveAssistant.of(assistant)
     sink = feedback or store or LogFeedback()
-    first_time = store.first_time if store is not None else _Seen().first_time
+    first_time = _first_time(store)
 
     @app.middleware
     def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002

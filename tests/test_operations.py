@@ -252,14 +252,14 @@ def test_healthz_and_metrics_on_the_slack_http_port(bundled: Assistant, db_url: 
         fake.server.shutdown()
 
 
-def test_healthz_fails_when_the_store_is_unreachable(bundled: Assistant, pg_server, slack_server) -> None:
+def test_healthz_fails_when_the_store_is_unreachable_and_questions_are_still_answered(bundled: Assistant, pg_server, slack_server) -> None:
     import psycopg
 
     url = pg_server.new_database()
     store = Store(url)
     live = LiveAssistant(bundled)
     fake = start_fake_slack()
-    base = slack_server(live, fake, Health(live, Metrics(), store))
+    base = slack_server(live, fake, Health(live, Metrics(), store), store=store)
     assert get(f"{base}/healthz")[0] == 200
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres",
@@ -270,6 +270,9 @@ def test_healthz_fails_when_the_store_is_unreachable(bundled: Assistant, pg_serv
     report = json.loads(body)
     assert report["status"] == "failing" and report["store"].startswith("unreachable")
     assert "@" not in body  # never the database URL
+    event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> what is AIaaS?", "ts": "8.8", "channel": "C1"}
+    assert signed_post(f"{base}/slack/events", event_callback(event, "Ev-db-down"), JSON)[0] == 200
+    assert "AIaaS" in " ".join(fake.pop("/api/chat.postMessage").texts)  # still answering without its store
     store.close()
     fake.server.shutdown()
 
