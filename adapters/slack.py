@@ -41,6 +41,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cloudai.slack")
 
+
+class _ExpectedNotices(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN "will be unused" whenever a client is passed, which we
+    always do (for SLACK_API_URL and the retry handlers); the token is the client's."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+log.addFilter(_ExpectedNotices())
+
 # Block Kit limits (slack_sdk's block constants; the message total from bolt-js #2509)
 HEADER_MAX = 150
 SECTION_MAX = 3000

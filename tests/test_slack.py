@@ -388,3 +388,4 @@ def test_cloudai_slack_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert "stopped on a signal" in err and "Traceback" not in err
     assert "answered platform=slack channel=C1 intent=best_practices" in err
+    assert not [line for line in err.splitlines() if " WARNING " in line or " ERROR " in line], err
