@@ -81,7 +81,14 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
             adapter = await asyncio.to_thread(slack.connect, live, settings, prog, limiter, store)
             if adapter is None:
                 return 2
-            serving = slack.serve(adapter, settings, plan.slack, plan.port, health)
+            try:
+                serving = await asyncio.to_thread(slack.serve, adapter, settings, plan.slack, plan.port, health)
+            except Exception as exc:
+                problem = slack.serve_problem(exc)
+                if problem is None:
+                    raise
+                print(f"{prog}: {problem}", file=sys.stderr)
+                return 2
             stops.append(serving.stop)
             if on_slack is not None:
                 on_slack(serving.port)

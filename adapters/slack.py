@@ -10,6 +10,7 @@ triggered, and every message stays within Block Kit's limits.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import re
@@ -491,6 +492,19 @@ def connect(assistant: Assistant | LiveAssistant, settings: Settings, prog: str 
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc).splitlines()[0]
         print(f"{prog}: Slack did not accept SLACK_BOT_TOKEN ({reason})", file=sys.stderr)
         return None
+
+
+def serve_problem(exc: BaseException) -> str | None:
+    """A one-line explanation for what stops serving and a user can fix, else None: Slack
+    refusing the app-level token (Socket Mode), or the HTTP port being taken."""
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(exc, SlackApiError):
+        return (f"Slack did not accept SLACK_APP_TOKEN ({exc.response.get('error')}): it must be an app-level "
+                "token (xapp-…) with connections:write, under 'Basic Information' → 'App-Level Tokens'")
+    if isinstance(exc, OSError) and exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+        return f"cannot listen for Slack's HTTP requests: {exc.strerror} (set PORT or --port, CLOUDAI_HOST)"
+    return None
 
 
 @dataclass

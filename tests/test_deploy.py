@@ -355,3 +355,119 @@ def test_the_systemd_unit_runs_cloudai_from_the_virtualenv() -> None:
     for hardening in ("NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp"):
         assert unit[hardening][0] in ("yes", "true", "strict"), hardening
     assert unit["ProtectSystem"] == ["strict"]
+
+
+def test_honcho_start_runs_every_procfile_line(tmp_path: Path) -> None:
+    """Plain `honcho start`, as a developer types it, starts every line: `slack` (Socket Mode,
+    against the fake Socket Mode endpoint), `web` (Slack over HTTP) and `discord`; each one
+    answers, and Ctrl-C stops them all, leaving no process behind."""
+    from tests.slack_socket_fake import APP_TOKEN, BOT_TOKEN, start_fake_socket_slack
+
+    honcho = honcho_command()
+    work = tmp_path / "app"
+    work.mkdir()
+    shutil.copy(PROCFILE, work / "Procfile")
+    names = list(procfile_lines(work / "Procfile"))
+    assert {"slack", "web", "discord"} <= set(names), names
+    web_offset = 100 * names.index("web")  # honcho gives the nth line base port + 100*n
+
+    def bindable(p: int) -> bool:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                return False
+            return True
+
+    port = next(p for p in (free_port() for _ in range(50)) if p + web_offset < 65536 and bindable(p + web_offset))
+    marker = uuid.uuid4().hex
+    slack = start_fake_socket_slack()
+
+    async def main() -> None:
+        discord = await FakeDiscord().start()
+        (work / ".env").write_text("\n".join([
+            f"SLACK_BOT_TOKEN={BOT_TOKEN}",
+            f"SLACK_APP_TOKEN={APP_TOKEN}",
+            f"SLACK_SIGNING_SECRET={SIGNING_SECRET}",
+            f"SLACK_API_URL={slack.api_url}",
+            "CLOUDAI_HOST=127.0.0.1",
+            f"DISCORD_TOKEN={fake_discord.TOKEN}",
+            f"DISCORD_API_URL={discord.base}",
+            f"DISCORD_GATEWAY_URL={discord.gateway}",
+            f"CLOUDAI_DATA_DIR={tmp_path / 'data'}",
+            f"{MARKER}={marker}",
+        ]) + "\n", encoding="utf-8")
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT", "PROCFILE"))}
+        env = {**clean, "PATH": os.pathsep.join([str(Path(sys.executable).parent), clean.get("PATH", "")]),
+               "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "HOME": str(tmp_path / "home")}
+        proc = await asyncio.to_thread(
+            subprocess.Popen, [*honcho, "start", "--no-colour", "-p", str(port)], cwd=work,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        out = Output(proc)
+        try:
+            pids = {name: int((await asyncio.to_thread(out.wait_for, name + r"\.1 started \(pid=(\d+)\)")).group(1))
+                    for name in ("slack", "web", "discord")}
+
+            # slack: Socket Mode through apps.connections.open and the WebSocket; a slash command answered
+            await asyncio.to_thread(slack.wait_connected, 1, 30.0, lambda: proc.poll() is None)
+            envelope = await asyncio.to_thread(slack.push, slack.slash_command("best practices"))
+            ack = await asyncio.to_thread(slack.wait_ack, envelope, 10.0)
+            assert ack.latency < 3, ack
+            posted = await asyncio.to_thread(slack.pop, "/response/cmd", 15.0)
+            assert posted.body["response_type"] == "in_channel"
+            assert "Best Practices" in posted.body["text"], posted.body
+
+            # web: Slack's HTTP mode on honcho's port for its line, with the health check
+            status, body = await asyncio.to_thread(http_get, f"http://127.0.0.1:{port + web_offset}/healthz", out)
+            assert status == 200 and json.loads(body)["status"] == "ok", body
+
+            # discord: connected through the fake gateway, answers a mention with a reply
+            await asyncio.wait_for(discord.identified.wait(), 30)
+            await asyncio.to_thread(out.wait_for, r"discord\.1 \|.*connected to Discord as")
+            await discord.pop(1, timeout=5)  # the /cloudai command sync
+            bot = fake_discord.user(BOT_ID, "cloudai", bot=True)
+            await discord.push("MESSAGE_CREATE", fake_discord.message(f"<@{BOT_ID}> what is AIaaS?", mentions=[bot]))
+            sent = [s for s in await discord.pop(1, timeout=15) if s.method == "POST"]
+            assert [s.path for s in sent] == [f"/channels/{CHANNEL_ID}/messages"], out.text
+            assert "AIaaS" in json.dumps(sent[0].json)
+
+            # all three are still up after all that
+            assert not re.search(r"system +\| \S+ stopped \(rc=", out.text), out.text
+            assert all(group_alive(pid) for pid in pids.values()), out.text
+
+            # Ctrl-C: honcho passes SIGTERM on; every line stops gracefully, and honcho exits
+            started = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            code = await asyncio.to_thread(proc.wait, 20)
+            while any(group_alive(pid) for pid in pids.values()) and time.monotonic() - started < 20:
+                await asyncio.sleep(0.1)
+            assert not any(group_alive(pid) for pid in pids.values()), out.text
+            assert marked_pids(marker) == [], out.text
+            await asyncio.to_thread(out.join)
+            assert code == 130, out.text  # honcho's status for SIGINT
+            for name in pids:
+                assert re.search(name + r"\.1 +\|.*stopped on a signal", out.text), out.text
+            assert "SIGKILL" not in out.text
+            assert slack.unacked() == []
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    await asyncio.to_thread(proc.wait, 10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            for pid in marked_pids(marker):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            if proc.stdout is not None:
+                proc.stdout.close()
+            await discord.stop()
+
+    try:
+        asyncio.run(main())
+    finally:
+        slack.stop()

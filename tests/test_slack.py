@@ -32,7 +32,7 @@ from bot.models import Reply, Source
 from bot.ratelimit import QuestionLimiter
 from bot.settings import Settings
 
-from .conftest import ROOT, write
+from .conftest import ROOT, run_cloudai, write
 from .slack_fake import (
     FORM,
     JSON,
@@ -389,3 +389,20 @@ def test_cloudai_slack_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     assert "stopped on a signal" in err and "Traceback" not in err
     assert "answered platform=slack channel=C1 intent=best_practices" in err
     assert not [line for line in err.splitlines() if " WARNING " in line or " ERROR " in line], err
+
+
+def test_a_port_already_taken_is_one_line_naming_the_setting(tmp_path: Path) -> None:
+    import socket
+
+    fake = start_fake_slack()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = run_cloudai(["slack", "--http", "--port", str(port)], {
+            "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": f"{fake.url}/api/", "CLOUDAI_HOST": "127.0.0.1", "CLOUDAI_DATA_DIR": str(tmp_path),
+            "HOME": str(tmp_path)}, cwd=tmp_path)
+    fake.server.shutdown()
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "cloudai slack: cannot listen for Slack's HTTP requests: Address already in use" in proc.stderr
