@@ -15,7 +15,7 @@ import numpy as np
 
 from .markdown import index_text
 from .models import Section
-from .text import SURFACE_TERMS, content_words, terms, token_terms, tokens
+from .text import SURFACE_TERMS, content_words, run_terms, terms, token_runs
 
 FIELDS = ("heading", "context", "body", "meta")
 # field: (weight, length normalisation b)
@@ -28,6 +28,15 @@ FIELD_PARAMS: dict[str, tuple[float, float]] = {
 K1 = 1.2
 _EMPTY = np.zeros(0, dtype=np.int32)
 _SEPARATOR = "QQsectionQQbreakQQ"  # a token no text contains: where one section ends
+_SEPARATOR_RUN = _SEPARATOR.encode()
+
+
+class _Numbering(dict[bytes, int]):
+    """Numbers keys in first-seen order: a miss stores the next number (one lookup per key)."""
+
+    def __missing__(self, key: bytes) -> int:
+        number = self[key] = len(self)
+        return number
 
 
 class _FieldPostings:
@@ -38,7 +47,7 @@ class _FieldPostings:
         lengths = np.bincount(sid, minlength=n_sections).astype(np.float32)
         avg = max(float(lengths.mean()), 1e-9)
         norm = 1.0 - b + b * lengths / avg
-        keys, tf = np.unique(tids * n_sections + sid, return_counts=True)
+        keys, tf = _count_pairs(tids, sid, n_sections, n_terms)
         self.keys = keys  # term id * sections + section id, sorted and unique
         key_terms = keys // n_sections
         self.ids = (keys % n_sections).astype(np.int32)
@@ -52,6 +61,68 @@ class _FieldPostings:
         return self.ids[s:e], self.weights[s:e]
 
 
+def _count_pairs(tids: np.ndarray, sid: np.ndarray, n_sections: int,
+                 n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys `tid * n_sections + sid`, sorted, and how often each occurs.
+
+    Same result as `np.unique(keys, return_counts=True)`, faster: the section ids come in
+    order (tokens are read section by section), so a stable sort by term id alone sorts
+    the pairs, and for up to 65,536 terms numpy does that with a radix sort in linear
+    time instead of comparison-sorting a million 64-bit keys.
+    """
+    keys = tids * n_sections + sid
+    if not len(keys):
+        return keys, np.zeros(0, dtype=np.intp)
+    if n_terms <= 1 << 16 and bool(np.all(sid[1:] >= sid[:-1])):
+        keys = keys[np.argsort(tids.astype(np.uint16), kind="stable")]
+    else:
+        keys = np.sort(keys)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return keys[starts], np.diff(np.append(starts, len(keys)))
+
+
+def _document_frequency(fields: list[_FieldPostings], n_sections: int, n_terms: int) -> np.ndarray:
+    """Sections holding each term in any field: the union of the fields' keys, per term.
+
+    The largest field's keys (the body's) are already sorted and unique; only the other
+    fields' keys are merged, and those it lacks are found by binary search, instead of
+    sorting every field's keys together.
+    """
+    if not n_terms:
+        return np.zeros(0, dtype=np.int64)
+    by_size = sorted((fp.keys for fp in fields), key=len)
+    base, rest = by_size[-1], np.concatenate(by_size[:-1])
+    if len(base) and len(rest):
+        found = base[np.minimum(np.searchsorted(base, rest), len(base) - 1)]
+        rest = rest[found != rest]
+    rest = np.unique(rest)
+    return (np.bincount(base // n_sections, minlength=n_terms)
+            + np.bincount(rest // n_sections, minlength=n_terms)).astype(np.int64)
+
+
+def _expand(codes: np.ndarray, table: list[tuple[str, ...]], term_ids: dict[str, int],
+            separator: int) -> tuple[np.ndarray, np.ndarray]:
+    """(term ids, section ids) of a token stream given as codes into `table`.
+
+    `table[code]` holds the terms of one distinct token (none for a stop word, several
+    for camelCase); the token coded `separator` ends a section. Expanding with numpy
+    (repeat and gather) replaces a Python-level pass over a million tokens.
+    """
+    sizes = np.fromiter(map(len, table), dtype=np.int64, count=len(table))
+    flat = np.fromiter(map(term_ids.__getitem__, chain.from_iterable(table)), dtype=np.int64,
+                       count=int(sizes.sum()))
+    section = np.cumsum(codes == separator)
+    per_token = sizes[codes]
+    total = int(per_token.sum())
+    first_out = np.cumsum(per_token) - per_token  # where each token's terms go in the output
+    first_in = np.cumsum(sizes) - sizes  # where each distinct token's terms are in `flat`
+    where = np.arange(total) + np.repeat(first_in[codes] - first_out, per_token)
+    return flat[where], np.repeat(section, per_token)
+
+
 class SectionIndex:
     """Term statistics for a list of sections; `score` returns one BM25F score per section."""
 
@@ -59,51 +130,17 @@ class SectionIndex:
         self.sections = sections
         self.n = len(sections)
         self._labels: dict[int, str] = {}
-        term_ids: dict[str, int] = {}
-        tid_of = term_ids.setdefault
-        flat: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        token_ids: dict[str, tuple[int, ...]] = {_SEPARATOR: (-1,)}
-
-        def tokenised(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-            """(term ids, section ids) of every token of `texts`, one text per section.
-
-            All texts are joined with a separator token and tokenised in one pass, so the
-            per-token work runs in C (findall, map, chain) rather than once per section.
-            """
-            toks = tokens(f" {_SEPARATOR} ".join(texts))
-            for tok in set(toks).difference(token_ids):
-                token_ids[tok] = tuple(tid_of(t, len(term_ids)) for t in token_terms(tok))
-            per_token = list(map(token_ids.__getitem__, toks))
-            ids = np.fromiter(chain.from_iterable(per_token), dtype=np.int64)
-            boundary = ids < 0
-            sids = np.cumsum(boundary)
-            return ids[~boundary], sids[~boundary]
-
-        cache: dict[str, list[int]] = {}  # context and metadata strings repeat across a document
-
-        def cached_ids(text: str) -> list[int]:
-            got = cache.get(text)
-            if got is None:
-                got = cache[text] = [tid_of(t, len(term_ids)) for t in terms(text)]
-            return got
-
         self._plain: dict[int, str] = {}
-        flat["heading"] = tokenised([sec.heading or sec.doc.title for sec in sections])
-        flat["body"] = tokenised([index_text(sec.text) for sec in sections])
-        for f in ("context", "meta"):
-            ids_list: list[int] = []
-            sid_list: list[int] = []
-            for sec in sections:
-                doc = sec.doc
-                if f == "context":
-                    text = " ".join((*doc.breadcrumbs, *sec.path[:-1], doc.title if sec.heading else ""))
-                else:
-                    text = " ".join((*doc.tags, *doc.aliases, doc.description))
-                got = cached_ids(text)
-                if got:
-                    ids_list.extend(got)
-                    sid_list.extend([sec.id] * len(got))
-            flat[f] = (np.asarray(ids_list, dtype=np.int64), np.asarray(sid_list, dtype=np.int64))
+        term_ids: dict[str, int] = {}
+        self._term_ids = term_ids
+        heading = self._tokenised([sec.heading or sec.doc.title for sec in sections])
+        body = self._tokenised([index_text(sec.text) for sec in sections])
+        context = self._per_section([
+            " ".join((*sec.doc.breadcrumbs, *sec.path[:-1], sec.doc.title if sec.heading else ""))
+            for sec in sections])
+        meta = self._per_section([" ".join((*sec.doc.tags, *sec.doc.aliases, sec.doc.description))
+                                  for sec in sections])
+        flat = {"heading": heading, "body": body, "context": context, "meta": meta}
 
         n_terms = len(term_ids)
         self.term_ids = term_ids
@@ -112,19 +149,47 @@ class SectionIndex:
             for f in FIELDS
         }
         # document frequency: sections holding the term in any field
-        df = np.zeros(n_terms, dtype=np.int64)
-        if n_terms:
-            pairs = np.concatenate([fp.keys for fp in self.fields.values()])
-            pairs.sort()
-            first = np.ones(len(pairs), dtype=bool)
-            first[1:] = pairs[1:] != pairs[:-1]
-            df = np.bincount(pairs[first] // max(self.n, 1), minlength=n_terms)
+        df = _document_frequency(list(self.fields.values()), max(self.n, 1), n_terms)
         self.df_array = df
         self.idf_array = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(np.log1p((self.n + 0.5) / 0.5)) if self.n else 1.0
         # Every word seen whose term is in this index: what a typo can be corrected to.
         self.vocabulary = {w: t for w, t in SURFACE_TERMS.items()
                            if t in term_ids and len(w) > 2 and not w.isdigit()}
+
+    def _term_id(self, term: str) -> int:
+        return self._term_ids.setdefault(term, len(self._term_ids))
+
+    def _tokenised(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(term ids, section ids) of every token of `texts`, one text per section.
+
+        All texts are joined with a separator token and cut in one pass (`token_runs`);
+        the runs are numbered in one C-level pass (a dict that numbers what it lacks),
+        each distinct run's terms come from a per-process cache, and numpy expands the
+        stream, so no Python code runs once per token.
+        """
+        runs = token_runs(f" {_SEPARATOR} ".join(texts))
+        code_of = _Numbering()
+        codes = np.fromiter(map(code_of.__getitem__, runs), dtype=np.int64, count=len(runs))
+        distinct = list(code_of)  # first-seen order: term ids are reproducible
+        table = [() if run == _SEPARATOR_RUN else run_terms(run) for run in distinct]
+        for term in dict.fromkeys(chain.from_iterable(table)):
+            self._term_id(term)
+        return _expand(codes, table, self._term_ids, code_of.get(_SEPARATOR_RUN, -1))
+
+    def _per_section(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(term ids, section ids) of short texts that repeat across a document's sections
+        (its context, its metadata): each distinct text is turned into terms once."""
+        cache: dict[str, list[int]] = {}
+        per_text = []
+        for text in texts:
+            got = cache.get(text)
+            if got is None:
+                got = cache[text] = [self._term_id(t) for t in terms(text)]
+            per_text.append(got)
+        sizes = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
+        ids = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=int(sizes.sum()))
+        return ids, np.repeat(np.arange(len(per_text), dtype=np.int64), sizes)
 
     def plain(self, sid: int) -> str:
         """A section's heading and words in lower case, for phrase checks on candidates."""

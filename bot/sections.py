@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .loader import LoadedFile
-from .markdown import Segment, blocks, finish_links, plain_heading, slugify, strip_markup
+from .markdown import Segment, blocks, finish_links, holds, plain_heading, slugify, strip_markup
 from .models import Document, Section, SectionKind
 
 PASSAGE_MAX = 1200  # characters: a chat-sized answer
@@ -64,7 +64,7 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
     stack: list[int] = []  # indices into nodes of open headings
     titled = bool(segments) and segments[0].level == 0 and bool(segments[0].anchor)
     for seg in segments:
-        own = finish_links("\n".join(seg.lines).strip("\n"), names)
+        own = finish_links(seg.text.strip("\n"), names)
         if seg.level == 0:
             nodes.append(_Node(0, "", seg.anchor, own, (), None))
             continue
@@ -129,7 +129,7 @@ def _merge_title_heading(segments: list[Segment]) -> list[Segment]:
     if len(h1) != 1 or first is not h1[0]:
         return segments
     intro = segments[0]
-    merged = Segment(0, "", first.anchor or slugify(first.heading) or "top", intro.lines + [""] + first.lines)
+    merged = Segment(0, "", first.anchor or slugify(first.heading) or "top", f"{intro.text}\n\n{first.text}")
     return [merged] + [s for s in segments[1:] if s is not first]
 
 
@@ -244,7 +244,7 @@ def _sentences_within(line: str, limit: int) -> list[str]:
 
 def _item_sections(sec: Section, own_text: str, out: list[Section]) -> None:
     """Each bold-led list item of `sec`'s own text becomes a child section (nested items nest)."""
-    if "**" not in own_text and "__" not in own_text:
+    if not holds(own_text, "**") and not holds(own_text, "__"):
         return
     lines = own_text.split("\n")
     stack: list[tuple[int, int]] = []  # (indent, section id) of open items

@@ -115,6 +115,42 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+_TOKEN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'"
+# bytes.translate table: token characters kept, every other byte becomes a space
+_RUN_TABLE = bytes(c if c in _TOKEN_BYTES else 0x20 for c in range(256))
+
+
+def token_runs(text: str) -> list[bytes]:
+    """Runs of ASCII letters, digits and apostrophes in `text`, in order, as bytes.
+
+    `run_tokens` of each run, concatenated, is exactly `tokens(text)`: the token pattern
+    only matches those characters, so no token crosses a run's edge. Encoding (anything
+    else becomes `?`), translating and splitting all run in C, which makes a whole
+    corpus several times cheaper to cut than with `findall` — this is what indexing uses.
+    """
+    if "’" in text:
+        text = text.replace("’", "'")
+    return text.encode("ascii", "replace").translate(_RUN_TABLE).split()
+
+
+def run_tokens(run: bytes) -> list[str]:
+    """The tokens of one run from `token_runs` (more than one only around an apostrophe)."""
+    word = run.decode("ascii")
+    return _TOKEN.findall(word) if "'" in word else [word]
+
+
+# run from `token_runs` -> the terms of its tokens (`token_terms` of each, in order)
+RUN_TERMS: dict[bytes, tuple[str, ...]] = {}
+
+
+def run_terms(run: bytes) -> tuple[str, ...]:
+    """Terms of one run from `token_runs`, worked out once per process."""
+    got = RUN_TERMS.get(run)
+    if got is None:
+        got = RUN_TERMS[run] = tuple(t for tok in run_tokens(run) for t in token_terms(tok))
+    return got
+
+
 def terms(text: str, *, split_camel: bool = False) -> list[str]:
     """Index terms of `text`: content words, stemmed; camelCase parts added when asked."""
     out: list[str] = []
