@@ -229,8 +229,8 @@ def _adapter(interaction: discord.Interaction) -> "DiscordAdapter":
 
 # -- the bot ---------------------------------------------------------------------------
 
-class CloudaiClient(discord.Client):
-    """discord.py's client with our start-up step; all behaviour lives in `DiscordAdapter`."""
+class _AdapterSetup:
+    """Our start-up step for either client; all behaviour lives in `DiscordAdapter`."""
 
     adapter: "DiscordAdapter"
 
@@ -238,14 +238,13 @@ class CloudaiClient(discord.Client):
         await self.adapter.setup()
 
 
-class CloudaiShardedClient(discord.AutoShardedClient):
-    """The same, over as many gateway shards as Discord recommends (CLOUDAI_DISCORD_AUTOSHARD):
-    needed past about 1,000 servers; one process holds every shard."""
+class CloudaiClient(_AdapterSetup, discord.Client):
+    """discord.py's client, one gateway connection."""
 
-    adapter: "DiscordAdapter"
 
-    async def setup_hook(self) -> None:
-        await self.adapter.setup()
+class CloudaiShardedClient(_AdapterSetup, discord.AutoShardedClient):
+    """Over as many gateway shards as Discord recommends (CLOUDAI_DISCORD_AUTOSHARD): needed
+    past about 1,000 servers; one process holds every shard."""
 
 
 @dataclass

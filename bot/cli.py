@@ -53,14 +53,17 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--knowledge", "-k", type=Path, metavar="DIR",
                         help="knowledge folder (default: $CLOUDAI_KNOWLEDGE_DIR, else the bundled knowledge)")
 
-    def slack_http_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--http", action="store_true",
-                        help="Slack over HTTP (POST /slack/events on PORT) instead of Socket Mode")
-        sp.add_argument("--port", type=int, help="Slack's HTTP port (default: $PORT, else 3000)")
-
-    def log_format_arg(sp: argparse.ArgumentParser) -> None:
+    def bot_command(name: str, summary: str, run: object, http: bool) -> None:
+        """A long-running bot command: knowledge, log format and, for Slack, HTTP mode."""
+        sp = sub.add_parser(name, help=summary)
+        if http:
+            sp.add_argument("--http", action="store_true",
+                            help="Slack over HTTP (POST /slack/events on PORT) instead of Socket Mode")
+            sp.add_argument("--port", type=int, help="Slack's HTTP port (default: $PORT, else 3000)")
+        knowledge_arg(sp)
         sp.add_argument("--log-format", choices=["text", "json"],
                         help="logs as text lines or one JSON object a line (default: $CLOUDAI_LOG_FORMAT, text)")
+        sp.set_defaults(run=run)
 
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+")
@@ -83,22 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_arg(ev)
     ev.set_defaults(run=_eval)
 
-    slack = sub.add_parser("slack", help="run the Slack bot (Socket Mode, or HTTP with --http)")
-    slack_http_args(slack)
-    knowledge_arg(slack)
-    log_format_arg(slack)
-    slack.set_defaults(run=_slack)
-
-    discord = sub.add_parser("discord", help="run the Discord bot")
-    knowledge_arg(discord)
-    log_format_arg(discord)
-    discord.set_defaults(run=_discord)
-
-    run = sub.add_parser("run", help="run every configured platform (Slack and/or Discord) in one process")
-    slack_http_args(run)
-    knowledge_arg(run)
-    log_format_arg(run)
-    run.set_defaults(run=_run)
+    bot_command("slack", "run the Slack bot (Socket Mode, or HTTP with --http)", _slack, http=True)
+    bot_command("discord", "run the Discord bot", _discord, http=False)
+    bot_command("run", "run every configured platform (Slack and/or Discord) in one process", _run, http=True)
 
     digest = sub.add_parser("digest", help="the daily digest: preview it, or post today's now")
     digest.add_argument("action", choices=["preview", "post"])

@@ -43,10 +43,14 @@ class ReloadResult:
     error: str = ""  # why the reload was refused (the old knowledge keeps serving)
 
     @property
+    def size(self) -> str:
+        return f"{self.documents} documents, {self.sections} sections in {self.seconds:.2f} s"
+
+    @property
     def summary(self) -> str:
         if not self.ok:
             return f"reload failed, still serving the previous knowledge: {self.error}"
-        text = f"{self.documents} documents, {self.sections} sections in {self.seconds:.2f} s"
+        text = self.size
         if self.problems:
             listed = "; ".join(self.problems[:MAX_LISTED])
             more = f" (+{len(self.problems) - MAX_LISTED} more)" if len(self.problems) > MAX_LISTED else ""
@@ -74,14 +78,6 @@ class LiveAssistant:
     @property
     def folder(self) -> Path:
         return self.current.kb.root
-
-    @property
-    def watched(self) -> list[Path]:
-        """The knowledge folder and the intent catalog: what a change to means a reload."""
-        paths = [self.folder]
-        if self.current.catalog_path is not None:
-            paths.append(self.current.catalog_path)
-        return paths
 
     # -- answering: each call reads `current` once ------------------------------------------
 
@@ -125,7 +121,7 @@ class LiveAssistant:
             for problem in problems:
                 log.warning("reload skipped %s", problem)
             changes = sorted(set(changed))
-            log.info("knowledge reloaded: %s%s", result.summary.split("; skipped")[0],
+            log.info("knowledge reloaded: %s%s", result.size,
                      f" (changed: {', '.join(changes[:MAX_LISTED])}{' …' if len(changes) > MAX_LISTED else ''})"
                      if changes else "")
             if self.metrics is not None:

@@ -157,8 +157,10 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
             else:
                 problems.append(LoadProblem(rel, str(skip), True))
             continue
-        unchanged = before is not None and md is before.markdown
-        loaded = before if unchanged and before is not None else LoadedFile(doc, md, tuple(repairs))
+        if before is not None and md is before.markdown:  # unchanged: the parse is reused
+            loaded = before
+        else:
+            loaded = LoadedFile(doc, md, tuple(repairs))
         problems.extend(LoadProblem(rel, r, False) for r in loaded.repairs + tuple(md.repairs))
         files.append(loaded)
     if not files:

@@ -39,10 +39,6 @@ class Segment:
     anchor: str
     text: str = ""  # kept whole: sections use it as one string, so it is never split to lines
 
-    @property
-    def lines(self) -> list[str]:
-        return self.text.split("\n")
-
 
 @dataclass(slots=True)
 class ParsedMarkdown:
@@ -77,10 +73,9 @@ def plain_heading(text: str) -> str:
 
 
 LINK_OPEN, LINK_CLOSE = "\ue000", "\ue001"  # mark wiki-link text until titles are known
-# A code span: its closing run of backticks as long as the opening one. Written to start
-# with a literal backtick so the regex engine skips straight to backticks (8x faster).
-_CODE_SPAN = re.compile(r"`(`*)(?!`).+?(?<!`)`\1(?!`)")
-_CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")  # the same, as a whole group
+# A code span (its closing run of backticks as long as the opening one), as a group to split
+# on. Written to start with a literal backtick so the regex engine skips straight to backticks.
+_CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")
 
 
 def unescape(text: str) -> str:
@@ -302,9 +297,8 @@ def finish_links(text: str, names: dict[str, str]) -> str:
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")  # one or more whitespace-only lines, with their ends
 
 
-def blocks(lines: list[str]) -> list[str]:
+def blocks(text: str) -> list[str]:
     """Paragraph-level blocks: runs of lines between blank lines; a code fence is one block."""
-    text = "\n".join(lines)
     if not _has_fence(text):
         # No fence: cut at blank lines with one C-level split, not a loop over the lines.
         parts = _BLANK_LINES.split(f"\n{text}\n")
@@ -314,7 +308,7 @@ def blocks(lines: list[str]) -> list[str]:
     out: list[str] = []
     cur: list[str] = []
     fence: str | None = None
-    for line in lines:
+    for line in text.split("\n"):
         m = _FENCE.match(line)
         if m:
             fence = _toggle_fence(fence, m.group(1))

@@ -161,7 +161,7 @@ def _outline(kids: list[_Node]) -> str:
 
 def first_sentence(markdown: str, limit: int = 160) -> str:
     """The first sentence of some Markdown as plain text, cut at a word near `limit`."""
-    for block in blocks(markdown.split("\n")):
+    for block in blocks(markdown):
         if block.lstrip().startswith(("```", "~~~", "|", "<")):
             continue
         text = strip_markup(block)
@@ -179,7 +179,7 @@ def _passages(text: str) -> list[str]:
     out: list[str] = []
     cur: list[str] = []
     size = 0
-    for block in _fit_blocks(blocks(text.split("\n"))):
+    for block in _fit_blocks(blocks(text)):
         if cur and (size + len(block) > PASSAGE_MAX or size >= PASSAGE_TARGET or len(cur) >= 3 and size >= 200):
             out.append("\n\n".join(cur))
             cur, size = [], 0

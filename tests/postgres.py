@@ -11,7 +11,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -63,7 +62,9 @@ def start() -> tuple[Server | None, str]:
         as_user = ["runuser", "-u", "postgres", "--"]
         shutil.chown(root, "postgres")
         root.chmod(0o700)
-    port = _free_port()
+    from .conftest import free_port
+
+    port = free_port()
     init = subprocess.run([*as_user, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
                            "--no-sync"], capture_output=True, text=True, timeout=120)
     if init.returncode != 0:
@@ -80,7 +81,3 @@ def start() -> tuple[Server | None, str]:
                   as_user), ""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])

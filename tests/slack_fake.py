@@ -19,6 +19,8 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.settings import Settings
+
 SIGNING_SECRET = "test-signing-secret"
 BOT_USER = "UBOT"
 FORM = "application/x-www-form-urlencoded"  # slash commands and interactions
@@ -82,6 +84,12 @@ class FakeSlack:
         with self.lock:
             out, self.posted[:] = list(self.posted), []
         return out
+
+
+def settings_for(fake: FakeSlack) -> Settings:
+    """Settings for the Slack adapter in HTTP mode against this fake (no .env read)."""
+    return Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
+                    slack_api_url=f"{fake.url}/api/", slack_mode="http")
 
 
 def start_fake_slack() -> FakeSlack:

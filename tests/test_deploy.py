@@ -30,7 +30,7 @@ import pytest
 
 from bot.cli import _parser
 from tests import discord_fake as fake_discord
-from tests.conftest import ROOT
+from tests.conftest import ROOT, free_port
 from tests.discord_fake import BOT_ID, CHANNEL_ID, FakeDiscord
 from tests.slack_fake import FORM, SIGNING_SECRET, signed_post, slash_command
 
@@ -41,12 +41,6 @@ MARKER = "CLOUDAI_DEPLOY_TEST_RUN"  # only ever in the scratch .env, never in th
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def procfile_lines(path: Path = PROCFILE) -> dict[str, str]:
     out = {}

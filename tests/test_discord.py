@@ -274,15 +274,21 @@ def test_autocomplete_offers_topics_from_the_knowledge(bundled: Assistant) -> No
 
 # -- buttons -----------------------------------------------------------------------------
 
+async def click_on_reply(fake: FakeDiscord, question: str, prefix: str) -> tuple[dict[str, Any], Sent]:
+    """Mention the bot with `question`, click the reply's first button whose custom id starts
+    with `prefix`; the button and what the click made the bot send."""
+    await fake.push("MESSAGE_CREATE", mention(question))
+    reply = only(await fake.pop(1))
+    button = next(b for b in reply.buttons if b["custom_id"].startswith(prefix))
+    shown = fake_discord.message("", author=BOT, embeds=[reply.embed], components=reply.json["components"])
+    await fake.push("INTERACTION_CREATE", fake_discord.click(button["custom_id"], shown))
+    return button, only(await fake.pop(1))
+
+
 def test_a_topic_button_asks_that_topic(bundled: Assistant) -> None:
     async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
         await fake.pop(1)
-        await fake.push("MESSAGE_CREATE", mention("what is AIaaS?"))
-        reply = only(await fake.pop(1))
-        topic = next(b for b in reply.buttons if b["custom_id"].startswith("cloudai:topic:"))
-        shown = fake_discord.message("", author=BOT, embeds=[reply.embed], components=reply.json["components"])
-        await fake.push("INTERACTION_CREATE", fake_discord.click(topic["custom_id"], shown))
-        answer = only(await fake.pop(1))
+        topic, answer = await click_on_reply(fake, "what is AIaaS?", "cloudai:topic:")
         assert answer.body["type"] == 4
         assert answer.embed["footer"]["text"] == ASKED_PREFIX + topic["label"]
         no_pings(answer)
@@ -295,12 +301,7 @@ def test_feedback_buttons_record_the_vote_with_question_and_source(bundled: Assi
 
     async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
         await fake.pop(1)
-        await fake.push("MESSAGE_CREATE", mention("best practices"))
-        reply = only(await fake.pop(1))
-        down = next(b for b in reply.buttons if b["custom_id"].startswith("cloudai:vote:down"))
-        shown = fake_discord.message("", author=BOT, embeds=[reply.embed], components=reply.json["components"])
-        await fake.push("INTERACTION_CREATE", fake_discord.click(down["custom_id"], shown))
-        thanks = only(await fake.pop(1))
+        _, thanks = await click_on_reply(fake, "best practices", "cloudai:vote:down")
         assert thanks.body["type"] == 4 and thanks.json["flags"] & EPHEMERAL
         assert "Thanks for the feedback" in thanks.json["content"]
 

@@ -18,9 +18,8 @@ from bot.knowledge import KnowledgeBase
 from bot.loader import KnowledgeError, load_folder
 from bot.models import WikiLink
 
-from .conftest import write
+from .conftest import corpus, write
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 
 GOOD = "# Good Document\n\nThis document loads fine and talks about clusters.\n"
 
@@ -433,13 +432,6 @@ def test_long_single_line_paragraph_is_not_cut_short(tmp_path: Path) -> None:
 
 
 # --- the real corpora -----------------------------------------------------------------
-
-
-def corpus(name: str) -> Path:
-    folder = CORPORA / name
-    if not folder.is_dir():
-        pytest.skip(f"../shared/corpora not found: {folder}")
-    return folder
 
 
 @pytest.fixture(scope="module", params=["seeds", "kubeflow", "sagemaker"])

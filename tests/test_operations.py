@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,15 +38,10 @@ from bot.settings import Settings, variable_name
 from bot.store import Store
 from bot.watch import watch
 from tests import discord_fake as fake_discord
-from tests.conftest import ROOT, run_cloudai, write
+from tests.conftest import ROOT, free_port, run_cloudai, write
 from tests.discord_fake import BOT_ID, FakeDiscord
-from tests.slack_fake import (FORM, JSON, SIGNING_SECRET, FakeSlack, block_action, event_callback, signed_post,
-                              slash_command, start_fake_slack)
-
-
-def settings_for(fake: FakeSlack) -> Settings:
-    return Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
-                    slack_api_url=f"{fake.url}/api/", slack_mode="http")
+from tests.slack_fake import (FORM, JSON, FakeSlack, block_action, event_callback, settings_for,
+                              signed_post, slash_command, start_fake_slack)
 
 
 def get(url: str) -> tuple[int, str, str]:
@@ -291,12 +285,6 @@ def test_posted_digests_are_counted(bundled: Assistant, tmp_path: Path) -> None:
     assert [o.status for o in asyncio.run(service.post(day))] == ["already posted"]
     assert metric(metrics.render().decode(), "cloudai_digests_posted_total", platform="slack") == 1
     store.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_a_discord_worker_serves_health_and_metrics_and_logs_json(tmp_path: Path) -> None:

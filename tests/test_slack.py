@@ -32,7 +32,7 @@ from bot.models import Reply, Source
 from bot.ratelimit import QuestionLimiter
 from bot.settings import Settings
 
-from .conftest import ROOT, run_cloudai, write
+from .conftest import ROOT, free_port, run_cloudai, write
 from .slack_fake import (
     FORM,
     JSON,
@@ -40,17 +40,13 @@ from .slack_fake import (
     FakeSlack,
     block_action,
     event_callback,
+    settings_for,
     signed_post,
     slash_command,
     start_fake_slack,
 )
 
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@U|<#C|<!subteam")
-
-
-def settings_for(fake: FakeSlack) -> Settings:
-    return Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
-                    slack_api_url=f"{fake.url}/api/", slack_mode="http")
 
 
 @pytest.fixture(scope="module")
@@ -358,12 +354,9 @@ def test_questions_over_the_rate_limit_get_a_polite_ephemeral_notice(bundled: As
 
 def test_cloudai_slack_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     import signal
-    import socket
 
     fake = start_fake_slack()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLOUDAI_", "DISCORD_"))}
     env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=f"{fake.url}/api/",
                CLOUDAI_HOST="127.0.0.1", CLOUDAI_DATA_DIR=str(tmp_path))

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,17 +25,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, free_port
 from .slack_socket_fake import ACK_DEADLINE, APP_TOKEN, BOT_TOKEN, FakeSocketSlack, start_fake_socket_slack
 
 # the same pattern as tests/test_slack.py: anything Slack would turn into a ping
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@U|<#C|<!subteam")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
