@@ -2,7 +2,9 @@
 
 A broken file never stops the rest from loading: it is skipped with its name and the
 reason, and `cloudai check` lists those problems. Only a folder that yields nothing at
-all is an error.
+all is an error. What is read is bounded because the folder is often a shared repository:
+regular files only (a FIFO would hang, /dev/zero would fill memory), at most
+MAX_FILE_BYTES each, and links only when they resolve inside the folder.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import errno
 import hashlib
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,50 +88,128 @@ class _Skip(Exception):
     pass
 
 
+@dataclass(slots=True)
+class _Walk:
+    """What a walk of the knowledge folder found: files to read, folders read, files refused."""
+
+    files: list[tuple[Path, Path]]  # (path as found under the root, real path to open)
+    folders: list[Path]  # real paths of the folders read (what hot reload watches)
+    problems: list[LoadProblem]
+
+
 def markdown_files(root: Path, problems: list[LoadProblem]) -> list[Path]:
-    """Markdown files under `root`, sorted, following directory links but never in a loop."""
-    found: list[Path] = []
+    """Markdown files under `root`, sorted, following links only inside `root`, never in a loop."""
+    walk = _walk(root)
+    problems.extend(walk.problems)
+    return [path for path, _real in walk.files]
+
+
+def knowledge_folders(root: Path) -> list[Path]:
+    """The real paths of the folders the loader reads under `root` (itself included): what hot
+    reload watches, so it never watches a folder outside `root` a link points to."""
+    return _walk(root).folders
+
+
+def _walk(root: Path) -> _Walk:
+    """Walk `root` as the loader reads it. A link (to a file or a folder) is followed only when
+    its target resolves inside `root` and is not hidden: a knowledge folder is often a shared
+    notes repository, and a link in it must not serve /etc/passwd or ../.env to a chat."""
+    root_real = Path(os.path.realpath(root))
+    walk = _Walk([], [], [])
     seen_dirs: set[tuple[int, int]] = set()
     stack = [root]
-    while stack:
-        folder = stack.pop()
+    links: list[Path] = []  # folder links, walked after every real folder: a link is the duplicate
+    while stack or links:
+        folder = stack.pop() if stack else links.pop()
         try:
             st = folder.stat()
         except OSError as exc:
-            problems.append(LoadProblem(_rel(folder, root), f"folder not readable: {exc.strerror}", True))
+            walk.problems.append(LoadProblem(_rel(folder, root), f"folder not readable: {exc.strerror}", True))
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen_dirs:
-            problems.append(LoadProblem(_rel(folder, root), "folder link loops back to a folder already read; not followed", True))
+            walk.problems.append(LoadProblem(_rel(folder, root), _already_read(folder, root_real), True))
             continue
         seen_dirs.add(key)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            problems.append(LoadProblem(_rel(folder, root), f"folder not readable: {exc.strerror}", True))
+            walk.problems.append(LoadProblem(_rel(folder, root), f"folder not readable: {exc.strerror}", True))
             continue
+        walk.folders.append(Path(os.path.realpath(folder)))
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            is_md = entry.name.lower().endswith(MARKDOWN_SUFFIXES)
-            try:
-                if entry.is_dir(follow_symlinks=True):
-                    stack.append(path)
-                    continue
-            except OSError:
-                pass
-            if not is_md:
-                continue
-            try:
-                path.stat()
-            except OSError as exc:
-                reason = "symbolic link loop" if exc.errno == errno.ELOOP else (
-                    "broken symbolic link" if entry.is_symlink() else f"cannot read: {exc.strerror}")
-                problems.append(LoadProblem(_rel(path, root), reason, True))
-                continue
-            found.append(path)
-    return sorted(found)
+            if not entry.name.startswith("."):
+                _visit(entry, root, root_real, walk, links if entry.is_symlink() else stack)
+    walk.files.sort()
+    return walk
+
+
+def _already_read(link: Path, root_real: Path) -> str:
+    """Why a folder link reaching a folder already read is not followed: a loop (it points
+    at a folder above it, or itself) or a second way to the same folder."""
+    target = Path(os.path.realpath(link))
+    if Path(os.path.realpath(link.parent)).is_relative_to(target):
+        return "folder link loops back to a folder already read; not followed"
+    return f"folder link to {_rel(target, root_real)}, a folder already read; not followed"
+
+
+def _visit(entry: os.DirEntry[str], root: Path, root_real: Path, walk: _Walk, stack: list[Path]) -> None:
+    """Queue a folder on `stack`, keep a regular Markdown file, or record why one is refused."""
+    path = Path(entry.path)
+    is_md = entry.name.lower().endswith(MARKDOWN_SUFFIXES)
+    try:
+        is_dir = entry.is_dir()  # follows links; no system call for a plain entry
+    except OSError:
+        is_dir = False
+    if not (is_dir or is_md):
+        return
+    rel = _rel(path, root)
+    try:
+        st = entry.stat()  # follows links: what would be read
+    except OSError as exc:
+        reason = "symbolic link loop" if exc.errno == errno.ELOOP else (
+            "broken symbolic link" if entry.is_symlink() else f"cannot read: {exc.strerror}")
+        walk.problems.append(LoadProblem(rel, reason, True))
+        return
+    real = path
+    if entry.is_symlink():
+        real = Path(os.path.realpath(path))
+        refused = _refused_link(real, root_real, stat.S_ISDIR(st.st_mode))
+        if refused:
+            walk.problems.append(LoadProblem(rel, refused, True))
+            return
+    if stat.S_ISDIR(st.st_mode):
+        stack.append(path)
+    elif not stat.S_ISREG(st.st_mode):
+        walk.problems.append(LoadProblem(rel, f"{_kind(st.st_mode)}, not a regular file; not read", True))
+    else:
+        walk.files.append((path, real))
+
+
+def _refused_link(target: Path, root_real: Path, is_dir: bool) -> str:
+    """Why a link to `target` is not followed ("" when it may be): it leads out of the
+    knowledge folder, or into a hidden file or folder the loader would not read itself."""
+    what = "folder link" if is_dir else "symbolic link"
+    try:
+        inside = target.relative_to(root_real)
+    except ValueError:
+        return f"{what} to {target}, outside the knowledge folder; not followed"
+    if any(part.startswith(".") for part in inside.parts):
+        return f"{what} to a hidden file or folder ({inside.as_posix()}); not followed"
+    return ""
+
+
+def _kind(mode: int) -> str:
+    """A file type in words, for the reason a special file is not read."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
 
 
 def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
@@ -142,20 +223,22 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         raise KnowledgeError(f"knowledge folder not found: {root}")
     if not root.is_dir():
         raise KnowledgeError(f"knowledge folder is not a folder: {root}")
-    problems: list[LoadProblem] = []
+    walk = _walk(root)
+    problems = walk.problems
     files: list[LoadedFile] = []
-    for path in markdown_files(root, problems):
+    for path, real in walk.files:
         rel = _rel(path, root)
         repairs: list[str] = []
         before = previous.get(rel) if previous else None
         try:
-            doc, md = _load_file(path, rel, max_bytes, repairs, before)
-        except _Skip as skip:
+            doc, md = _load_file(path, real, rel, max_bytes, repairs, before)
+        except Exception as exc:  # one file's failure, whatever it is, never stops the rest
+            reason = str(exc) if isinstance(exc, _Skip) else f"cannot be loaded: {_describe(exc)}"
             if before is not None:
-                problems.append(LoadProblem(rel, f"{skip}; still serving its last good version", True))
+                problems.append(LoadProblem(rel, f"{reason}; still serving its last good version", True))
                 files.append(before)
             else:
-                problems.append(LoadProblem(rel, str(skip), True))
+                problems.append(LoadProblem(rel, reason, True))
             continue
         if before is not None and md is before.markdown:  # unchanged: the parse is reused
             loaded = before
@@ -177,15 +260,44 @@ def _rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _load_file(path: Path, rel: str, max_bytes: int, repairs: list[str],
-               before: LoadedFile | None = None) -> tuple[Document, ParsedMarkdown]:
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_regular(real: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file at `real` (a path already checked by the walk), read so
+    that nothing swapped in since can hurt: not blocking on a FIFO (O_NONBLOCK), not following
+    a link put in its place (O_NOFOLLOW), and never more than `max_bytes` + 1 bytes (a device
+    or a /proc file claims size 0 and never ends)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _Skip(f"too large: {size:,} bytes (limit {max_bytes:,})")
-        data = path.read_bytes()
+        fd = os.open(real, _OPEN_FLAGS)
     except OSError as exc:
         raise _Skip(f"cannot read: {exc.strerror}") from None
+    with open(fd, "rb", closefd=True) as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise _Skip(f"{_kind(st.st_mode)}, not a regular file; not read")
+        if st.st_size > max_bytes:
+            raise _Skip(f"too large: {st.st_size:,} bytes (limit {max_bytes:,})")
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise _Skip(f"cannot read: {exc.strerror}") from None
+    if len(data) > max_bytes:
+        raise _Skip(f"too large: over {max_bytes:,} bytes (limit {max_bytes:,})")
+    return data
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception in one line: its message, with the type when the message alone is cryptic."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, ValueError) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[str],
+               before: LoadedFile | None = None) -> tuple[Document, ParsedMarkdown]:
+    data = _read_regular(real, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
     if before is not None and before.document.sha256 == digest:
         return before.document, before.markdown  # unchanged since the last load
@@ -237,6 +349,10 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _Skip(f"broken frontmatter: {first}") from None
+    except ValueError as exc:  # a value that cannot be built: `date: 2024-02-30`, `!!float abc`, a huge TOML int
+        raise _Skip(f"broken frontmatter: {_describe(exc)}") from None
+    except Exception as exc:  # e.g. `!!timestamp nope`: PyYAML fails with an AttributeError
+        raise _Skip(f"broken frontmatter: a value cannot be read ({_describe(exc)})") from None
     if meta is None:
         return {}, body
     if not isinstance(meta, dict):
