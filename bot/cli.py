@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     import datetime as dt
+    from typing import Callable
 
     from .assistant import Assistant
     from .settings import Settings
@@ -93,12 +94,14 @@ def _parser() -> argparse.ArgumentParser:
     digest = sub.add_parser("digest", help="the daily digest: preview it, or post today's now")
     digest.add_argument("action", choices=["preview", "post"])
     digest.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="preview: the day (default: today)")
+    digest.add_argument("--repost-unconfirmed", action="store_true",
+                        help="post: also where an earlier post was never confirmed (look in the channel first)")
     knowledge_arg(digest)
-    digest.set_defaults(run=_digest)
+    digest.set_defaults(run=_with_store(_digest))
 
     feedback = sub.add_parser("feedback", help="the worst-rated answers (👎 from Slack and Discord)")
     feedback.add_argument("--limit", type=int, default=10)
-    feedback.set_defaults(run=_feedback)
+    feedback.set_defaults(run=_with_store(_feedback))
 
     config = sub.add_parser("config", help="the effective settings, secrets masked")
     config.set_defaults(run=_config)
@@ -132,13 +135,41 @@ def _store(settings: "Settings") -> "Store":
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .store import Store
+    from .store import Store, explain
 
     try:
-        return Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
+        return Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout),
+                     data_dir=settings.data_dir)
     except (SQLAlchemyError, OSError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _UserError(f"cannot open the state store (CLOUDAI_DATABASE_URL): {reason}") from None
+        raise _StoreFailure(explain(exc, settings.store_url)) from None
+
+
+class _StoreFailure(Exception):
+    """The state store failed: one line, exit 2 when a person must fix it (a corrupted or
+    read-only SQLite file), else 1 (a database server down: try again later)."""
+
+    def __init__(self, problem: Exception) -> None:
+        super().__init__(str(problem))
+        self.code = 2 if getattr(problem, "lasting", False) else 1
+
+
+def _with_store(command: "Callable[[argparse.Namespace], int]") -> "Callable[[argparse.Namespace], int]":
+    """Run a store command, turning any state-store error into one line and an exit status."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            try:
+                return command(args)
+            except SQLAlchemyError as exc:
+                from .store import explain
+
+                raise _StoreFailure(explain(exc, _core_settings().store_url)) from None
+        except _StoreFailure as exc:
+            print(f"cloudai: error: {exc}", file=sys.stderr)
+            return exc.code
+
+    return run
 
 
 def _folder(args: argparse.Namespace, settings: "Settings") -> Path:
@@ -306,14 +337,16 @@ def _digest(args: argparse.Namespace) -> int:
         if not targets:
             raise _UserError("no digest channel is configured: set SLACK_DIGEST_CHANNEL (with SLACK_BOT_TOKEN) "
                              "and/or DISCORD_DIGEST_CHANNEL_ID (with DISCORD_TOKEN)")
+        from .delivery import PROBLEMS
+
         service = DigestService(lambda: assistant, store, settings, targets)
         day = service.today()
-        outcomes = asyncio.run(service.post(day))
+        outcomes = asyncio.run(service.post(day, repost_unconfirmed=args.repost_unconfirmed))
         for o in outcomes:
             print(f"{o.target}: {o.status}" + (f" ({o.detail})" if o.detail else "") + f" — digest for {day}")
-        if all(o.status != "posted" for o in outcomes) and not any(o.status == "failed" for o in outcomes):
+        if all(o.status == "already posted" for o in outcomes):
             print(f"nothing to post: today's digest ({day}) is already out everywhere")
-        return 1 if any(o.status == "failed" for o in outcomes) else 0
+        return 1 if any(o.status in PROBLEMS for o in outcomes) else 0
     finally:
         store.close()
 

@@ -26,6 +26,20 @@ class Server:
     data_dir: Path | None = None  # set when this module started it
     pg_ctl: str = ""
     as_user: list[str] | None = None
+    options: str = ""  # the server's command-line options, to start it again (`resume`)
+
+    def halt(self) -> None:
+        """Stop the server as an outage would (connections cut, new ones refused); `resume`
+        starts it again with its data. Only for a server this module started."""
+        assert self.data_dir is not None, "halt() needs a server started by tests/postgres.py"
+        subprocess.run([*(self.as_user or []), self.pg_ctl, "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+                       capture_output=True, timeout=60, check=True)
+
+    def resume(self) -> None:
+        assert self.data_dir is not None, "resume() needs a server started by tests/postgres.py"
+        subprocess.run([*(self.as_user or []), self.pg_ctl, "-D", str(self.data_dir), "-o", self.options, "-l",
+                        str(self.data_dir.parent / "log"), "-w", "-t", "60", "start"], capture_output=True,
+                       timeout=120, check=True)
 
     def stop(self) -> None:
         if self.data_dir is not None:
@@ -49,6 +63,12 @@ def start() -> tuple[Server | None, str]:
     url = os.environ.get(ENV)
     if url:
         return Server(url), ""
+    return start_own()
+
+
+def start_own() -> tuple[Server | None, str]:
+    """A server of the tests' own, even where CLOUDAI_TEST_DATABASE_URL names a shared one: for
+    tests that stop and start it (`Server.halt`, `Server.resume`)."""
     binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not binaries:
         return None, f"no PostgreSQL server binaries (/usr/lib/postgresql/*/bin) and {ENV} is not set"
@@ -78,6 +98,6 @@ def start() -> tuple[Server | None, str]:
         shutil.rmtree(root, ignore_errors=True)
         return None, f"PostgreSQL did not start: {started.stderr.strip()[-300:]}"
     return Server(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", data, str(bindir / "pg_ctl"),
-                  as_user), ""
+                  as_user, options), ""
 
 

@@ -62,6 +62,12 @@ class FakeSlack:
     server: ThreadingHTTPServer
     posted: list[Posted] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delays: dict[str, float] = field(default_factory=dict)  # Web API method → seconds before it answers
+
+    def count(self, path_part: str) -> int:
+        """How many recorded requests have `path_part` in their path (without popping them)."""
+        with self.lock:
+            return sum(path_part in p.path for p in self.posted)
 
     @property
     def url(self) -> str:
@@ -92,7 +98,9 @@ def settings_for(fake: FakeSlack) -> Settings:
                     slack_api_url=f"{fake.url}/api/", slack_mode="http")
 
 
-def start_fake_slack() -> FakeSlack:
+def start_fake_slack(delays: dict[str, float] | None = None) -> FakeSlack:
+    """`delays`: e.g. {"chat.postMessage": 6}, a slow Slack: the request is recorded (the message
+    is out) when it arrives, and answered that many seconds later."""
     fake: FakeSlack
 
     class Handler(BaseHTTPRequestHandler):
@@ -114,6 +122,7 @@ def start_fake_slack() -> FakeSlack:
                 with fake.lock:
                     fake.posted.append(Posted(self.path, body, self.headers.get("Authorization", "")))
                 answer = {"ok": True, "channel": body.get("channel", "C1"), "ts": f"{time.time():.6f}"}
+                time.sleep(fake.delays.get(self.path.rsplit("/", 1)[-1], 0.0))
             data = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -122,7 +131,7 @@ def start_fake_slack() -> FakeSlack:
             self.wfile.write(data)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake = FakeSlack(server)
+    fake = FakeSlack(server, delays=dict(delays or {}))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return fake
 
