@@ -20,6 +20,8 @@ from typing import Any, Callable
 
 import discord
 from discord import app_commands
+
+from adapters.linkcheck import misleading
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.delivery import Target
@@ -76,21 +78,76 @@ def point_at(settings: Settings) -> None:
 
 # -- rendering -------------------------------------------------------------------------
 
-_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_CODE = re.compile(r"(```.*?```|`[^`\n]+`)", re.DOTALL)
+_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
+# inline code, or a link: its label may hold code spans and `[…]` pairs (`[[See the docs]](url)`),
+# its URL only balanced parentheses (`Foo_(bar)`), so Discord ends it where we do
+_INLINE = re.compile(r"`[^`\n]+`|\[((?:[^\[\]\n`]|`[^`\n\[\]]+`|\[[^\[\]\n`]*\])+)\]"
+                     r"\([ \t]*((?:[^()\s]|\([^()\s]*\))+)[ \t]*\)")
+_CLOSES_LABEL = re.compile(r"\](?=\()")  # `](`: the only place a masked link's label can end
+_OURS = "\x00"  # the `](` of a link made here, while the text around it is made inert
+# @everyone/@here/@channel wherever they stand (`_@here_`, `x@everyone_`), and user/role ids
+_MENTION = re.compile(r"@(everyone|here|channel|[!&]?[0-9]{17,20})", re.IGNORECASE)
+_URL_QUOTED = {"[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E", "\\": "%5C"}
 
 
-def to_discord(markdown: str) -> str:
+def _defuse(text: str) -> str:
+    """Mentions shown, never triggered (a zero-width space after the `@`)."""
+    return _MENTION.sub("@\u200b\\1", text)
+
+
+def _inert(text: str, code: bool = False) -> str:
+    """Text in which no masked link can end: each `](` is broken (`]\\(` shows as `](`; in code,
+    where a backslash would show, by a zero-width space)."""
+    return _CLOSES_LABEL.sub("]\u200b" if code else lambda m: "]\\", text)
+
+
+def _link(label: str, url: str) -> str:
+    """A document's `[label](url)`: a masked link whose label holds no bracket (so no `[` before
+    it can stretch a label over it), or the URL itself where the label names another site."""
+    if not url.startswith(("http://", "https://")):
+        return label  # relative links mean nothing in Discord
+    quoted = "".join(_URL_QUOTED.get(c, c) for c in url)
+    label = label.replace("[", "").replace("]", "")
+    if misleading(label, url) or not label.strip():
+        return f"<{quoted}>"  # the label names another site (or nothing): show where the link goes
+    return "[" + label + _OURS + quoted + ")"
+
+
+def to_discord(markdown: str, links: bool = True) -> str:
     """The core's Markdown as Discord shows it in an embed: headings bold, relative links as
-    text, and mentions defused (a zero-width space) outside code."""
-    parts = _CODE.split(markdown)
-    for i in range(0, len(parts), 2):
-        text = _LINK.sub(lambda m: m.group(0) if m.group(2).startswith(("http://", "https://"))
-                         else m.group(1), parts[i])
-        text = _HEADING.sub(lambda m: f"**{m.group(1)}**", text)
-        parts[i] = discord.utils.escape_mentions(text)
-    return "".join(parts)
+    text, and mentions defused (a zero-width space) outside code.
+
+    The only masked links in the result are the ones made here from `[label](http…)`, with a
+    label free of brackets that names no other site (else the URL itself is shown). Every other
+    `](`, in text or in code, is broken, so nested or stray brackets (`[[x]](url)`,
+    `[a [b] c](url)`) make no link. With `links=False` (text quoting what a user wrote) no link
+    is made at all."""
+    out: list[str] = []
+    prose: list[str] = []  # handled as a whole: `[x][(url)](page)` and `@[here](page)` form only when joined
+
+    def flush() -> None:
+        out.append(_defuse(_inert("".join(prose))).replace(_OURS, "]("))
+        prose.clear()
+
+    for i, part in enumerate(_FENCE.split(markdown.replace(_OURS, ""))):
+        if i % 2:
+            flush()
+            out.append(_inert(part, code=True))
+            continue
+        part = _HEADING.sub(lambda m: f"**{m.group(1)}**", part)
+        pos = 0
+        for m in _INLINE.finditer(part):
+            prose.append(part[pos:m.start()])
+            if m.group(1) is None:
+                flush()
+                out.append(_inert(m.group(0), code=True))
+            else:
+                prose.append(_link(m.group(1), m.group(2)) if links else m.group(0))
+            pos = m.end()
+        prose.append(part[pos:])
+    flush()
+    return "".join(out)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -114,15 +171,15 @@ class Rendered:
 
 def render(reply: Reply) -> Rendered:
     """A `Reply` as an embed (title, answer, sources, the question) plus topic/vote buttons."""
-    embed = discord.Embed(title=_clip(reply.title, TITLE_MAX), colour=COLOUR)
-    sources = "\n".join(f"• {discord.utils.escape_mentions(s.label)}" for s in reply.sources[:5])
+    embed = discord.Embed(title=_clip(_defuse(reply.title), TITLE_MAX), colour=COLOUR)
+    sources = "\n".join(f"• {_defuse(_inert(s.label))}" for s in reply.sources[:5])
     sources = _clip(sources, FIELD_VALUE_MAX)
-    footer = _clip(ASKED_PREFIX + " ".join(reply.question.split()), 300) if reply.question else ""
+    footer = _clip(ASKED_PREFIX + _defuse(" ".join(reply.question.split())), 300) if reply.question else ""
     room = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(embed.title or "") - len(sources) - len(SOURCES_FIELD)
                - len(footer))
-    body = to_discord(reply.body)
+    body = to_discord(reply.body, links=not reply.no_match)  # a no-match reply quotes the question
     if len(body) > room:
-        note = "\n\n" + shortened_note(reply.sources[0].label if reply.sources else None)
+        note = "\n\n" + _defuse(_inert(shortened_note(reply.sources[0].label if reply.sources else None)))
         body = shorten(body, room - len(note))[0] + note
     embed.description = body
     if sources:
@@ -142,12 +199,12 @@ def render(reply: Reply) -> Rendered:
 
 def render_digest(digest: Digest) -> discord.Embed:
     """The daily digest as an embed: one field per part, within Discord's limits."""
-    embed = discord.Embed(title=_clip(digest.title, TITLE_MAX), colour=COLOUR)
+    embed = discord.Embed(title=_clip(_defuse(digest.title), TITLE_MAX), colour=COLOUR)
     for heading, part in digest.parts()[:FIELDS_MAX]:
         value = to_discord(part)
         if len(value) > FIELD_VALUE_MAX:
             value = shorten(value, FIELD_VALUE_MAX)[0]
-        embed.add_field(name=_clip(heading, 256), value=value, inline=False)
+        embed.add_field(name=_clip(_defuse(heading), 256), value=value, inline=False)
     return embed
 
 
@@ -330,12 +387,12 @@ class DiscordAdapter:
         if message.guild is not None and not any(u.id == me.id for u in message.mentions):
             return
         try:
-            if self.live.is_command(message.content):
-                await message.reply(mention_author=False, **(await self.admin(message.content, message.author.id)).kwargs)
-                return
-            refused = self._refusal(message.author.id, message.channel.id)
+            refused = self._refusal(message.author.id, message.channel.id)  # before reading the text at all
             if refused:
                 await message.reply(mention_author=False, **notice(refused))
+                return
+            if self.live.is_command(message.content):
+                await message.reply(mention_author=False, **(await self.admin(message.content, message.author.id)).kwargs)
                 return
             rendered = await self.answer(message.content, message.channel.id)
             await message.reply(mention_author=False, **rendered.kwargs)
@@ -372,13 +429,13 @@ class DiscordAdapter:
             rendered = await self.answer("help", interaction.channel_id)
             await interaction.response.send_message(ephemeral=True, **rendered.kwargs)
             return
+        refused = self._refusal(interaction.user.id, interaction.channel_id)  # before reading the text at all
+        if refused:
+            await interaction.response.send_message(ephemeral=True, **notice(refused))
+            return
         if self.live.is_command(question):
             await interaction.response.defer(ephemeral=True, thinking=True)
             await interaction.followup.send(ephemeral=True, **(await self.admin(question, interaction.user.id)).kwargs)
-            return
-        refused = self._refusal(interaction.user.id, interaction.channel_id)
-        if refused:
-            await interaction.response.send_message(ephemeral=True, **notice(refused))
             return
         await interaction.response.defer(thinking=True)
         rendered = await self.answer(question, interaction.channel_id)

@@ -12,7 +12,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from bot.assistant import Assistant
 from bot.live import LiveAssistant
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from bot.delivery import Target
     from bot.health import Health
+    from bot.live import ReloadResult
     from bot.store import Store
 
 log = logging.getLogger("cloudai.run")
@@ -93,9 +94,10 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
             if on_slack is not None:
                 on_slack(serving.port)
         if health is not None and plan.slack != "http" and settings.health_port is not None:
-            from bot.health import http_server, ops_app, serve_in_background
+            from adapters.http import HTTPServer, serve_in_background
+            from bot.health import ops_app
 
-            server = http_server(ops_app(health), settings.host, settings.health_port)
+            server = HTTPServer(ops_app(health), settings.host, settings.health_port, timeout=settings.http_timeout)
             stops.append(serve_in_background(server, "health"))
             log.info("serving /healthz and /metrics on http://%s:%d", settings.host, server.server_port)
         if plan.discord:
@@ -178,6 +180,27 @@ def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None
     return run_platforms(assistant_factory, settings, plan)
 
 
+def _keep_out_of_gc(live: LiveAssistant) -> None:
+    """The loaded knowledge is some 100,000 long-lived objects, and every full collection of
+    the garbage collector walks them all: a pause of tens of milliseconds with the GIL held,
+    which every Slack ack in flight waits out. So they are frozen (gc.freeze) once loaded, and
+    again after each reload, unfrozen first so the replaced knowledge can be collected."""
+    import gc
+
+    gc.freeze()
+    reload = live.reload
+
+    def reload_then_freeze(changed: Iterable[str] = ()) -> "ReloadResult":
+        result = reload(changed)
+        if result.ok:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+        return result
+
+    live.reload = reload_then_freeze  # type: ignore[method-assign]
+
+
 def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings, plan: Plan,
                   prog: str = PROG) -> int:
     """Open the store, load the knowledge and serve `plan` until stopped (SIGTERM, SIGINT)."""
@@ -191,6 +214,7 @@ def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings
     log.info("state store: %s", store.safe_url)
     metrics = Metrics()
     live = LiveAssistant(assistant_factory(), settings.admin_ids(), metrics)
+    _keep_out_of_gc(live)
     limiter = settings.limiter()
     limiter.on_refusal = lambda platform, refusal: metrics.refused.labels(platform, refusal.scope).inc()
     if not live.admins:

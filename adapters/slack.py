@@ -16,21 +16,23 @@ import logging
 import re
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
-from wsgiref.simple_server import WSGIServer
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
+from adapters.http import DEFAULT_TIMEOUT, HTTPServer, serve_in_background
+from adapters.linkcheck import misleading
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.delivery import Target
 from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
-from bot.health import Health, WSGIApp, ops_app, serve_in_background
-from bot.health import http_server as serve_http
+from bot.health import Health, WSGIApp, ops_app
 from bot.live import LiveAssistant
 from bot.metrics import Metrics
 from bot.models import Reply
@@ -83,7 +85,8 @@ def missing(settings: Settings, mode: str) -> list[str]:
 
 # -- rendering -------------------------------------------------------------------------
 
-_AT_SPECIAL = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+# wherever they stand, `_@here_` and `x@everyone_` too (a word boundary would skip them)
+_AT_SPECIAL = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![*\w])")
@@ -99,8 +102,9 @@ def escape(text: str) -> str:
     return _AT_SPECIAL.sub("@\u200b\\1", text)
 
 
-def to_mrkdwn(markdown: str) -> str:
-    """Markdown to Slack mrkdwn, escaping all text; code is kept as code."""
+def to_mrkdwn(markdown: str, links: bool = True) -> str:
+    """Markdown to Slack mrkdwn, escaping all text; code is kept as code. With `links=False`
+    (text quoting what a user wrote) a `[label](url)` stays text and never becomes a link."""
     out = []
     for i, part in enumerate(_FENCE.split(markdown)):
         if i % 2:
@@ -108,19 +112,26 @@ def to_mrkdwn(markdown: str) -> str:
             continue
         pieces = []
         for j, piece in enumerate(_CODE.split(part)):
-            pieces.append(escape(piece) if j % 2 else _prose_to_mrkdwn(escape(piece)))
+            pieces.append(escape(piece) if j % 2 else _prose_to_mrkdwn(escape(piece), links))
         out.append("".join(pieces))
-    return "".join(out)
+    return _AT_SPECIAL.sub("@\u200b\\1", "".join(out))  # again: `@[here](page)` is `@here` by now
 
 
-def _prose_to_mrkdwn(text: str) -> str:
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _prose_to_mrkdwn(text: str, links: bool = True) -> str:
     def link(m: re.Match[str]) -> str:
-        label, url = m.group(1).replace("|", "¦"), m.group(2)
-        if url.startswith(("http://", "https://", "mailto:")):
-            return f"<{url}|{label}>"
-        return label  # relative links mean nothing in Slack
+        label, url = m.group(1).replace("|", "¦"), m.group(2).replace("|", "%7C")  # `|` would end the URL
+        if not url.startswith(("http://", "https://", "mailto:")):
+            return label  # relative links mean nothing in Slack
+        if misleading(_unescape(m.group(1)), _unescape(url)):
+            return f"<{url}>"  # the label names another site: show where the link really goes
+        return f"<{url}|{label}>"
 
-    text = _LINK.sub(link, text)
+    if links:
+        text = _LINK.sub(link, text)
     text = _HEADING.sub(lambda m: f"\x00{m.group(1)}\x00", text)
     text = _ITALIC.sub(r"_\1_", text)
     text = _BOLD.sub(lambda m: f"\x00{m.group(1) or m.group(2)}\x00", text)
@@ -166,13 +177,15 @@ def _context(text: str) -> dict[str, Any]:
 
 def render(reply: Reply, asked_by: str | None = None) -> dict[str, Any]:
     """A `Reply` as `chat.postMessage` arguments: `text` fallback plus Block Kit `blocks`."""
-    title = reply.title if len(reply.title) <= HEADER_MAX else reply.title[: HEADER_MAX - 1] + "…"
+    title = _AT_SPECIAL.sub("@\u200b\\1", reply.title)
+    title = title if len(title) <= HEADER_MAX else title[: HEADER_MAX - 1] + "…"
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": title, "emoji": True}}]
     if asked_by is not None and reply.question:
         blocks.append(_context(f"*{escape(asked_by)}* asked: {escape(shorten(reply.question, 300)[0])}"))
 
     body, cut = shorten(reply.body, MESSAGE_TEXT_BUDGET)
-    pieces = _chunks(to_mrkdwn(body), SECTION_MAX)
+    # a no-match reply quotes the question: nothing in it may become a link
+    pieces = _chunks(to_mrkdwn(body, links=not reply.no_match), SECTION_MAX)
     room = BLOCKS_MAX - len(blocks) - 4  # keep space for sources, pointer, topics, feedback
     if len(pieces) > room:
         pieces, cut = pieces[:room], True
@@ -253,20 +266,47 @@ class _Seen:
             return True
 
 
-def _first_time(store: "Store | None") -> Callable[[str], bool]:
-    """Is this event new? Asked of the shared store when there is one (every instance agrees);
-    in memory otherwise, or for as long as the store does not answer (an event may then be
-    answered twice across instances, never dropped)."""
+ANSWER_THREADS = 2  # answers at once (CPU-bound, so more threads would only slow the acks down)
+STORE_DEADLINE = 0.3  # seconds the store may take to say whether an event is new (it is asked before the ack)
+STORE_BACKLOG = 20  # store questions still unanswered beyond which the store is not asked at all
+
+
+def _first_time(store: "Store | None", deadline: float = STORE_DEADLINE) -> Callable[[str], bool]:
+    """Is this event new? Asked of this instance's memory, then of the shared store when there
+    is one (every instance agrees). A store that is down, locked or slow (more than `deadline`
+    seconds) is not waited for: the memory's answer stands (an event may then be answered twice
+    across instances, never dropped, and Slack's 3-second ack is never missed). The store's
+    write still completes in the background, for the instances that ask later."""
     memory = _Seen()
     if store is None:
         return memory.first_time
+    asking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cloudai-dedupe")
+    pending = [0]
+    lock = threading.Lock()
 
-    def first_time(key: str) -> bool:
+    def ask(key: str) -> bool:
         try:
             return store.first_time(key)
+        finally:
+            with lock:
+                pending[0] -= 1
+
+    def first_time(key: str) -> bool:
+        if not memory.first_time(key):
+            return False
+        with lock:
+            if pending[0] >= STORE_BACKLOG:
+                log.warning("state store not answering (%d questions waiting); deduplicating events in memory",
+                            pending[0])
+                return True
+            pending[0] += 1
+        try:
+            return asking.submit(ask, key).result(timeout=deadline)
+        except FutureTimeout:
+            log.warning("state store slower than %d ms; deduplicating this event in memory", deadline * 1000)
         except Exception as exc:  # the database is down: keep answering
             log.warning("state store unreachable (%s); deduplicating events in memory", type(exc).__name__)
-            return memory.first_time(key)
+        return True
 
     return first_time
 
@@ -278,6 +318,13 @@ class SlackAdapter:
     app: App
     assistant: LiveAssistant
     feedback: FeedbackSink
+    signing_secret: str | None = None  # HTTP mode checks every request against it before Bolt reads it
+    answering: ThreadPoolExecutor | None = None  # the threads that answer, after the ack
+
+    def close(self) -> None:
+        """Finish the answers already started or waiting (a graceful stop); take no new ones."""
+        if self.answering is not None:
+            self.answering.shutdown(wait=True)
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -306,6 +353,18 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
     live = LiveAssistant.of(assistant)
     sink = feedback or store or LogFeedback()
     first_time = _first_time(store)
+    answering = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="cloudai-answer")
+
+    def after_ack(job: Callable[[], None]) -> None:
+        """Do `job` on the answering threads. Bolt runs every listener on a few threads of its
+        own up to its ack(); a listener that stayed there to answer would delay other acks."""
+        def run() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("failed to answer a Slack request")
+
+        answering.submit(run)
 
     @app.middleware
     def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
@@ -336,10 +395,10 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
         """Answer a mention or a DM where it was asked (or say why not); apologise on failure."""
         try:
             text = event.get("text", "")
-            if live.is_command(text):
+            notice = refused(event.get("user"), event.get("channel"))  # before reading the text at all
+            if notice is None and live.is_command(text):
                 say(thread_ts=thread, **admin(text, event.get("user")))
                 return
-            notice = refused(event.get("user"), event.get("channel"))
             say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
                 **(notice or answer(text, event.get("channel"))))
         except Exception:
@@ -352,36 +411,40 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
         if not text or text.lower() in ("help", "?", "usage"):
             ack(response_type="ephemeral", **render(live.reply("help")))
             return
-        if live.is_command(text):
-            ack()
-            respond(response_type="ephemeral", replace_original=False, **admin(text, command.get("user_id")))
-            return
-        notice = refused(command.get("user_id"), command.get("channel_id"))
+        notice = refused(command.get("user_id"), command.get("channel_id"))  # before reading the text at all
         if notice is not None:
             ack(response_type="ephemeral", **notice)
             return
         ack()
-        try:
-            respond(response_type="in_channel", replace_original=False,
-                    **answer(text, command.get("channel_id"), asked_by=command.get("user_name") or "someone"))
-        except Exception:
-            log.exception("failed to answer /cloudai")
-            _quietly(lambda: respond(response_type="ephemeral", **sorry()))
+        if live.is_command(text):
+            after_ack(lambda: respond(response_type="ephemeral", replace_original=False,
+                                      **admin(text, command.get("user_id"))))
+            return
+
+        def reply() -> None:
+            try:
+                respond(response_type="in_channel", replace_original=False,
+                        **answer(text, command.get("channel_id"), asked_by=command.get("user_name") or "someone"))
+            except Exception:
+                log.exception("failed to answer /cloudai")
+                _quietly(lambda: respond(response_type="ephemeral", **sorry()))
+
+        after_ack(reply)
+
+    def answer_once(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str) -> None:
+        if first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
+            answer_event(event, say, thread, what)
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], say: Callable[..., Any]) -> None:
-        if not first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
-            return
-        answer_event(event, say, event.get("thread_ts") or event.get("ts"), "a mention")
+        after_ack(lambda: answer_once(event, say, event.get("thread_ts") or event.get("ts"), "a mention"))
 
     @app.event("message")
     def on_message(event: dict[str, Any], say: Callable[..., Any]) -> None:
         """Direct messages only; channel messages come in as mentions."""
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        if not first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
-            return
-        answer_event(event, say, event.get("thread_ts"), "a direct message")
+        after_ack(lambda: answer_once(event, say, event.get("thread_ts"), "a direct message"))
 
     @app.action(TOPIC_ACTION)
     def on_topic(ack: Callable[..., None], action: dict[str, Any], body: dict[str, Any],
@@ -392,35 +455,43 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
         user = (body.get("user") or {}).get("username") or (body.get("user") or {}).get("name")
         message = body.get("message") or {}
         container = body.get("container") or {}
-        try:
-            reply = (refused((body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id"))
-                     or answer(topic, (body.get("channel") or {}).get("id"), asked_by=user or "someone"))
-            if message.get("ts") and not container.get("is_ephemeral"):
-                say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
-            else:
-                respond(response_type="ephemeral", replace_original=False, **reply)
-        except Exception:
-            log.exception("failed to answer a topic button")
-            _quietly(lambda: respond(response_type="ephemeral", replace_original=False, **sorry()))
+
+        def reply() -> None:
+            try:
+                reply = (refused((body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id"))
+                         or answer(topic, (body.get("channel") or {}).get("id"), asked_by=user or "someone"))
+                if message.get("ts") and not container.get("is_ephemeral"):
+                    say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
+                else:
+                    respond(response_type="ephemeral", replace_original=False, **reply)
+            except Exception:
+                log.exception("failed to answer a topic button")
+                _quietly(lambda: respond(response_type="ephemeral", replace_original=False, **sorry()))
+
+        after_ack(reply)
 
     @app.action(FEEDBACK_ACTION)
     def on_feedback(ack: Callable[..., None], action: dict[str, Any], body: dict[str, Any],
                     respond: Callable[..., Any]) -> None:
         ack()
-        try:
-            data = json.loads(action.get("value") or "{}")
-            vote = 1 if action.get("action_id", "").endswith("_up") else -1
-            sink.record(Feedback(question=str(data.get("q", "")), source=str(data.get("s", "")), vote=vote,
-                                 platform="slack", user=str((body.get("user") or {}).get("id", "")),
-                                 intent=data.get("i")))
-            message = body.get("message") or {}
-            blocks = [b for b in message.get("blocks", []) if b.get("block_id") != FEEDBACK_BLOCK]
-            blocks.append(_context("Thanks for the feedback! " + ("👍" if vote > 0 else "👎")))
-            respond(replace_original=True, text=message.get("text") or "Thanks for the feedback!", blocks=blocks)
-        except Exception:
-            log.exception("failed to record feedback")
 
-    return SlackAdapter(app, live, sink)
+        def record() -> None:  # the store may be slow: never on Bolt's threads
+            try:
+                data = json.loads(action.get("value") or "{}")
+                vote = 1 if action.get("action_id", "").endswith("_up") else -1
+                sink.record(Feedback(question=str(data.get("q", "")), source=str(data.get("s", "")), vote=vote,
+                                     platform="slack", user=str((body.get("user") or {}).get("id", "")),
+                                     intent=data.get("i")))
+                message = body.get("message") or {}
+                blocks = [b for b in message.get("blocks", []) if b.get("block_id") != FEEDBACK_BLOCK]
+                blocks.append(_context("Thanks for the feedback! " + ("👍" if vote > 0 else "👎")))
+                respond(replace_original=True, text=message.get("text") or "Thanks for the feedback!", blocks=blocks)
+            except Exception:
+                log.exception("failed to record feedback")
+
+        after_ack(record)
+
+    return SlackAdapter(app, live, sink, secret, answering)
 
 
 def _quietly(send: Callable[[], Any]) -> None:
@@ -432,35 +503,85 @@ def _quietly(send: Callable[[], Any]) -> None:
 
 # -- serving ----------------------------------------------------------------------------
 
+def _signed(secret: str | None, body: bytes, headers: dict[str, str]) -> bool:
+    """Does the request carry Slack's signature of this body, made in the last 5 minutes?
+    Checked on the raw bytes before anything else reads them (Bolt parses, then checks)."""
+    if secret is None:  # no signing secret: Bolt is not checking either (never in HTTP mode)
+        return True
+    from slack_sdk.signature import SignatureVerifier
+
+    timestamp, signature = headers.get("x-slack-request-timestamp", ""), headers.get("x-slack-signature", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12 and signature):
+        return False
+    return SignatureVerifier(secret).is_valid(body, timestamp, signature)
+
+
+def _payload_problem(text: str, content_type: str | None) -> str | None:
+    """Why Bolt could not handle this body (not JSON, or JSON that is not an object), or None."""
+    from slack_bolt.request.internals import parse_body
+
+    try:
+        payload = parse_body(text, content_type)
+    except ValueError as exc:
+        return f"not parseable ({type(exc).__name__})"
+    return None if isinstance(payload, dict) else f"a JSON {type(payload).__name__}, not an object"
+
+
 def wsgi_app(adapter: SlackAdapter, health: Health | None = None) -> WSGIApp:
     """`POST /slack/events` for Slack (Bolt's default path), with `GET /healthz` and
-    `GET /metrics` beside it for load balancers and Prometheus."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    `GET /metrics` beside it for load balancers and Prometheus. A request that is not signed
+    by Slack is a 401 and one log line, before its body is parsed; a signed body that Bolt
+    could not read is a 400."""
+    from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+    from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
+    from slack_bolt.request import BoltRequest
 
-    bolt = SlackRequestHandler(adapter.app)
     health = health or Health(adapter.assistant, adapter.assistant.metrics or Metrics())
+    secret = adapter.signing_secret
+
+    def reject(start_response: Callable[..., Any], status: str, why: str) -> list[bytes]:
+        log.warning("rejected a request to /slack/events: %s", why)
+        start_response(status, [("Content-Type", "text/plain")])
+        return [status.split(" ", 1)[1].lower().encode() + b"\n"]
 
     def slack_events(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
-        if path == "/slack/events":
-            if method != "POST":
-                start_response("405 Method Not Allowed", [("Allow", "POST")])
-                return [b""]
-            try:
-                return bolt(environ, start_response)
-            except ValueError:  # Bolt could not parse the body (it checks signatures after parsing)
-                log.warning("rejected a request to /slack/events with a malformed body")
-                start_response("400 Bad Request", [("Content-Type", "text/plain")])
-                return [b"malformed request body\n"]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
+        if path != "/slack/events":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found\n"]
+        if method != "POST":
+            start_response("405 Method Not Allowed", [("Allow", "POST")])
+            return [b""]
+        request = WsgiHttpRequest(environ)
+        headers = {k: v for k, v in request.get_headers().items() if isinstance(v, str)}
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)  # the server has bounded it (MAX_BODY)
+        except ValueError:
+            return reject(start_response, "400 Bad Request", "a Content-Length that is not a number")
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        if not _signed(secret, body, headers):
+            return reject(start_response, "401 Unauthorized", "no valid Slack signature (or a stale or "
+                                                                "malformed X-Slack-Request-Timestamp)")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return reject(start_response, "400 Bad Request", "a body that is not UTF-8")
+        problem = _payload_problem(text, headers.get("content-type"))
+        if problem is not None:
+            return reject(start_response, "400 Bad Request", f"a signed body that is {problem}")
+        bolt = adapter.app.dispatch(BoltRequest(body=text, query=request.query_string, headers=headers))
+        response = WsgiHttpResponse(status=bolt.status, headers=bolt.headers, body=bolt.body)
+        start_response(response.status, response.get_headers())
+        return response.get_body()
 
     return ops_app(health, fallback=slack_events)
 
 
-def http_server(adapter: SlackAdapter, host: str, port: int, health: Health | None = None) -> WSGIServer:
-    """A threaded WSGI server (acks never wait behind another request's answer)."""
-    return serve_http(wsgi_app(adapter, health), host, port)
+def http_server(adapter: SlackAdapter, host: str, port: int, health: Health | None = None,
+                timeout: int = DEFAULT_TIMEOUT) -> HTTPServer:
+    """The bounded waitress server (adapters/http.py): acks never wait behind another request's
+    answer, and no request can hold a thread or memory beyond the limits."""
+    return HTTPServer(wsgi_app(adapter, health), host, port, timeout=timeout)
 
 
 def socket_mode_handler(adapter: SlackAdapter, settings: Settings) -> Any:
@@ -519,14 +640,24 @@ def serve(adapter: SlackAdapter, settings: Settings, mode: str, port: int | None
           health: Health | None = None) -> Serving:
     """Serve Socket Mode or HTTP on background threads."""
     if mode == "http":
-        server = http_server(adapter, settings.host, settings.port if port is None else port, health)
+        server = http_server(adapter, settings.host, settings.port if port is None else port, health,
+                             timeout=settings.http_timeout)
         log.info("serving Slack on http://%s:%d/slack/events (also /healthz and /metrics)", settings.host,
                  server.server_port)
-        return Serving(serve_in_background(server, "slack-http"), server.server_port)
+        return Serving(_then(serve_in_background(server, "slack-http"), adapter.close), server.server_port)
     log.info("connecting to Slack in Socket Mode")
     handler = socket_mode_handler(adapter, settings)
     handler.connect()
-    return Serving(handler.close)
+    return Serving(_then(handler.close, adapter.close))
+
+
+def _then(first: Callable[[], Any], second: Callable[[], Any]) -> Callable[[], None]:
+    """Stop taking requests, then finish the answers in flight."""
+    def both() -> None:
+        first()
+        second()
+
+    return both
 
 
 def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:

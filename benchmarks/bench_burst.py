@@ -13,8 +13,8 @@ response) and answer latency (send → the answer's POST arriving at the fake), 
 commands answered once, more than once, or never.
 
 The reference, measured in the same run against the same fake, is a minimal Bolt app in its
-own subprocess that only acks `/cloudai` and `respond("ok")`s, served by the same threaded
-WSGI server the bot uses: what the same burst costs with no work behind it. Each side gets
+own subprocess that only acks `/cloudai` and `respond("ok")`s, served by the same WSGI server
+the bot uses (waitress with cloudai's limits, adapters/http.py): what the same burst costs with no work behind it. Each side gets
 one warm-up command first (not counted). Nothing is asserted: timings depend on the machine.
 
 Run from the project root:  python benchmarks/bench_burst.py [--commands 200] [--concurrency 20]
@@ -144,12 +144,12 @@ def stop(proc: subprocess.Popen[str]) -> int | None:
 # -- the reference server (this script, re-invoked) --------------------------------------
 
 def serve_reference(port: int, api_url: str) -> int:
-    """A Bolt app that acks `/cloudai` and responds "ok", on the bot's threaded WSGI server."""
+    """A Bolt app that acks `/cloudai` and responds "ok", on the bot's WSGI server."""
     from slack_bolt import App
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from slack_sdk import WebClient
 
-    from bot.health import http_server
+    from adapters.http import HTTPServer
 
     app = App(client=WebClient(token="xoxb-test", base_url=api_url), signing_secret=SIGNING_SECRET,
               token_verification_enabled=False)
@@ -167,7 +167,7 @@ def serve_reference(port: int, api_url: str) -> int:
             return [b"ok\n"]
         return bolt(environ, start_response)
 
-    server = http_server(application, "127.0.0.1", port)
+    server = HTTPServer(application, "127.0.0.1", port)
     signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
     try:
         server.serve_forever()

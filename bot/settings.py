@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, ge=0, le=65535)  # CLOUDAI_HEALTH_PORT: /healthz + /metrics off HTTP mode
     host: str = "0.0.0.0"  # CLOUDAI_HOST: the address HTTP mode and the health port listen on
     port: int = Field(3000, ge=1, le=65535, validation_alias=_env("PORT", "CLOUDAI_PORT", "port"))
+    http_timeout: int = Field(30, ge=1, le=3600)  # CLOUDAI_HTTP_TIMEOUT: idle connection / slow request cut-off (s)
 
     # -- the daily digest and the state store
     digest_time: dt.time = dt.time(9, 0)  # CLOUDAI_DIGEST_TIME: "09:00", in CLOUDAI_DIGEST_TZ
