@@ -8,6 +8,7 @@ stemming and English stop words, indexing exactly the texts cloudai searches
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,29 @@ class Bm25Reference:
         ids, scores = self.model.retrieve(self.tokenize(question), k=min(k, len(self.sections)),
                                           show_progress=False)
         return [Hit(self.sections[int(i)], float(s)) for i, s in zip(ids[0], scores[0])]
+
+
+class Fts5Reference:
+    """SQLite FTS5 (porter tokenizer, `bm25()` ranking, the question's words OR-ed) over
+    the same sections: the second reference of ../shared/eval/README.md."""
+
+    def __init__(self, sections: list[Section]) -> None:
+        import sqlite3
+
+        self.sections = sections
+        self.db = sqlite3.connect(":memory:")
+        self.db.execute("CREATE VIRTUAL TABLE s USING fts5(body, tokenize='porter')")
+        self.db.executemany("INSERT INTO s(rowid, body) VALUES (?, ?)",
+                            ((i, sec.full_text) for i, sec in enumerate(sections)))
+
+    def search(self, question: str, k: int = 5) -> list[Hit]:
+        words = [w for w in re.findall(r"\w+", question.lower()) if w]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        rows = self.db.execute("SELECT rowid, bm25(s) FROM s WHERE s MATCH ? ORDER BY bm25(s) LIMIT ?",
+                               (match, k)).fetchall()
+        return [Hit(self.sections[int(i)], -float(score)) for i, score in rows]
 
 
 def p95(values: list[float]) -> float:

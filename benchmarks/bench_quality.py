@@ -1,53 +1,81 @@
-"""How well cloudai answers, next to plain BM25 over the very same sections.
+"""How well cloudai answers, beside plain BM25 (bm25s) and SQLite FTS5 over the same sections.
 
-For each question set in ../shared/eval (seeds, kubeflow, sagemaker) this runs the
-project's scoring rule (`bot.evaluation.evaluate`: hit@1, hit@3, MRR@5, negatives
-rejected, median length of the top-1 section) on cloudai's `retriever.search(q, top=5)`
-and, in the same run, on bm25s (Snowball stemming, English stop words) indexing the same
-`Section.full_text`s. Same sections, same rule: the difference is the ranking (and
-cloudai's abstaining; bm25s always returns hits, so it rejects no negative question).
+For every question set in ../shared/eval (seeds, kubeflow, sagemaker; `-dev` and `-dev2`)
+this runs the project's scoring rule (`bot.evaluation.evaluate`) on cloudai's
+`retriever.search(q, top=5)` and, in the same run, on two references indexing the very
+same `Section.full_text`s: bm25s (Snowball stemming, English stop words) and FTS5 (porter
+tokenizer, `bm25()`, words OR-ed). Same sections, same rule: the differences are the
+ranking and cloudai's abstaining (the references always return hits, so they reject no
+negative question). Printed per set: hit@1, hit@3, MRR@5, negatives rejected, answerable
+questions declined, median top-1 length, hit@1 by kind of question.
 
-These dev sets are small (12–19 questions): a one-question change moves hit@1 by 5–8
-points. Run from the project root:  python benchmarks/bench_quality.py
+These figures are in-sample: bot/ranking.py was fitted on these very sets. The figure to
+quote is the cross-validated one (fitted on two corpora, scored on the third), which
+`--cv` computes by running benchmarks/fit_ranking.py's fit three times (a few minutes).
+
+Run from the project root:  python benchmarks/bench_quality.py [--cv]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
 
-from _common import Bm25Reference, import_bm25s, shared_dir
+from _common import DEFAULT_SHARED, Bm25Reference, Fts5Reference, import_bm25s
 
 from bot.assistant import Assistant
 from bot.evaluation import evaluate, load_questions
 
-SETS = ("seeds", "kubeflow", "sagemaker")
-FIGURES = ("hit@1", "hit@3", "mrr@5", "negatives_rejected", "median_top1_chars")
+CORPORA = ("seeds", "kubeflow", "sagemaker")
+SUFFIXES = ("dev", "dev2")
+FIGURES = ("hit@1", "hit@3", "mrr@5", "negatives_rejected", "declined", "median_top1_chars")
+
+
+def declined(summary: dict[str, Any]) -> str:
+    """Answerable questions that got no hit at all."""
+    n = summary["questions"]
+    empty = sum(1 for m in summary["misses"] if m["rank"] is None and m["got"] is None and m["kind"] != "negative")
+    return f"{empty}/{n}"
 
 
 def main() -> int:
-    shared = shared_dir("cloudai answer quality against bm25s on the shared question sets",
-                        [p for name in SETS for p in (f"corpora/{name}", f"eval/{name}-dev.jsonl")])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", type=lambda p: __import__("pathlib").Path(p), default=DEFAULT_SHARED)
+    parser.add_argument("--cv", action="store_true", help="also the cross-validated figure (slow)")
+    args = parser.parse_args()
+    shared = args.shared.resolve()
+    if not (shared / "eval").is_dir():
+        print(f"benchmark skipped: {shared}/eval not found (pass --shared DIR)")
+        return 0
     import_bm25s()
     summary: dict[str, Any] = {}
-    for name in SETS:
-        questions = load_questions(shared / "eval" / f"{name}-dev.jsonl")
+    for name in CORPORA:
         assistant = Assistant.load(shared / "corpora" / name)
-        reference = Bm25Reference(assistant.kb.sections)
-        ours = evaluate(questions, lambda q: assistant.retriever.search(q, top=5).hits)
-        ref = evaluate(questions, lambda q: reference.search(q, k=5))
-        negatives = len(questions) - ours["questions"]
-        print(f"== {name}-dev: {ours['questions']} questions + {negatives} negative, "
-              f"{len(assistant.kb.sections)} sections")
-        print(f"{'':<20}{'cloudai':>10}{'bm25s':>10}")
-        for fig in FIGURES:
-            print(f"{fig:<20}{ours[fig]!s:>10}{ref[fig]!s:>10}")
-        n = ours["questions"]
-        won = round(ours["hit@1"] * n) - round(ref["hit@1"] * n)  # questions; the figures are rounded
-        diff = round(100 * won / max(n, 1), 1)
-        print(f"{'hit@1 difference':<20}{diff:>+9.1f} points ({won:+d} questions)\n")
-        summary[name] = {"questions": ours["questions"], "negatives": negatives, "hit@1_diff_points": diff,
-                         **{f"cloudai_{k}": ours[k] for k in FIGURES}, **{f"bm25s_{k}": ref[k] for k in FIGURES}}
+        refs = {"bm25s": Bm25Reference(assistant.kb.sections), "fts5": Fts5Reference(assistant.kb.sections)}
+        for suffix in SUFFIXES:
+            questions = load_questions(shared / "eval" / f"{name}-{suffix}.jsonl")
+            runs = {"cloudai": evaluate(questions, lambda q: assistant.retriever.search(q, top=5).hits)}
+            for ref, retriever in refs.items():
+                runs[ref] = evaluate(questions, lambda q, r=retriever: r.search(q, k=5))
+            for run in runs.values():
+                run["declined"] = declined(run)
+            ours = runs["cloudai"]
+            n = ours["questions"]
+            print(f"== {name}-{suffix}: {n} answerable + {len(questions) - n} negative, "
+                  f"{len(assistant.kb.sections)} sections")
+            print(f"{'':<20}" + "".join(f"{r:>10}" for r in runs))
+            for fig in FIGURES:
+                print(f"{fig:<20}" + "".join(f"{run[fig]!s:>10}" for run in runs.values()))
+            for kind in sorted(ours["by_kind_hit@1"]):
+                print(f"{'  hit@1 ' + kind:<20}" + "".join(f"{run['by_kind_hit@1'].get(kind, 0)!s:>10}"
+                                                          for run in runs.values()))
+            better = max(runs["bm25s"]["hit@1"], runs["fts5"]["hit@1"])
+            print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points\n")
+            summary[f"{name}-{suffix}"] = {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
+    if args.cv:
+        from fit_ranking import cross_validate
+        summary["cross_validated"] = cross_validate(shared, verbose=True)
     print(json.dumps(summary))
     return 0
 

@@ -8,6 +8,7 @@ and the loaded knowledge, not hand-written.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from collections import Counter
@@ -22,6 +23,7 @@ from .markdown import strip_markup
 from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
 from .sections import is_navigation
+from .text import terms
 
 DEFAULT_CATALOG = bundled("config") / "intents.yaml"
 BODY_LIMIT = 1500  # characters in one reply's body: chat-sized
@@ -30,6 +32,27 @@ MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
 SUGGESTION_CUTOFF = 60
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+SAME_SENTENCE = 90  # rapidfuzz token_set_ratio at or above which two sentences say the same
+
+
+def sentences(markdown: str) -> list[str]:
+    """The sentences (and list items) of some Markdown as their index terms (stemmed, stop
+    words dropped), for comparing what two texts say; fragments of fewer than three terms
+    are left out."""
+    out = []
+    for piece in _SENTENCE_SPLIT.split(strip_markup(markdown)):
+        found = terms(piece)
+        if len(found) >= 3:
+            out.append(" ".join(found))
+    return out
+
+
+def repeats(sentence: str, shown: set[str]) -> bool:
+    """Does `sentence` say what one of `shown` already says (near-duplicates count)?"""
+    if sentence in shown:
+        return True
+    return process.extractOne(sentence, shown, scorer=fuzz.token_set_ratio, score_cutoff=SAME_SENTENCE) is not None
 
 
 class Assistant:
@@ -107,35 +130,23 @@ class Assistant:
 
     def _answer(self, question: str, result: SearchResult) -> Reply:
         hits = result.hits
-        parts = [hits[0]]
-        for hit in hits[1:]:
-            if len(parts) >= MAX_PARTS:
-                break
-            if hit.score >= SECOND_PART_RATIO * hits[0].score and all(
-                hit.section.doc is not p.section.doc for p in parts
-            ):
-                parts.append(hit)
+        parts = self._parts(result)
+        lead = max(parts, key=lambda h: result.covered.get(h.section.id, 0.0))  # the block that answers best
         top = parts[0].section
-        title = top.heading or top.doc.title
         if len(parts) == 1:
             body, cut = shorten(top.text, BODY_LIMIT)
             if cut:
                 body += f"\n\n_More in {source_of(top).label}._"
         else:
             budget = BODY_LIMIT // len(parts) - 40
-            chunks = []
-            for hit in parts:
-                sec = hit.section
-                text, cut = shorten(sec.text, budget)
-                more = " _(more in the source)_" if cut else ""
-                chunks.append(f"**{source_of(sec).label}**\n{text}{more}")
-            body = "\n\n".join(chunks)
+            body = "\n\n".join(f"**{source_of(h.section).label}**\n{shorten(h.section.text, budget)[0]}"
+                                for h in parts)
         corrections = result.query.corrections
         if corrections:
-            fixed = ", ".join(f"{typed} → {word}" for typed, word in corrections)
+            fixed = ", ".join(f"{typed} → {word}" for typed, word in dict.fromkeys(corrections))
             body = f"_(read as: {fixed})_\n\n{body}"
         return Reply(
-            title=title,
+            title=lead.section.heading or lead.section.doc.title,
             body=body,
             sources=tuple(source_of(h.section) for h in parts),
             related=tuple(self._related(parts, hits)),
@@ -143,6 +154,33 @@ class Assistant:
             question=question,
             top_score=hits[0].score,
         )
+
+    @staticmethod
+    def _parts(result: SearchResult) -> list[Hit]:
+        """The best section, and up to MAX_PARTS - 1 more from other documents that answer
+        the question by themselves: nearly as well scored, covering as much of the question,
+        and saying nothing already shown (sentence by sentence, so the same fact copied
+        into two documents is shown once)."""
+        hits = result.hits
+        parts = [hits[0]]
+        if result.overview:  # an overview answers alone: its list of children is the answer
+            return parts
+        shown = set(sentences(hits[0].section.text))
+        top_coverage = result.covered.get(hits[0].section.id, 0.0)
+        for hit in hits[1:]:
+            if len(parts) >= MAX_PARTS:
+                break
+            sec = hit.section
+            if (hit.score < SECOND_PART_RATIO * hits[0].score
+                    or result.covered.get(sec.id, 0.0) < top_coverage
+                    or any(sec.doc is p.section.doc for p in parts)):
+                continue
+            own = sentences(sec.text)
+            if any(repeats(sentence, shown) for sentence in own):
+                continue
+            parts.append(hit)
+            shown.update(own)
+        return parts
 
     def _related(self, parts: list[Hit], hits: list[Hit]) -> list[str]:
         """Topics to ask next: other good hits, the answer's linked documents, its sub-headings."""

@@ -106,7 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="the effective settings, secrets masked")
     config.set_defaults(run=_config)
 
-    check = sub.add_parser("check", help="load a folder and list files skipped or repaired")
+    check = sub.add_parser("check", help="validate the intent catalog, load a folder and list files skipped "
+                                         "or repaired")
     knowledge_arg(check)
     check.set_defaults(run=_check)
     return p
@@ -154,10 +155,12 @@ class _StoreFailure(Exception):
 
 
 def _with_store(command: "Callable[[argparse.Namespace], int]") -> "Callable[[argparse.Namespace], int]":
-    """Run a store command, turning any state-store error into one line and an exit status."""
-    from sqlalchemy.exc import SQLAlchemyError
+    """Run a store command, turning any state-store error into one line and an exit status
+    (SQLAlchemy is imported when such a command runs, not when the parser is built)."""
 
     def run(args: argparse.Namespace) -> int:
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             try:
                 return command(args)
@@ -374,13 +377,22 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .assistant import DEFAULT_CATALOG
+    from .intents import IntentCatalog
     from .knowledge import KnowledgeBase
     from .loader import KnowledgeError
 
+    settings = _core_settings()
+    catalog_path = settings.intents_file or DEFAULT_CATALOG
+    try:  # the catalog first: a broken one stops every other command at start-up
+        catalog = IntentCatalog.load(catalog_path)
+    except ValueError as exc:
+        raise _UserError(str(exc)) from None
     try:
-        kb = KnowledgeBase.load(_folder(args, _core_settings()))
+        kb = KnowledgeBase.load(_folder(args, settings))
     except KnowledgeError as exc:
         raise _UserError(str(exc)) from None
+    print(f"intent catalog {catalog_path}: {len(catalog.intents)} intents")
     for p in kb.problems:
         print(f"{'skipped' if p.skipped else 'repaired'}: {p.path}: {p.reason}")
     skipped = sum(p.skipped for p in kb.problems)

@@ -31,13 +31,16 @@ def shorten(markdown: str, limit: int) -> tuple[str, bool]:
     if cut <= 0:
         cut = room
     out = head[:cut].rstrip()
+    while out.endswith(":") and "\n" in out:  # a line introducing what was cut away goes too
+        out = out[: out.rfind("\n")].rstrip()
+    out = out.rstrip(":;, ")
     if len(_FENCE.findall(out)) % 2:  # an open code fence: close it
         fence = _FENCE.findall(out)[-1]
         closing = "\n" + fence
         if len(out) + len(closing) + 2 > limit:
             out = out[: max(limit - len(closing) - 2, 0)].rstrip()
         out += closing
-    return out + " …", True
+    return (out if out.endswith("…") else out + " …"), True
 
 
 APOLOGY = "Something went wrong while answering. Please try again in a moment."

@@ -30,7 +30,7 @@ from tenacity import (RetryCallState, Retrying, retry_if_exception_type, stop_be
 from .assistant import Assistant
 from .digest import Digest, DigestComposer
 from .metrics import Metrics
-from .settings import Settings
+from .settings import WEEKDAYS, Settings
 from .store import Store, utcnow
 
 log = logging.getLogger("cloudai.digest")
@@ -87,7 +87,7 @@ class DigestService:
         return dt.datetime.combine(day, self.settings.digest_time, tzinfo=self.settings.zone)
 
     def posts_on(self, day: dt.date) -> bool:
-        return not (self.settings.digest_skip_weekends and day.weekday() >= 5)
+        return WEEKDAYS[day.weekday()] in self.settings.digest_days
 
     def due(self, now: dt.datetime | None = None) -> dt.date | None:
         """Today's date if today's digest should be out by now, else None (no backfill)."""
@@ -240,9 +240,9 @@ class DigestScheduler:
         self.service = service
         settings = service.settings
         self.scheduler = AsyncIOScheduler(timezone=settings.zone)
-        self.trigger = CronTrigger(hour=settings.digest_time.hour, minute=settings.digest_time.minute,
-                                   day_of_week="mon-fri" if settings.digest_skip_weekends else "*",
-                                   timezone=settings.zone)
+        at = settings.digest_time  # the same time and days as `DigestService.slot` and `posts_on`
+        self.trigger = CronTrigger(hour=at.hour, minute=at.minute, second=at.second,
+                                   day_of_week=",".join(settings.digest_days), timezone=settings.zone)
         self.scheduler.add_job(self.tick, self.trigger, id="digest", coalesce=True, misfire_grace_time=3600,
                                max_instances=1)
 

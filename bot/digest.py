@@ -1,8 +1,9 @@
 """The daily digest, composed by the core: a trend, a figure, what's new, a question to try.
 
 What counts as a trend or a figure is read from the knowledge and the intent catalog
-(the `trends` and `market_figures` intents' section words, document tags and titles,
-headings), never from a list written here, so a team's own notes get their own digest.
+(the section words of the intents with `role: trends` and `role: figures`, document tags
+and titles, headings), never from a list written here, so a team's own notes get their own
+digest.
 Choosing today's items is a pure function of the history the store keeps (how often and
 when each item was shown), so every instance composes the same digest for the same day.
 """
@@ -10,131 +11,28 @@ when each item was shown), so every instance composes the same digest for the sa
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-from collections import Counter
-from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable
 
 from .assistant import Assistant, source_of
 from .compose import shorten
+from .edition import Change, Digest, DigestItem, History, Kind  # re-exported: the records
 from .models import Document, Section
 from .sections import first_sentence, has_figures, is_navigation
 from .text import word_stems
 
-TREND_INTENT = "trends"
-FIGURE_INTENT = "market_figures"
+TREND_ROLE = "trends"  # the catalog intent with `role: trends` says what a trend is
+FIGURE_ROLE = "figures"
 TREND_TEXT_MAX = 600
 WHATS_NEW_MAX = 5
-Kind = Literal["trend", "figure"]
-
-
-@dataclass(frozen=True, slots=True)
-class DigestItem:
-    """A trend or a figure: a heading, a short text and where it came from."""
-
-    key: str  # stable across restarts: "path#anchor" (plus "::item" for a list item)
-    title: str
-    text: str  # Markdown
-    source: str  # "Document › Heading"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """A document added or changed since the last digest."""
-
-    path: str
-    title: str
-    line: str
-    status: Literal["new", "changed"]
-    date: str | None = None  # frontmatter date, when there is one
-
-
-@dataclass(frozen=True, slots=True)
-class Digest:
-    """One day's digest, platform-neutral like `Reply`; adapters render it."""
-
-    day: dt.date
-    trend: DigestItem | None = None
-    figure: DigestItem | None = None
-    whats_new: tuple[Change, ...] = ()
-    more_new: int = 0  # changes beyond the ones listed
-    first_edition: bool = False  # nothing to compare against yet
-    try_asking: str | None = None
-    documents: int = 0
-
-    @property
-    def title(self) -> str:
-        return f"cloudai digest · {self.day:%A %d %B %Y}".replace(" 0", " ")
-
-    def to_markdown(self) -> str:
-        """The digest as Markdown (terminal preview; adapters build their own layout)."""
-        out = [f"# {self.title}", ""]
-        for heading, part in self.parts():
-            out += [f"## {heading}", "", part, ""]
-        return "\n".join(out).rstrip() + "\n"
-
-    def parts(self) -> list[tuple[str, str]]:
-        """(heading, Markdown) for each part present, in reading order."""
-        parts: list[tuple[str, str]] = []
-        if self.trend:
-            parts.append(("📈 Trend spotlight", f"**{self.trend.title}**\n{self.trend.text}\n_Source: "
-                                                 f"{self.trend.source}_"))
-        if self.figure:
-            parts.append(("🔢 Figure of the day", f"**{self.figure.title}**: {self.figure.text}\n_Source: "
-                                                   f"{self.figure.source}_"))
-        if self.whats_new:
-            lines = [f"- **{c.title}** ({c.status}{', ' + c.date if c.date else ''}): {c.line}"
-                     for c in self.whats_new]
-            if self.more_new:
-                lines.append(f"- …and {self.more_new} more")
-            parts.append(("🆕 What's new", "\n".join(lines)))
-        elif self.first_edition:
-            parts.append(("🆕 What's new", f"This is the first digest: {self.documents} documents are in the "
-                                           "knowledge base. Changes will be listed from tomorrow."))
-        else:
-            parts.append(("🆕 What's new", "No documents were added or changed since the last digest."))
-        if self.try_asking:
-            parts.append(("💬 Try asking", f"“{self.try_asking}”"))
-        return parts
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        data["day"] = self.day.isoformat()
-        return json.dumps(data, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> "Digest":
-        data = json.loads(text)
-        return cls(
-            day=dt.date.fromisoformat(data["day"]),
-            trend=DigestItem(**data["trend"]) if data.get("trend") else None,
-            figure=DigestItem(**data["figure"]) if data.get("figure") else None,
-            whats_new=tuple(Change(**c) for c in data.get("whats_new", [])),
-            more_new=data.get("more_new", 0),
-            first_edition=data.get("first_edition", False),
-            try_asking=data.get("try_asking"),
-            documents=data.get("documents", 0),
-        )
-
-
-@dataclass
-class History:
-    """What earlier digests showed, as the store keeps it: for rotation and for what's new."""
-
-    shown: dict[Kind, Counter[str]] = field(default_factory=lambda: {"trend": Counter(), "figure": Counter()})
-    last_shown: dict[Kind, dict[str, dt.date]] = field(default_factory=lambda: {"trend": {}, "figure": {}})
-    snapshot: dict[str, str] | None = None  # path -> sha256 at the last digest; None before the first
-
-
 class DigestComposer:
     """Finds the trend and figure candidates in one knowledge base and composes a day's digest."""
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
         self._parents = {s.parent for s in assistant.kb.sections if s.parent is not None}
-        self.trends = self._candidates(TREND_INTENT, self._is_trend)
-        self.figures = self._candidates(FIGURE_INTENT, self._is_figure)
+        self.trends = self._candidates(TREND_ROLE, self._is_trend)
+        self.figures = self._candidates(FIGURE_ROLE, self._is_figure)
         self.questions = self._good_questions()
 
     def compose(self, day: dt.date, history: History) -> Digest:
@@ -169,14 +67,16 @@ class DigestComposer:
 
     # -- what is a trend, what is a figure -------------------------------------------------
 
-    def _intent_words(self, intent_id: str) -> set[str]:
-        intent = next((i for i in self.assistant.catalog.intents if i.id == intent_id), None)
+    def _intent_words(self, role: str) -> set[str]:
+        """The section words and name of the catalog intent with this role (found by role, so
+        renaming the intent keeps the digest)."""
+        intent = self.assistant.catalog.with_role(role)
         if intent is None:
             return set()
         return {term for phrase in intent.sections for term in phrase} | set(word_stems(intent.id.replace("_", " ")))
 
-    def _candidates(self, intent_id: str, test: Any) -> list[DigestItem]:
-        words = self._intent_words(intent_id)
+    def _candidates(self, role: str, test: Any) -> list[DigestItem]:
+        words = self._intent_words(role)
         if not words:
             return []
         kb = self.assistant.kb
@@ -199,14 +99,14 @@ class DigestComposer:
 
     def _is_trend(self, sec: Section, parent: Section | None, words: set[str]) -> bool:
         """A section under a heading about trends ("Emerging Trends" › …), or a top-level section
-        of a document titled or tagged with the intent's own name ("Key Trends in …")."""
+        of a document titled or tagged with the role's name ("Key Trends in …")."""
         if self._about(words, sec.heading) and sec.id in self._parents:
             return False  # "Key Trends" itself: the list, not a trend
         if len(sec.text) < 60:
             return False
         if parent is not None and parent.kind != "intro" and self._about(words, parent.heading):
             return True
-        own_name = set(word_stems(TREND_INTENT))
+        own_name = set(word_stems(TREND_ROLE))
         return sec.depth == 1 and sec.kind == "heading" and self._about(own_name, sec.doc.title, sec.doc.tags)
 
     def _is_figure(self, sec: Section, parent: Section | None, words: set[str]) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .markdown import index_text
 from .models import Section
-from .text import SURFACE_TERMS, content_words, run_terms, terms, token_runs
+from .text import content_words, run_terms, run_tokens, term_of, terms, token_runs, words
 
 FIELDS = ("heading", "context", "body", "meta")
 # field: (weight, length normalisation b)
@@ -26,6 +26,7 @@ FIELD_PARAMS: dict[str, tuple[float, float]] = {
     "meta": (0.6, 0.5),
 }
 K1 = 1.2
+PLAIN_K1, PLAIN_B = 1.5, 0.75  # the plain BM25 feature's constants (Lucene's defaults, as in bm25s)
 _EMPTY = np.zeros(0, dtype=np.int32)
 _SEPARATOR = "QQsectionQQbreakQQ"  # a token no text contains: where one section ends
 _SEPARATOR_RUN = _SEPARATOR.encode()
@@ -52,6 +53,8 @@ class _FieldPostings:
         key_terms = keys // n_sections
         self.ids = (keys % n_sections).astype(np.int32)
         self.weights = (weight * tf / norm[self.ids]).astype(np.float32)
+        self.tf = tf.astype(np.float32)  # raw counts, for the plain BM25 over heading and body
+        self.lengths = lengths
         self.bounds = np.searchsorted(key_terms, np.arange(n_terms + 1))
 
     def get(self, tid: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -59,6 +62,10 @@ class _FieldPostings:
         if s == e:
             return None
         return self.ids[s:e], self.weights[s:e]
+
+    def counts(self, tid: int) -> tuple[np.ndarray, np.ndarray] | None:
+        s, e = self.bounds[tid], self.bounds[tid + 1]
+        return (self.ids[s:e], self.tf[s:e]) if s != e else None
 
 
 def _count_pairs(tids: np.ndarray, sid: np.ndarray, n_sections: int,
@@ -133,6 +140,7 @@ class SectionIndex:
         self._plain: dict[int, str] = {}
         term_ids: dict[str, int] = {}
         self._term_ids = term_ids
+        self._words: set[str] = set()  # every surface word of the texts, lower case
         heading = self._tokenised([sec.heading or sec.doc.title for sec in sections])
         body = self._tokenised([index_text(sec.text) for sec in sections])
         context = self._per_section([
@@ -148,14 +156,22 @@ class SectionIndex:
             f: _FieldPostings(flat[f][0], flat[f][1], max(self.n, 1), n_terms, *FIELD_PARAMS[f])
             for f in FIELDS
         }
+        # plain BM25 (Lucene's k1 and b) over heading and body as one text: what a team
+        # would get from an off-the-shelf BM25, kept as one feature among the others
+        plain_len = self.fields["heading"].lengths + self.fields["body"].lengths
+        self._plain_norm = (PLAIN_K1 * (1.0 - PLAIN_B + PLAIN_B * plain_len / max(float(plain_len.mean()), 1e-9))
+                            ).astype(np.float32)
         # document frequency: sections holding the term in any field
         df = _document_frequency(list(self.fields.values()), max(self.n, 1), n_terms)
         self.df_array = df
         self.idf_array = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(np.log1p((self.n + 0.5) / 0.5)) if self.n else 1.0
         # Every word seen whose term is in this index: what a typo can be corrected to.
-        self.vocabulary = {w: t for w, t in SURFACE_TERMS.items()
-                           if t in term_ids and len(w) > 2 and not w.isdigit()}
+        # Every word of this knowledge whose term is indexed: what a typo can be corrected
+        # to. Built from this index's own texts (never from a process-wide cache, which
+        # other corpora and questions fill), so a reload answers like a fresh start.
+        self.vocabulary = {w: t for w in sorted(self._words) if (t := term_of(w)) in term_ids
+                           and len(w) > 2 and not w.isdigit()}
 
     def _term_id(self, term: str) -> int:
         return self._term_ids.setdefault(term, len(self._term_ids))
@@ -172,6 +188,7 @@ class SectionIndex:
         code_of = _Numbering()
         codes = np.fromiter(map(code_of.__getitem__, runs), dtype=np.int64, count=len(runs))
         distinct = list(code_of)  # first-seen order: term ids are reproducible
+        self._words.update(tok.lower() for run in distinct if run != _SEPARATOR_RUN for tok in run_tokens(run))
         table = [() if run == _SEPARATOR_RUN else run_terms(run) for run in distinct]
         for term in dict.fromkeys(chain.from_iterable(table)):
             self._term_id(term)
@@ -186,6 +203,7 @@ class SectionIndex:
             got = cache.get(text)
             if got is None:
                 got = cache[text] = [self._term_id(t) for t in terms(text)]
+                self._words.update(words(text))
             per_text.append(got)
         sizes = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
         ids = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=int(sizes.sum()))
@@ -234,6 +252,43 @@ class SectionIndex:
             tf = acc[hit]
             scores[hit] += (qw * float(self.idf_array[tid])) * tf * (K1 + 1.0) / (tf + K1)
         return scores
+
+    def best_score(self, weighted_terms: dict[str, float]) -> float:
+        """The BM25F score a section holding every term (saturated) would reach: what the
+        ranking features divide by, so they read as shares whatever the question's length."""
+        return sum(qw * float(self.idf_array[tid]) * (K1 + 1.0)
+                   for term, qw in weighted_terms.items() if (tid := self.term_ids.get(term)) is not None)
+
+    def field_scores(self, weighted_terms: dict[str, float], ids: np.ndarray) -> np.ndarray:
+        """For the sections `ids` only: BM25 of each field alone (rows in FIELDS order), then
+        plain BM25 over heading and body as one text (a last row). Only the candidates'
+        postings are read, so this costs little next to scoring the whole index."""
+        slot = np.full(self.n, -1, dtype=np.int64)
+        slot[ids] = np.arange(len(ids))
+        out = np.zeros((len(FIELDS) + 1, len(ids)), dtype=np.float64)
+        for term, qw in weighted_terms.items():
+            tid = self.term_ids.get(term)
+            if tid is None:
+                continue
+            weight = qw * float(self.idf_array[tid])
+            plain = np.zeros(len(ids), dtype=np.float64)
+            for row, f in enumerate(FIELDS):
+                postings = self.fields[f]
+                got = postings.get(tid)
+                if got is None:
+                    continue
+                at = slot[got[0]]
+                keep = at >= 0
+                if not keep.any():
+                    continue
+                at = at[keep]
+                tf = got[1][keep] / FIELD_PARAMS[f][0]  # the field's own BM25, without its BM25F weight
+                out[row, at] += weight * tf * (K1 + 1.0) / (tf + K1)
+                if f in ("heading", "body"):
+                    plain[at] += postings.counts(tid)[1][keep]  # type: ignore[index]
+            hit = np.flatnonzero(plain)
+            out[len(FIELDS), hit] += weight * plain[hit] * (PLAIN_K1 + 1.0) / (plain[hit] + self._plain_norm[ids[hit]])
+        return out
 
     def field_ids(self, term: str, field: str) -> np.ndarray:
         """Section ids holding `term` in one field."""

@@ -20,28 +20,32 @@ from rapidfuzz.distance import OSA
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
-from .sections import has_figures
-from .text import STOP_STEMS, content_words, stem, term_of
+from .index import FIELDS
+from .ranking import FEATURES, PARAMS, Evidence, Params, confident
+from .sections import has_figures, is_navigation_section
+from .text import STOP_STEMS, STOP_WORDS, content_words, stem, term_of
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
 MAX_QUERY_WORDS = 32
-CORRECTED_WEIGHT = 0.8
-EXPANSION_WEIGHT = 0.3
-MIN_COVERAGE = 0.5  # share of the question's weight (IDF) the best section must contain
-CANDIDATES = 60
-COVERAGE_SHARE = 0.6  # how much of a section's score depends on covering the whole question
-LABEL_BONUS = 0.5  # extra for sections whose heading or path names what was asked
-LABEL_FIELDS = ("heading", "context")
-CONTINUATION_PRIOR = 0.9  # a section's later passages say its gist less often than its first
-TOP_FOR_COVERAGE = 5  # abstain unless one of this many best sections covers the question
-PHRASE_BONUS = 0.5  # extra for sections holding the question's neighbouring words together
-LABEL_MATCH_BONUS = 0.5  # extra for a heading (or title) that reads like the question
+LABEL_FIELDS = ("heading", "context")  # where a section "names" what was asked
 LABEL_MATCH_FLOOR = 60.0  # token_sort_ratio below this is no likeness at all
-NAMED_CANDIDATES = 10  # sections added to the candidates because their heading reads like the question
+SHORT_TYPO_MIN_DF = 3  # a 3–5 letter word is corrected only to a word in this many sections...
+SHORT_TYPO_DOMINANCE = 10  # ...and this many times more common than any other candidate
+OVERVIEW_CHILDREN = 2  # a section with this many children can answer a question that names it
+_NAME = re.compile(r"(?<=\w[\s,;:/(])[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # a capitalised word, not the first
+WORD_FORM_MIN = 7  # unknown words this long may match another form of an indexed word
+# stop words a short typo may be ("teh", "hwo"), by first letter
+_SHORT_STOP_WORDS: dict[str, tuple[str, ...]] = {
+    letter: tuple(w for w in sorted(STOP_WORDS) if w[0] == letter and w.isalpha() and 2 <= len(w) <= 6)
+    for letter in {w[0] for w in STOP_WORDS}
+}
+_READ_CHARS = 4 * MAX_QUERY_CHARS  # no more of a message than this is ever looked at (cut before any regex)
+# Each pattern below is linear in its input (no match start rescans past the next one's start):
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")  # terminal codes
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f]")
-_MENTION = re.compile(r"<[@#!][^>\s]*>|(?<!\w)@(?:everyone|here|channel)\b", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]")  # zero-width: dropped
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # become spaces
+_MENTION = re.compile(r"<[@#!][^<>\s]*>|@(?:everyone|here|channel)(?![a-z0-9])", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ class QueryWord:
     term: str  # index term (after correction)
     known: bool  # the index has the term
     corrected_from: str = ""  # the typed word, when `word` is a correction
+    name: bool = False  # typed capitalised after the first word ("Velero", "AWS"): a name
 
 
 @dataclass(slots=True)
@@ -68,18 +73,43 @@ class Query:
 
 
 @dataclass(slots=True)
+class _Coverage:
+    """What each section holds of the question (arrays over all sections)."""
+
+    covered: np.ndarray  # IDF of the known question words it holds
+    labels: np.ndarray  # ... in its heading or context
+    matched: np.ndarray  # distinct question words it holds
+    known: float  # IDF of all the question's known words
+    match: np.ndarray  # BM25F as a share of the question's best possible score
+
+
+@dataclass(slots=True)
+class Ranked:
+    order: np.ndarray  # candidate section ids, best first
+    scores: np.ndarray  # the ranking formula per section (0 off the candidates)
+    evidence: Evidence  # what the best sections hold of the question: whether to answer
+    coverage: np.ndarray  # per section: share of the question's known weight it holds
+    overview: bool = False  # the first is the overview of a topic the question names
+
+
+@dataclass(slots=True)
 class SearchResult:
     query: Query
     hits: list[Hit]
     coverage: float = 0.0
     abstained: bool = False
+    covered: dict[int, float] = field(default_factory=dict)  # per hit's section id: its coverage
+    overview: bool = False  # the first hit is the overview of the topic asked about: it answers alone
 
 
 def clean_question(text: str) -> str:
-    """The question without control characters or platform mention markup, length-capped."""
-    text = text or ""
+    """The question without control characters, zero-width characters (dropped: `b\\u200best` is
+    `best`) or platform mention markup, length-capped. Only the first _READ_CHARS characters
+    are read, so however long the message, this costs the same as a long question."""
+    text = (text or "")[:_READ_CHARS]
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub(" ", text)
     text = _MENTION.sub(" ", text)
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
@@ -108,8 +138,10 @@ def _near(text: str, first: str, second: str) -> bool:
 
 
 class Retriever:
-    def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog) -> None:
+    def __init__(self, kb: KnowledgeBase, catalog: IntentCatalog, params: Params = PARAMS) -> None:
         self.kb = kb
+        self.params = params
+        self._weights = np.array(params.weight_vector(), dtype=np.float64)
         self.index = kb.index
         self.catalog = catalog
         vocab = dict(self.index.vocabulary)
@@ -123,35 +155,119 @@ class Retriever:
         self._figure_mask: np.ndarray | None = None
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
-        self._not_items = np.array([s.kind != "item" for s in self.index.sections], dtype=bool)
+        self._items = np.array([s.kind == "item" for s in self.index.sections], dtype=bool)
+        self._navigation = np.array([is_navigation_section(s) for s in self.index.sections], dtype=bool)
+        self._log_length = np.log10(np.array([len(s.text) + 10 for s in self.index.sections], dtype=np.float64))
+        self._overviews = np.array([
+            s.kind in ("heading", "intro") and not nav
+            and sum(not self._navigation[c] for c in s.children) >= OVERVIEW_CHILDREN
+            for s, nav in zip(self.index.sections, self._navigation)], dtype=bool)
+        doc_numbers: dict[int, int] = {}
+        self._doc_of = np.array([doc_numbers.setdefault(id(s.doc), len(doc_numbers)) for s in self.index.sections],
+                                dtype=np.int64)
+        self._doc_starts = np.flatnonzero(np.r_[True, self._doc_of[1:] != self._doc_of[:-1]]) if self.index.n \
+            else np.zeros(1, dtype=np.int64)
+        self._parent_of = np.array([s.id if s.parent is None else s.parent for s in self.index.sections],
+                                   dtype=np.int64)
+        self._child_share = np.array([min(len(s.children), 4) / 4 for s in self.index.sections], dtype=np.float64)
 
     # -- question analysis -------------------------------------------------------------
 
     def correct(self, word: str) -> str | None:
-        """The vocabulary word closest to a word the index does not know, if close enough.
+        """The vocabulary word closest to a word the index does not know, if close enough
+        ("" when it is a misspelt stop word: "teh" is "the", and means nothing).
 
-        One edit (a transposition counts as one) for words of 6–9 letters, two from 10, and
-        the first letter must stay: typos rarely hit it, while short or first-letter
-        "corrections" turn real words the knowledge never uses into words it does
-        ("bread" into "read"). Among equally close words the most common in the index wins.
+        The first letter must stay: typos rarely hit it, while first-letter "corrections"
+        turn real words the knowledge never uses into words it does ("bread" into "read").
+        Words of 6 letters or more allow one edit (a transposition counts as one), two from
+        10, the most common candidate in the index winning. Short words (3–5 letters) are
+        easy to "correct" into another real word, so they take one edit and only when one
+        candidate is far more common than any other.
         """
         n = len(word)
-        if n < 6 or word.isdigit():
+        if n < 3 or word.isdigit():
             return None
+        if n <= 5:
+            return self._correct_short(word)
         allowed = 1 if n < 10 else 2
-        best: tuple[int, int, str] | None = None
+        found = self._candidates(word, allowed)
+        return min(found, key=lambda c: (c[1], -self.index.df(self._vocab[c[0]]), c[0]))[0] if found else None
+
+    def _candidates(self, word: str, allowed: int) -> list[tuple[str, int]]:
+        """Vocabulary words within `allowed` edits of `word` that start with its letter."""
+        n = len(word)
+        out: list[tuple[str, int]] = []
         for length in range(n - allowed, n + allowed + 1):
             candidates = self._by_length.get(length)
             if not candidates:
                 continue
             for cand, dist, _ in process.extract(word, candidates, scorer=OSA.distance,
                                                  score_cutoff=allowed, limit=None):
-                if cand[0] != word[0]:
-                    continue
-                rank = (int(dist), -self.index.df(self._vocab[cand]), cand)
-                if best is None or rank < best:
-                    best = rank
-        return best[2] if best else None
+                if cand[0] == word[0]:
+                    out.append((cand, int(dist)))
+        return out
+
+    def _correct_short(self, word: str) -> str | None:
+        stop = [w for w in _SHORT_STOP_WORDS.get(word[0], ()) if OSA.distance(word, w) <= 1]
+        if stop:
+            return ""
+        found = sorted((self.index.df(self._vocab[c]), c) for c, _ in self._candidates(word, 1))
+        if not found:
+            return None
+        df, best = found[-1]
+        runner_up = found[-2][0] if len(found) > 1 else 0
+        if df >= SHORT_TYPO_MIN_DF and df >= SHORT_TYPO_DOMINANCE * runner_up:
+            return best
+        return None
+
+    def _word_form(self, word: str) -> str | None:
+        """Another form of a word the index does not know: the most common indexed word
+        sharing all but its last few letters ("compliant" finds "compliance")."""
+        n = len(word)
+        if n < WORD_FORM_MIN:
+            return None
+        stem_len = max(WORD_FORM_MIN - 1, n - 3)
+        prefix = word[:stem_len]
+        found = [w for length in range(stem_len, n + 5) for w in self._by_length.get(length, ())
+                 if w.startswith(prefix)]
+        return max(found, key=lambda w: (self.index.df(self._vocab[w]), w)) if found else None
+
+    def _compound(self, word: str) -> list[str]:
+        """Run-together words ("usecases" is "use cases"): the parts that carry meaning,
+        when every part is an indexed word or a stop word; [] when it does not split."""
+        for cut in range(2, len(word) - 2):
+            parts = [word[:cut], word[cut:]]
+            kept = [p for p in parts if term_of(p)]
+            if kept and all(self.index.has(term_of(p)) for p in kept) and all(len(p) >= 4 for p in kept):
+                return kept
+        return []
+
+    def _read_word(self, w: str, name: bool = False) -> list[QueryWord]:
+        """One typed word as the index understands it: known, a synonym the documents use,
+        a corrected typo, another form of the word, or two run-together words; chat filler
+        and very short unknown words are dropped (they must not count against coverage)."""
+        if len(w) < 2:  # a lone letter ("x", "b") is markup or noise, never what was asked
+            return []
+        t = term_of(w)
+        if self.index.has(t) or t in self._known_terms:
+            return [QueryWord(w, t, self.index.has(t))]
+        synonym = self._indexed_synonym(t)
+        if synonym is not None:  # "pick" when the docs say "choose"
+            return [QueryWord(w, synonym, True)]
+        if len(w) < 3:
+            return []
+        fixed = self.correct(w)
+        if fixed == "":
+            return []
+        if fixed is None and len(w) >= WORD_FORM_MIN:
+            fixed = self._word_form(w)
+        if fixed is not None:
+            ft = self._vocab[fixed]
+            return [QueryWord(fixed, ft, self.index.has(ft), corrected_from=w)]
+        parts = self._compound(w) if len(w) >= 6 else []
+        if parts:
+            return [QueryWord(part, term_of(part), True, corrected_from=w) for part in parts]
+        return [QueryWord(w, t, False, name=name)]
 
     def _indexed_synonym(self, term: str) -> str | None:
         """The most common synonym of `term` (from the catalog) that the index holds."""
@@ -161,27 +277,15 @@ class Retriever:
     def analyse(self, text: str) -> Query:
         cleaned = self.catalog.strip_bot_name(clean_question(text))
         words: list[QueryWord] = []
+        names = {m.group().lower() for m in _NAME.finditer(cleaned)}
         for w in content_words(cleaned)[:MAX_QUERY_WORDS]:
-            t = term_of(w)
-            if self.index.has(t) or t in self._known_terms:
-                words.append(QueryWord(w, t, self.index.has(t)))
-                continue
-            synonym = self._indexed_synonym(t)
-            if synonym is not None:  # "pick" when the docs say "choose"
-                words.append(QueryWord(w, synonym, True))
-                continue
-            fixed = self.correct(w)
-            if fixed is not None:
-                ft = self._vocab[fixed]
-                words.append(QueryWord(fixed, ft, self.index.has(ft), corrected_from=w))
-            else:
-                words.append(QueryWord(w, t, False))
+            words.extend(self._read_word(w, w in names))
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
         qterms = [stem(fixes.get(w, w).replace("'", "")) for w in all_words(cleaned)]
         intent = self.catalog.classify(cleaned, qterms)
         weights: dict[str, float] = {}
         for w in words:
-            weight = CORRECTED_WEIGHT if w.corrected_from else 1.0
+            weight = self.params.corrected_weight if w.corrected_from else 1.0
             weights[w.term] = max(weights.get(w.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
         if intent.intent is not None:
@@ -190,7 +294,7 @@ class Retriever:
         for phrase in extra:
             for t in phrase:
                 if t not in weights and t not in STOP_STEMS:
-                    weights[t] = EXPANSION_WEIGHT
+                    weights[t] = self.params.expansion_weight
         return Query(text, cleaned, intent, words, weights)
 
     # -- ranking -----------------------------------------------------------------------
@@ -200,42 +304,124 @@ class Retriever:
         intent = query.intent.intent
         if (intent is not None and intent.answer) or not query.words or not self.index.n:
             return SearchResult(query, [], abstained=intent is None or not intent.answer)
-        scores = self.index.score(query.weights)
-        if not scores.any():
+        ranked = self.rank(query)
+        if ranked is None:
             return SearchResult(query, [], abstained=True)
-        self._boost(query, scores)
-        coverage, label, matched = self._coverage(query)
-        scores *= (1.0 - COVERAGE_SHARE + COVERAGE_SHARE * coverage) * (1.0 + LABEL_BONUS * label)
-        k = min(CANDIDATES, int(np.count_nonzero(scores)))
-        cand = np.argpartition(-scores, k - 1)[:k]
-        asked = " ".join(w.word for w in query.words)
-        cand = np.union1d(cand, self._named_like(query, asked))
-        pairs = self._pair_patterns(query)
-        plain = self.index.plain
-        for sid in cand.tolist():
-            factor = 1.0 + LABEL_MATCH_BONUS * self._label_match(asked, self.index.sections[sid])
-            if pairs:
-                text = plain(sid)
-                found = sum(1 for a, b in pairs if _near(text, a, b))
-                factor *= 1.0 + PHRASE_BONUS * found / len(pairs)
-            scores[sid] *= factor
-        scores[cand[self._continuations[cand]]] *= CONTINUATION_PRIOR
-        order = cand[np.argsort(-scores[cand], kind="stable")]
-        head = order[:TOP_FOR_COVERAGE]
-        needed = min(2, len({w.term for w in query.words}))
-        confident = (coverage[head] >= MIN_COVERAGE) & (matched[head] >= needed)
-        best_cov = float(coverage[head].max())
-        if not confident.any():
+        best_cov = float(ranked.coverage[ranked.order[: self.params.coverage_depth]].max())
+        if not confident(self.params, ranked.evidence):
             return SearchResult(query, [], coverage=best_cov, abstained=True)
         hits: list[Hit] = []
-        for sid in order.tolist():
+        for sid in ranked.order.tolist():
             sec = self.index.sections[sid]
             if any(sec.text in h.section.text for h in hits):
                 continue
-            hits.append(Hit(sec, float(scores[sid])))
+            hits.append(Hit(sec, float(ranked.scores[sid])))
             if len(hits) >= top:
                 break
-        return SearchResult(query, hits, coverage=best_cov)
+        return SearchResult(query, hits, coverage=best_cov, overview=ranked.overview,
+                            covered={h.section.id: float(ranked.coverage[h.section.id]) for h in hits})
+
+    def rank(self, query: Query) -> Ranked | None:
+        """The candidates best first by the ranking formula (a broad question's overview
+        first), and the evidence for answering at all; None when no section matches."""
+        cand, feats, parts = self.features(query)
+        if not len(cand):
+            return None
+        scores = np.zeros(self.index.n, dtype=np.float64)
+        scores[cand] = feats @ self._weights
+        order = cand[np.argsort(-scores[cand], kind="stable")]
+        overview = self._overview(query, order)
+        if overview is not None and overview != int(order[0]):
+            scores[overview] = max(scores[overview], scores[order[0]])
+            order = np.concatenate(([overview], order[order != overview]))
+        head = order[: self.params.coverage_depth]
+        known = {w.term for w in query.words if w.known}
+        unknown = [w for w in query.words if not w.known]
+        names = sum(1 for w in unknown if w.name)
+        evidence = Evidence(
+            covered=parts.covered[head], known=parts.known, unknown=len(unknown) - names, names=names,
+            rarest=self.index.max_idf, match=parts.match[head], matched=parts.matched[head],
+            distinct=len(known) + len({w.term for w in unknown}))
+        return Ranked(order, scores, evidence, parts.covered / (parts.known or 1.0), overview is not None)
+
+    def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
+        """The candidate sections and their feature rows (columns in ranking.FEATURES order),
+        with what every section holds of the question (for abstaining)."""
+        params = self.params
+        total = self.index.score(query.weights)
+        best = self.index.best_score(query.weights)
+        coverage = self._coverage(query)
+        if not total.any() or best <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES))), coverage
+        coverage.match = total / best
+        total[self._navigation] = 0.0  # link lists feed related topics, never answers
+        k = min(params.candidates, int(np.count_nonzero(total)))
+        cand = np.argpartition(-total, k - 1)[:k]
+        asked = " ".join(w.word for w in query.words)
+        named = self._named_like(query, asked)
+        cand = np.union1d(cand, named[~self._navigation[named]]).astype(np.int64)
+        pairs = self._pair_patterns(query)
+        plain = self.index.plain
+        sections = self.index.sections
+        known = coverage.known or 1.0
+        cols = {f: np.zeros(len(cand)) for f in FEATURES}
+        cols["bm25f"] = coverage.match[cand]
+        per_field = self.index.field_scores(query.weights, cand) / best
+        for row, f in enumerate(FIELDS):
+            cols[f] = per_field[row]
+        cols["bm25"] = per_field[len(FIELDS)]
+        cols["coverage"] = coverage.covered[cand] / known
+        cols["label_coverage"] = coverage.labels[cand] / known
+        cols["passage"] = self._continuations[cand].astype(float)
+        cols["item"] = self._items[cand].astype(float)
+        cols["intro"] = self._intros[cand].astype(float)
+        cols["length"] = self._log_length[cand]
+        cols["overview"] = cols["label_coverage"] * self._child_share[cand]
+        doc_best = np.maximum.reduceat(total, self._doc_starts)  # sections come document by document
+        cols["document"] = doc_best[self._doc_of[cand]] / best
+        cols["parent"] = total[self._parent_of[cand]] / best
+        for col, ids in self._preferred(query).items():
+            cols[col] = np.isin(cand, ids).astype(float)
+        for i, sid in enumerate(cand.tolist()):
+            cols["label_match"][i] = self._label_match(asked, sections[sid])
+            if pairs:
+                text = plain(sid)
+                cols["phrase"][i] = sum(1 for a, b in pairs if _near(text, a, b)) / len(pairs)
+        return cand, np.column_stack([cols[f] for f in FEATURES]), coverage
+
+    def _overview(self, query: Query, order: np.ndarray) -> int | None:
+        """A question that names a topic with several child sections ("trends", "use
+        cases") is answered by that topic's overview: the parent whose heading (or, for a
+        document's intro, title) holds every word asked, with its list of children. It is
+        looked for among the best sections and their ancestors (the first one may be it)."""
+        terms = {w.term for w in query.words if w.known}
+        if not terms or len(terms) < len({w.term for w in query.words}):
+            return None
+        named = self._named_sections(tuple(sorted(terms)))
+        if not named.any():
+            return None
+        sections = self.index.sections
+        for sid in order[: self.params.coverage_depth].tolist():
+            chain = [sid]
+            while sections[chain[-1]].parent is not None:
+                chain.append(sections[chain[-1]].parent)  # type: ignore[arg-type]
+            for cand in chain:
+                if named[cand]:
+                    return cand
+        return None
+
+    def _named_sections(self, terms: tuple[str, ...]) -> np.ndarray:
+        """Per section: an overview candidate whose own heading (an intro: its title) holds
+        every term (or a synonym of it) and that has OVERVIEW_CHILDREN children or more."""
+        mask = self._overviews.copy()
+        for term in terms:
+            found = self.index.presence(term, ("heading",))
+            for alt in self.catalog.alternatives(term):
+                found |= self.index.presence(alt, ("heading",))
+            mask &= found
+            if not mask.any():
+                break
+        return mask
 
     def _named_like(self, query: Query, asked: str) -> np.ndarray:
         """Sections whose heading holds every word asked and reads most like the question.
@@ -247,11 +433,11 @@ class Retriever:
         if not known:
             return np.zeros(0, dtype=np.int64)
         ids = self._ids_with_all(known, ("heading",))
-        if len(ids) <= NAMED_CANDIDATES:
+        if len(ids) <= self.params.named_candidates:
             return ids.astype(np.int64)
         label = self.index.label
         found = process.extract(asked, {i: label(i) for i in ids.tolist()}, scorer=fuzz.token_sort_ratio,
-                                limit=NAMED_CANDIDATES)
+                                limit=self.params.named_candidates)
         return np.array([key for _, _, key in found], dtype=np.int64)
 
     def _label_match(self, asked: str, sec: Section) -> float:
@@ -287,45 +473,42 @@ class Retriever:
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
-    def _coverage(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per section: the share of the question's IDF it holds anywhere and in its labels,
-        and how many of the question's distinct words it holds.
-
-        Unknown words weigh as much as the rarest term, so a question that is mostly about
-        something the knowledge never mentions cannot be covered.
-        """
-        core: dict[str, float] = {}
+    def _coverage(self, query: Query) -> "_Coverage":
+        """Per section: the known words' IDF it holds anywhere and in its labels, and how
+        many of the question's distinct words it holds (a synonym from the catalog counts).
+        Words the index has never seen are left to the abstention rule (ranking.confident)."""
+        weights: dict[str, float] = {}
         for w in query.words:
-            idf = self.index.idf(w.term) if w.known else self.index.max_idf
-            core[w.term] = max(core.get(w.term, 0.0), idf)
-        total = sum(core.values()) or 1.0
-        anywhere = np.zeros(self.index.n, dtype=np.float32)
-        labels = np.zeros(self.index.n, dtype=np.float32)
+            if w.known:
+                weights[w.term] = self.index.idf(w.term)
+        anywhere = np.zeros(self.index.n, dtype=np.float64)
+        labels = np.zeros(self.index.n, dtype=np.float64)
         matched = np.zeros(self.index.n, dtype=np.int32)
-        for term, idf in core.items():
-            alts = self.catalog.alternatives(term)
+        for term, idf in weights.items():
             found = self.index.presence(term)
             named = self.index.presence(term, LABEL_FIELDS)
-            for alt in alts:
+            for alt in self.catalog.alternatives(term):
                 found |= self.index.presence(alt)
                 named |= self.index.presence(alt, LABEL_FIELDS)
             anywhere += idf * found
             labels += idf * named
             matched += found
-        return anywhere / total, labels / total, matched
+        return _Coverage(anywhere, labels, matched, sum(weights.values()), np.zeros(self.index.n))
 
-    def _boost(self, query: Query, scores: np.ndarray) -> None:
-        """Favour the sections an intent prefers: by heading, path and tags, or by kind."""
+    def _preferred(self, query: Query) -> dict[str, np.ndarray]:
+        """Sections the question's intent prefers, per feature: by heading, path and tags
+        (intent, slot), by content (figures) or by being about the asked-for topic."""
         match = query.intent
         intent = match.intent
         label_fields = ("heading", "context", "meta")
+        out: dict[str, np.ndarray] = {}
         if intent is not None and intent.sections:
             ids = self._ids_with_any(intent.sections, label_fields)
-            scores[ids[self._not_items[ids]]] *= 1.3
+            out["intent"] = ids[~self._items[ids]]
         if match.slot_phrases:
-            scores[self._ids_with_any(match.slot_phrases, label_fields)] *= 1.3
+            out["slot"] = self._ids_with_any(match.slot_phrases, label_fields)
         if intent is not None and intent.prefer == "figures":
-            scores[self._figures()] *= 1.3
+            out["figures"] = np.flatnonzero(self._figures())
         if match.topic:
             topic_terms = [self._vocab.get(w, term_of(w)) for w in content_words(match.topic)]
             topic_terms = [t for t in topic_terms if self.index.has(t)]
@@ -333,9 +516,8 @@ class Retriever:
                 # a heading naming the topic, or a document about it (title, folder, description)
                 named = self._ids_with_all(tuple(topic_terms), ("heading",))
                 about = self._ids_with_all(tuple(topic_terms), ("heading", "context", "meta"))
-                intros = about[self._intros[about]]
-                scores[np.union1d(named, intros)] *= 1.5
-                scores[intros] *= 1.2
+                out["topic"] = np.union1d(named, about[self._intros[about]])
+        return out
 
     def _figures(self) -> np.ndarray:
         """Sections holding market figures or statistics (found once, when first asked for)."""

@@ -139,13 +139,17 @@ def _unique(anchor: str, seen: dict[str, int]) -> str:
     return anchor if n == 0 else f"{anchor}-{n}"
 
 
-NAVIGATION_HEADINGS = frozenset({"related", "see also", "references", "further reading", "next steps",
-                                 "related topics", "related articles", "learn more", "resources"})
+NAVIGATION_HEADINGS = frozenset({
+    "related", "see also", "references", "further reading", "next steps", "next", "what's next", "whats next",
+    "related topics", "related articles", "related content", "related links", "related resources", "related pages",
+    "learn more", "resources", "additional resources", "more resources", "more information", "for more information",
+    "useful links", "links", "external links", "read more", "more reading",
+})
 
 
 def is_navigation(heading: str) -> bool:
     """Headings such as "Related" or "See also" list links, not knowledge."""
-    return heading.strip().lower() in NAVIGATION_HEADINGS
+    return heading.strip().strip(":.").strip().lower().replace("’", "'") in NAVIGATION_HEADINGS
 
 
 def _outline(kids: list[_Node]) -> str:
@@ -160,18 +164,35 @@ def _outline(kids: list[_Node]) -> str:
 
 
 def first_sentence(markdown: str, limit: int = 160) -> str:
-    """The first sentence of some Markdown as plain text, cut at a word near `limit`."""
-    for block in blocks(markdown):
-        if block.lstrip().startswith(("```", "~~~", "|", "<")):
-            continue
+    """The first sentence of some Markdown as plain text, cut at a word near `limit`.
+
+    A sentence that introduces a list ("Compare providers on three points:") is finished
+    with the list's item labels, so an outline line never ends on a dangling colon.
+    """
+    parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "|", "<"))]
+    for n, block in enumerate(parts):
         text = strip_markup(block)
         if not text:
             continue
         sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+        if sentence.endswith(":"):
+            items = _list_labels(parts[n + 1]) if n + 1 < len(parts) else []
+            sentence = f"{sentence} {', '.join(items)}." if items else sentence[:-1].rstrip() + "…"
         if len(sentence) <= limit:
             return sentence
-        return sentence[: limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:…") + "…"
     return ""
+
+
+def _list_labels(block: str) -> list[str]:
+    """The items of a Markdown list, each by its bold label or else its text."""
+    out = []
+    for line in block.split("\n"):
+        if not _LIST_LINE.match(line):
+            continue
+        m = _ITEM.match(line)
+        out.append(plain_heading(m.group(2)).rstrip(":") if m else strip_markup(_LIST_LINE.sub("", line)).rstrip(".;:"))
+    return out
 
 
 def _passages(text: str) -> list[str]:
@@ -285,3 +306,19 @@ def _item_sections(sec: Section, own_text: str, out: list[Section]) -> None:
 
 def _dedent(lines: list[str], indent: int) -> list[str]:
     return [ln[indent:] if ln[:indent].strip() == "" else ln.lstrip() for ln in lines]
+
+
+_LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[\[[^\]\n]*\]\]|<https?://[^>\s]+>|https?://\S+")
+
+
+def is_navigation_section(sec: Section) -> bool:
+    """A section that points elsewhere instead of saying something: a navigation heading
+    ("See also", "Next steps") or a text that is mostly links. It feeds related topics,
+    never an answer."""
+    if is_navigation(sec.heading):
+        return True
+    text = sec.text
+    if "](" not in text and "http" not in text:
+        return False
+    prose = _LINK.sub("", text)
+    return len(strip_markup(prose)) < 0.3 * len(strip_markup(text) or " ")

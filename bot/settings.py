@@ -21,6 +21,8 @@ from .ratelimit import QuestionLimiter, parse_limit
 if TYPE_CHECKING:
     from .admins import Admins
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as date.weekday() counts, and cron names them
+
 
 def _env(*names: str) -> AliasChoices:
     """The variable names a field is read from, the documented one first."""
@@ -94,6 +96,11 @@ class Settings(BaseSettings):
             raise ValueError(f"CLOUDAI_DIGEST_TZ={value!r} is not an IANA time zone such as 'Europe/Paris'") from None
         return value
 
+    @field_validator("digest_time")
+    @classmethod
+    def _whole_seconds(cls, value: dt.time) -> dt.time:
+        return value.replace(microsecond=0)  # the cron trigger fires on whole seconds; the slot must match it
+
     @field_validator("discord_digest_channel_id")
     @classmethod
     def _a_snowflake(cls, value: str) -> str:
@@ -120,6 +127,12 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.digest_tz)
+
+    @property
+    def digest_days(self) -> tuple[str, ...]:
+        """The days a digest is posted ("mon"…"sun"): the schedule's one statement of its days, read
+        by the due check (`DigestService.posts_on`) and the cron trigger (`DigestScheduler`) alike."""
+        return WEEKDAYS[:5] if self.digest_skip_weekends else WEEKDAYS
 
     @property
     def store_url(self) -> str:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
-from .digest import Digest, History
+from .edition import Digest, History  # not .digest: that loads the search stack (numpy, rapidfuzz)
 from .feedback import Feedback
 
 log = logging.getLogger("cloudai.store")

@@ -77,7 +77,7 @@ def pg_server():  # type: ignore[no-untyped-def]
     server.stop()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # a server: slow
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh database of each kind: a real SQLite file, and a new database on a real PostgreSQL."""
     if request.param == "sqlite":

@@ -13,6 +13,8 @@ import pytest
 
 from .conftest import ROOT, run_cloudai, write
 
+pytestmark = pytest.mark.slow  # every test runs `cloudai` in a fresh interpreter
+
 SCRIPT = Path(sys.executable).parent / "cloudai"
 
 SIX_PRACTICES = (

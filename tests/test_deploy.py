@@ -34,6 +34,8 @@ from tests.conftest import ROOT, free_port
 from tests.discord_fake import BOT_ID, CHANNEL_ID, FakeDiscord
 from tests.slack_fake import FORM, SIGNING_SECRET, signed_post, slash_command
 
+pytestmark = pytest.mark.slow  # honcho, the Procfile's processes and fake Slack/Discord servers
+
 PROCFILE = ROOT / "Procfile"
 DOCKERFILE = ROOT / "Dockerfile"
 UNIT = ROOT / "deploy" / "cloudai.service"

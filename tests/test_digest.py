@@ -171,6 +171,7 @@ def test_two_instances_racing_post_once(bundled: Assistant, db_url: str) -> None
     assert delivery is not None and delivery.state == "posted" and delivery.message_id == "msg-1"
 
 
+@pytest.mark.slow  # `cloudai` processes
 def test_separate_processes_racing_post_once(bundled: Assistant, tmp_path: Path) -> None:
     """Two real processes on one SQLite file, each posting through its own service."""
     db = f"sqlite:///{tmp_path / 'shared.db'}"
@@ -332,6 +333,7 @@ def test_feedback_is_kept_and_the_worst_answers_come_first(db_url: str) -> None:
 
 # -- the command -------------------------------------------------------------------------
 
+@pytest.mark.slow  # `cloudai` processes
 def test_cloudai_digest_post_posts_once_to_slack_and_discord_and_preview_changes_nothing(tmp_path: Path) -> None:
     from .discord_fake import TOKEN, FakeDiscord
     from .slack_fake import start_fake_slack
@@ -372,6 +374,7 @@ def test_cloudai_digest_post_posts_once_to_slack_and_discord_and_preview_changes
         slack.server.shutdown()
 
 
+@pytest.mark.slow  # `cloudai` processes
 def test_cloudai_digest_post_without_channels_or_with_bad_settings_says_what_to_set(tmp_path: Path) -> None:
     none = run_cloudai(["digest", "post"], {"CLOUDAI_DATA_DIR": str(tmp_path)})
     assert none.returncode == 2 and "SLACK_DIGEST_CHANNEL" in none.stderr and "DISCORD_DIGEST_CHANNEL_ID" in none.stderr
@@ -382,6 +385,7 @@ def test_cloudai_digest_post_without_channels_or_with_bad_settings_says_what_to_
     assert "CLOUDAI_DIGEST_TIME='9am'" in bad.stderr
 
 
+@pytest.mark.slow  # `cloudai` processes
 def test_cloudai_feedback_lists_the_worst_rated_answers(tmp_path: Path) -> None:
     data = tmp_path / "data"
     store = Store(f"sqlite:///{data / 'cloudai.db'}")

@@ -30,6 +30,8 @@ from tests import discord_fake as fake_discord
 from tests.conftest import ROOT, run_cloudai, write
 from tests.discord_fake import BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, THREAD_ID, FakeDiscord, Sent
 
+pytestmark = pytest.mark.slow  # a fake Discord gateway and REST API, and `cloudai` processes
+
 MESSAGE_CONTENT_INTENT = 1 << 15
 EPHEMERAL = 64
 BOT = fake_discord.user(BOT_ID, "cloudai", bot=True)

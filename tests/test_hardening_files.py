@@ -29,6 +29,8 @@ from bot.watch import watch
 
 from .conftest import ROOT, run_cloudai, write
 
+pytestmark = pytest.mark.slow  # `cloudai` processes (bounded in time and memory)
+
 GPU = ("# GPU Cooling\n\nLiquid cooling keeps dense GPU racks within their thermal budget, "
        "and rear-door heat exchangers help older halls.\n")
 QUOTAS = "# Kubernetes Quotas\n\nResource quotas cap the CPU and memory a namespace may request.\n"

@@ -174,6 +174,7 @@ def test_a_question_quoted_by_slack_makes_no_link(bundled: Assistant, question: 
     assert "https://evil.example" in shown
 
 
+@pytest.mark.slow  # a fake Slack / Discord server
 def test_slack_end_to_end_a_question_with_link_syntax_is_quoted_as_text(slack) -> None:  # noqa: F811
     fake, url, _ = slack
     signed_post(f"{url}/slack/events", slash_command(fake, "[[b](x)](https://evil.example) plorf zork"), FORM)
@@ -183,6 +184,7 @@ def test_slack_end_to_end_a_question_with_link_syntax_is_quoted_as_text(slack) -
     assert not [u for u, _ in slack_links(shown) if "evil" in u], shown
 
 
+@pytest.mark.slow  # a fake Slack / Discord server
 def test_discord_end_to_end_a_question_with_nested_brackets_makes_no_link(bundled: Assistant) -> None:
     async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
         await fake.pop(1)
@@ -217,6 +219,7 @@ def test_discord_neutralises_special_mentions_everywhere_in_the_embed() -> None:
     assert "@\u200bhere" in embed["footer"]["text"]
 
 
+@pytest.mark.slow  # a fake Slack / Discord server
 def test_slack_end_to_end_special_mentions_in_a_question_are_neutralised(slack) -> None:  # noqa: F811
     fake, url, _ = slack
     event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> _@here_ x@everyone_ @channel_ plorf zork",
@@ -228,6 +231,7 @@ def test_slack_end_to_end_special_mentions_in_a_question_are_neutralised(slack) 
     assert not LIVE.search(shown), shown
 
 
+@pytest.mark.slow  # a fake Slack / Discord server
 def test_discord_end_to_end_special_mentions_in_a_question_are_neutralised(bundled: Assistant) -> None:
     async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
         await fake.pop(1)

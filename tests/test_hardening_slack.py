@@ -50,6 +50,8 @@ from .slack_fake import (
     start_fake_slack,
 )
 
+pytestmark = pytest.mark.slow  # a fake Slack and the adapter's HTTP server
+
 HUGE = "<@" * 50_000  # quadratic for the old mention pattern: ~47 s of one held GIL
 HTTP_TIMEOUT = 2  # CLOUDAI_HTTP_TIMEOUT for the served process
 

@@ -37,6 +37,8 @@ from .postgres import Server, start_own
 from .slack_fake import FakeSlack, start_fake_slack
 from .test_digest import DAY, Clock, Recorder, service
 
+pytestmark = pytest.mark.slow  # `cloudai` processes, fake Slack, PostgreSQL
+
 POST = "/api/chat.postMessage"
 
 

@@ -43,6 +43,8 @@ from tests.discord_fake import BOT_ID, FakeDiscord
 from tests.slack_fake import (FORM, JSON, FakeSlack, block_action, event_callback, settings_for,
                               signed_post, slash_command, start_fake_slack)
 
+pytestmark = pytest.mark.slow  # servers, fake Slack/Discord, PostgreSQL, `cloudai` processes
+
 
 def get(url: str) -> tuple[int, str, str]:
     """(status, body, content type) of a GET."""

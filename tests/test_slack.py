@@ -46,6 +46,8 @@ from .slack_fake import (
     start_fake_slack,
 )
 
+pytestmark = pytest.mark.slow  # a fake Slack and the adapter's HTTP server, and `cloudai` processes
+
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@U|<#C|<!subteam")
 
 

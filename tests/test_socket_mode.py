@@ -28,6 +28,8 @@ import pytest
 from .conftest import ROOT, free_port
 from .slack_socket_fake import ACK_DEADLINE, APP_TOKEN, BOT_TOKEN, FakeSocketSlack, start_fake_socket_slack
 
+pytestmark = pytest.mark.slow  # a fake Slack Socket Mode server
+
 # the same pattern as tests/test_slack.py: anything Slack would turn into a ping
 LIVE_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>|<@U|<#C|<!subteam")
 

@@ -1,0 +1,320 @@
+"""Fit the ranking model's constants (bot/ranking.py) on the pooled development sets.
+
+For every question of every set in ../shared/eval (seeds, kubeflow, sagemaker; `-dev` and
+`-dev2`) this computes, once, the feature rows of the candidate sections and which of them
+answer it (the project's scoring rule). Then:
+
+1. Query-side constants (synonym and typo-corrected word weights) are tried on a small
+   grid; for each, the feature weights are fitted by coordinate ascent maximising MRR@5
+   over all answerable questions pooled, with the BM25F weight held at 1 (scores only
+   order sections, so one weight fixes the scale).
+2. The candidate count is chosen the same way (a section ranked beyond it by BM25F is not
+   ranked at all).
+3. The abstention constants (how much a name the index has never seen counts against
+   coverage, the coverage, BM25F share and word count a top section must reach) are swept
+   on a grid (other unknown words never count: a paraphrase's everyday words are not
+   evidence against answering); the chosen
+   point rejects the most negatives while declining at most 10% of the answerable
+   questions pooled, and a table prints declined against rejected around it.
+4. Cross-validation: the whole fit is repeated on two corpora and scored, with the real
+   `retriever.search`, on the third — the figure to quote, since unseen questions behave
+   like held-out ones, not like the ones fitted on.
+
+Prints the fitted `Params(...)` to paste into bot/ranking.py. Run from the project root:
+    python benchmarks/fit_ranking.py            (about a minute)
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from _common import DEFAULT_SHARED
+
+from bot.assistant import Assistant
+from bot.evaluation import Question, evaluate, load_questions, normalise
+from bot.ranking import FEATURES, PARAMS, Evidence, Params, confident
+from bot.retriever import Retriever
+
+CORPORA = ("seeds", "kubeflow", "sagemaker")
+SUFFIXES = ("dev", "dev2")
+FIXED = "bm25f"  # held at 1: it sets the scale
+STEPS = (1.0, 0.5, 0.25, 0.1, 0.05)
+MULTIPLIERS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
+SIMPLICITY = 0.002  # pooled MRR given up per unit of total |weight|: of two near-equal fits, the simpler
+POOL_CANDIDATES = 150  # features are computed for this many, so smaller counts can be tried
+CANDIDATE_GRID = (30, 45, 60, 90, 150)
+QUERY_GRID = {"expansion_weight": (0.2, 0.3, 0.5), "corrected_weight": (0.6, 0.8, 1.0)}
+ABSTENTION_GRID = {
+    "name_weight": (1.0, 2.0, 4.0),
+    "min_match": (0.0, 0.1, 0.2, 0.3),
+    "min_words": (1, 2),
+    "min_coverage": (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
+}
+MAX_DECLINED = 0.10  # the operating point: at most this share of answerable questions declined...
+MIN_REJECTED = 0.90  # ...and at least this share of negatives rejected
+
+
+@dataclass
+class Pool:
+    """Every answerable question's candidates stacked: features, answers, BM25F rank, question."""
+
+    feats: np.ndarray
+    correct: np.ndarray
+    bm25_rank: np.ndarray
+    owner: np.ndarray  # question number of each row
+    questions: int
+
+    def __post_init__(self) -> None:
+        # rows are stacked question by question: where each question's rows start
+        self.starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
+        self.asked = self.owner[self.starts]
+
+    def mrr(self, weights: np.ndarray, candidates: int = POOL_CANDIDATES) -> float:
+        keep = self.bm25_rank < candidates
+        scores = np.where(keep, self.feats @ weights, -np.inf)
+        best = np.maximum.reduceat(np.where(self.correct & keep, scores, -np.inf), self.starts)
+        above = np.add.reduceat((scores > np.repeat(best, np.diff(np.r_[self.starts, len(scores)]))).astype(np.int32),
+                                self.starts)
+        rank = above + 1
+        rr = np.where(np.isfinite(best) & (rank <= 5), 1.0 / rank, 0.0)
+        return float(rr.sum() / self.questions)
+
+
+def answers(question: Question, retriever: Retriever, ids: np.ndarray) -> np.ndarray:
+    sections = retriever.index.sections
+    out = np.zeros(len(ids), dtype=bool)
+    for i, sid in enumerate(ids.tolist()):
+        sec = sections[sid]
+        text = normalise(sec.full_text)
+        out[i] = any(doc in ("*", sec.doc.path) and normalise(phrase) in text for doc, phrase in question.answers)
+    return out
+
+
+def build_pool(items: list[tuple[Retriever, Question]]) -> Pool:
+    feats, correct, ranks, owner = [], [], [], []
+    n = 0
+    for retriever, question in items:
+        if not question.answers:
+            continue
+        query = retriever.analyse(question.q)
+        if query.intent.intent is not None and query.intent.intent.answer or not query.words:
+            n += 1
+            continue
+        cand, rows, _ = retriever.features(query)
+        if len(cand):
+            bm25 = rows[:, list(FEATURES).index("bm25f")]
+            rank = np.empty(len(cand))
+            rank[np.argsort(-bm25, kind="stable")] = np.arange(len(cand))
+            feats.append(rows)
+            correct.append(answers(question, retriever, cand))
+            ranks.append(rank)
+            owner.append(np.full(len(cand), n))
+        n += 1
+    return Pool(np.vstack(feats), np.concatenate(correct), np.concatenate(ranks), np.concatenate(owner), n)
+
+
+def ascend(pool: Pool, start: np.ndarray, candidates: int) -> tuple[np.ndarray, float]:
+    """Coordinate ascent on MRR@5: each weight in turn moves to the best of a few steps."""
+    names = list(FEATURES)
+    def objective(weights: np.ndarray) -> float:
+        return pool.mrr(weights, candidates) - SIMPLICITY * float(np.abs(weights).sum())
+
+    w = start.copy()
+    best = objective(w)
+    for step in STEPS:
+        improved = True
+        while improved:
+            improved = False
+            for j, name in enumerate(names):
+                if name == FIXED:
+                    continue
+                for m in MULTIPLIERS:
+                    trial = w.copy()
+                    trial[j] = round(trial[j] + m * step, 4)
+                    got = objective(trial)
+                    if got > best + 1e-9:
+                        w, best, improved = trial, got, True
+    return w, pool.mrr(w, candidates)
+
+
+def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpora: tuple[str, ...],
+        verbose: bool = True) -> Params:
+    """Feature weights by coordinate ascent at the default query weights, then the query
+    weights and candidate count on a grid (weights refitted from there), then abstention."""
+    def pool_for(params: Params) -> Pool:
+        retrievers = {c: Retriever(assistants[c].kb, assistants[c].catalog, params) for c in corpora}
+        return build_pool([(retrievers[c], q) for c in corpora for s in SUFFIXES for q in sets[f"{c}-{s}"]])
+
+    start = np.array([1.0 if f == FIXED else 0.0 for f in FEATURES])
+    base = Params(weights={FIXED: 1.0}, candidates=POOL_CANDIDATES)  # the defaults, not the last fit
+    w, best_mrr = ascend(pool_for(base), start, base.candidates)
+    best = base
+    if verbose:
+        print(f"  default query weights: pooled MRR@5 {best_mrr:.3f}")
+    for values in itertools.product(*QUERY_GRID.values()):
+        params = base.with_values(**dict(zip(QUERY_GRID, values)))
+        if params == base:
+            continue
+        pool = pool_for(params)
+        got = pool.mrr(w)
+        if verbose:
+            print(f"  {dict(zip(QUERY_GRID, values))}: pooled MRR@5 {got:.3f}")
+        if got > best_mrr + 1e-9:
+            best, best_mrr = params, got
+    pool = pool_for(best)
+    w, best_mrr = ascend(pool, w, best.candidates)
+    candidates = max(CANDIDATE_GRID, key=lambda k: (round(pool.mrr(w, k), 6), -k))
+    w, best_mrr = ascend(pool, w, candidates)
+    if verbose:
+        print(f"  refitted at {best.expansion_weight=}, {best.corrected_weight=}, {candidates=}: "
+              f"pooled MRR@5 {best_mrr:.3f}")
+    weights = {f: float(x) for f, x in zip(FEATURES, w) if x}
+    params = best.with_values(weights=weights, candidates=candidates)
+    return choose_abstention(assistants, sets, corpora, params, verbose)
+
+
+def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Question]],
+                      corpora: tuple[str, ...], params: Params, verbose: bool) -> Params:
+    """The abstention constants: of the grid's points that decline at most MAX_DECLINED of
+    the answerable questions pooled and reject at least MIN_REJECTED of the negatives, the
+    one answering most questions right (without such a point: the one rejecting most).
+    The evidence of each question is gathered once; `confident` decides."""
+    seen: list[tuple[Evidence | None, bool, bool]] = []
+    for c in corpora:
+        retriever = Retriever(assistants[c].kb, assistants[c].catalog, params)
+        for s in SUFFIXES:
+            for q in sets[f"{c}-{s}"]:
+                query = retriever.analyse(q.q)
+                ranked = retriever.rank(query) if query.words else None
+                right = ranked is not None and bool(answers(q, retriever, ranked.order[:1]).any())
+                seen.append((ranked.evidence if ranked is not None else None, bool(q.answers), right))
+    answerable = sum(ans for _, ans, _ in seen) or 1
+    negatives = sum(not ans for _, ans, _ in seen) or 1
+
+    def outcome(trial: Params) -> tuple[float, float, float]:
+        declined = rejected = right = 0
+        for evidence, ans, top_right in seen:
+            empty = evidence is None or not confident(trial, evidence)
+            declined += ans and empty
+            rejected += (not ans) and empty
+            right += top_right and not empty
+        return declined / answerable, rejected / negatives, right / answerable
+
+    best: tuple[tuple[bool, float, float, float], Params] | None = None
+    for values in itertools.product(*ABSTENTION_GRID.values()):
+        trial = params.with_values(**dict(zip(ABSTENTION_GRID, values)))
+        declined, rejected, right = outcome(trial)
+        if declined > MAX_DECLINED:
+            continue
+        key = (rejected >= MIN_REJECTED, right if rejected >= MIN_REJECTED else rejected, rejected, -declined)
+        if best is None or key > best[0]:
+            best = (key, trial)
+    chosen = best[1] if best is not None else params
+    if verbose:
+        print(f"  abstention at unknown_weight={chosen.unknown_weight}, name_weight={chosen.name_weight}, "
+              f"min_match={chosen.min_match}, min_words={chosen.min_words}:")
+        print(f"  {'min_coverage':>12} {'answerable declined':>20} {'negatives rejected':>19} {'hit@1':>10}")
+        for t in ABSTENTION_GRID["min_coverage"]:
+            declined, rejected, right = outcome(chosen.with_values(min_coverage=t))
+            mark = "  <- chosen" if t == chosen.min_coverage else ""
+            print(f"  {t:>12} {declined:>20.1%} {rejected:>19.1%} {right:>10.1%}{mark}")
+    return chosen
+
+
+def score(assistant: Assistant, params: Params, questions: list[Question]) -> dict[str, object]:
+    retriever = Retriever(assistant.kb, assistant.catalog, params)
+    return evaluate(questions, lambda q: retriever.search(q, top=5).hits)
+
+
+def load(shared: Path) -> tuple[dict[str, Assistant], dict[str, list[Question]]]:
+    assistants = {c: Assistant.load(shared / "corpora" / c) for c in CORPORA}
+    sets = {f"{c}-{s}": load_questions(shared / "eval" / f"{c}-{s}.jsonl") for c in CORPORA for s in SUFFIXES}
+    return assistants, sets
+
+
+def cross_validate(shared: Path, verbose: bool = True,
+                   loaded: tuple[dict[str, Assistant], dict[str, list[Question]]] | None = None) -> dict[str, object]:
+    """For each corpus: fit on the other two, score on it with the real search."""
+    assistants, sets = loaded or load(shared)
+    cv: dict[str, object] = {}
+    if verbose:
+        print("== cross-validation: fitted on two corpora, scored on the third")
+    for held in CORPORA:
+        rest = tuple(c for c in CORPORA if c != held)
+        held_params = fit(assistants, sets, rest, verbose=False)
+        for s in SUFFIXES:
+            r = score(assistants[held], held_params, sets[f"{held}-{s}"])
+            n = r["questions"]
+            empty = sum(1 for m in r["misses"] if m["rank"] is None and m["got"] is None and m["kind"] != "negative")
+            cv[f"{held}-{s}"] = {**{k: r[k] for k in ("hit@1", "hit@3", "mrr@5", "negatives_rejected")},
+                                 "declined": f"{empty}/{n}"}
+            if verbose:
+                print(f"  held out {held}-{s:<5} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  "
+                      f"mrr@5 {r['mrr@5']:.3f}  negatives {r['negatives_rejected']}  declined {empty}/{n}")
+    return cv
+
+
+def synonym_report(assistants: dict[str, Assistant], sets: dict[str, list[Question]], params: Params) -> None:
+    """Pooled MRR@5 with each catalog synonym group left out: a group whose absence does
+    not lower it does not help (kept only if it spells out an IT abbreviation)."""
+    import tempfile
+
+    import yaml
+
+    from bot.assistant import DEFAULT_CATALOG
+    from bot.intents import IntentCatalog
+
+    raw = yaml.safe_load(DEFAULT_CATALOG.read_text(encoding="utf-8"))
+    weights = np.array(params.weight_vector())
+    scratch = Path(tempfile.mkdtemp()) / "intents.yaml"
+
+    def pooled(data: dict[str, object]) -> float:
+        scratch.write_text(yaml.safe_dump(data), encoding="utf-8")
+        catalog = IntentCatalog.load(scratch)
+        wide = params.with_values(candidates=POOL_CANDIDATES)
+        retrievers = {c: Retriever(assistants[c].kb, catalog, wide) for c in CORPORA}
+        pool = build_pool([(retrievers[c], q) for c in CORPORA for s in SUFFIXES for q in sets[f"{c}-{s}"]])
+        return pool.mrr(weights, params.candidates)
+
+    base = pooled(raw)
+    print(f"== synonym groups: pooled MRR@5 {base:.4f} with all; change when one is left out")
+    for i, group in enumerate(raw.get("synonyms", [])):
+        without = dict(raw, synonyms=[g for j, g in enumerate(raw["synonyms"]) if j != i])
+        print(f"  {pooled(without) - base:+.4f}  {group}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation")
+    parser.add_argument("--synonyms", action="store_true",
+                        help="only report each synonym group's effect at the current bot/ranking.py values")
+    args = parser.parse_args()
+    shared = args.shared.resolve()
+    loaded = load(shared)
+    assistants, sets = loaded
+    if args.synonyms:
+        synonym_report(assistants, sets, PARAMS)
+        return 0
+    print("== fit on all three corpora")
+    params = fit(assistants, sets, CORPORA)
+    print("\nFitted values for bot/ranking.py:")
+    print(f"PARAMS = {params!r}\n")
+    for name, qs in sets.items():
+        r = score(assistants[name.split("-")[0]], params, qs)
+        print(f"  in-sample {name:<16} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  mrr@5 {r['mrr@5']:.3f}"
+              f"  negatives {r['negatives_rejected']}")
+    if not args.no_cv:
+        print()
+        print(json.dumps({"params": repr(params), "cv": cross_validate(shared, loaded=loaded)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""The ranking model: every constant that orders sections or decides to abstain, in one place.
+
+A candidate section is described by the features below, each a number with one meaning;
+its score is one formula,
+
+    score = Σ weight[f] · feature[f]
+
+and the weights (with the candidate counts, query-word weights and abstention threshold)
+come from `benchmarks/fit_ranking.py`, which fits them by coordinate ascent on the pooled
+development question sets (all three corpora) and reports the cross-validated figure
+(fitted on two corpora, scored on the third). Nothing here is tuned by hand for a question.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+# feature name: what it measures (all BM25 figures are shares of the best score the
+# question allows, so they mean the same for a two-word and a ten-word question)
+FEATURES: dict[str, str] = {
+    "bm25f": "BM25F over heading, context, body and metadata together",
+    "bm25": "plain BM25 (Lucene's k1 and b) over heading and body as one text",
+    "heading": "BM25 of the section's own heading (a document intro: its title)",
+    "context": "BM25 of its ancestor headings, document title and folder titles",
+    "body": "BM25 of its text",
+    "meta": "BM25 of its document's tags, aliases and description",
+    "coverage": "share of the question's weight (IDF) the section holds anywhere",
+    "label_coverage": "share of the question's weight in its heading or context",
+    "label_match": "how much its heading (or an intro's title) reads like the question",
+    "phrase": "share of the question's neighbouring word pairs found together in its text",
+    "passage": "1 for a later passage of a long section (passages rarely hold the gist)",
+    "item": "1 for a bold-led list item (a fragment of its parent)",
+    "intro": "1 for a document's intro",
+    "intent": "1 when its heading, path or tags name what the question's intent looks for",
+    "slot": "1 when they name the value asked about (an industry)",
+    "figures": "1 when the question asks for figures and the section holds some",
+    "topic": "1 when its heading or document is about the 'what is X' topic",
+    "length": "log10 of the section's length in characters",
+    "document": "the best BM25F share of any section of its document (the document is on topic)",
+    "parent": "its parent section's BM25F share (a section read in its context)",
+    "overview": "share of its children that the question's words name (a broad question's parent)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Fitted values (see the module docstring); each field's comment says what it does."""
+
+    weights: dict[str, float]  # per feature; a missing feature weighs 0
+    candidates: int = 60  # best BM25F sections that are ranked by the full formula
+    named_candidates: int = 10  # sections added because their heading holds every word asked
+    expansion_weight: float = 0.3  # query weight of synonyms and intent words
+    corrected_weight: float = 0.8  # query weight of a typo-corrected word
+    min_coverage: float = 0.5  # abstain unless a top section holds this share of the question...
+    min_match: float = 0.1  # ...and reaches this share of the best BM25F score the question allows
+    coverage_depth: int = 5  # ... among this many best sections
+    unknown_weight: float = 0.0  # a word the index never saw, against coverage (x the rarest word's IDF)
+    name_weight: float = 1.0  # the same for one typed as a name (capitalised mid-question: "Velero")
+    min_words: int = 2  # distinct question words a top section must hold (fewer if the question has fewer)
+
+    def with_values(self, **changes: object) -> "Params":
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+    def weight_vector(self) -> list[float]:
+        return [self.weights.get(f, 0.0) for f in FEATURES]
+
+
+# Fitted by: python benchmarks/fit_ranking.py  (pooled *-dev and *-dev2 sets)
+PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.425, 'heading': 0.325, 'context': -0.15, 'body': 0.125, 'meta': 0.075, 'coverage': 0.125, 'label_match': 0.625, 'phrase': 0.375, 'passage': -0.125, 'item': -0.6, 'intent': -0.125, 'document': -0.125, 'parent': 0.4, 'overview': 0.25}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.5, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=2.0, min_words=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What the best few sections hold of a question: what abstaining is decided on.
+
+    Filler and words too short to mean anything never get here (the retriever drops them);
+    words the index has never seen count against coverage as much as `unknown_weight`
+    says, a name as much as `name_weight` says: a question about "Velero" is about
+    something the knowledge does not cover, while a paraphrase's everyday words are not.
+    """
+
+    covered: np.ndarray  # per section: IDF of the known question words it holds
+    known: float  # IDF of all the known question words
+    unknown: int  # question words the index has never seen
+    names: int  # ... of them typed as names
+    rarest: float  # IDF of a word in one section: what an unknown word weighs
+    match: np.ndarray  # per section: BM25F as a share of the best score the question allows
+    matched: np.ndarray  # per section: distinct question words held
+    distinct: int  # distinct words in the question (known or not)
+
+
+def confident(params: Params, evidence: Evidence) -> bool:
+    """Answer only if one of the best sections covers enough of the question."""
+    total = evidence.known + (params.unknown_weight * evidence.unknown
+                              + params.name_weight * evidence.names) * evidence.rarest
+    coverage = evidence.covered / (total or 1.0)
+    return bool(((coverage >= params.min_coverage) & (evidence.match >= params.min_match)
+                 & (evidence.matched >= min(params.min_words, evidence.distinct))).any())

@@ -1,0 +1,43 @@
+"""What the state store and the store-only commands load: not the search stack.
+
+`import bot.store` once pulled in numpy and rapidfuzz (store → digest → assistant), so
+`cloudai feedback` paid for a search it never does. Each check runs a fresh interpreter
+with `-X importtime` and reads the modules it imported.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow  # fresh interpreters
+
+SEARCH_STACK = {"numpy", "rapidfuzz", "Stemmer", "bot.assistant", "bot.retriever", "bot.index", "bot.digest"}
+
+
+def imported(code: str, tmp_path: Path) -> set[str]:
+    """The modules a fresh `python -X importtime -c CODE` imports (it must succeed)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
+    env = {**clean, "PYTHONPATH": str(ROOT), "CLOUDAI_DATA_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    names = {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert "bot" in names, run.stderr[-2000:]  # the importtime report was read
+    return names
+
+
+@pytest.mark.parametrize("code", [
+    "import bot.store",
+    "from bot.cli import main; raise SystemExit(main(['feedback']))",  # the command, start to end
+], ids=["bot.store", "cloudai feedback"])
+def test_the_store_and_cloudai_feedback_load_no_search_stack(code: str, tmp_path: Path) -> None:
+    loaded = imported(code, tmp_path)
+    assert "bot.store" in loaded
+    assert not loaded & SEARCH_STACK, sorted(loaded & SEARCH_STACK)
