@@ -153,6 +153,7 @@ class Retriever:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
         self._figure_mask: np.ndarray | None = None
+        self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
         self._items = np.array([s.kind == "item" for s in self.index.sections], dtype=bool)
@@ -443,17 +444,24 @@ class Retriever:
     def _label_match(self, asked: str, sec: Section) -> float:
         """0..1: how closely the question reads like the section's heading (or its document's
         title and description, for an intro): QnA-style "the heading is the question"."""
-        if sec.kind not in ("heading", "intro"):
-            return 0.0  # an item's bold label or a later passage is not a heading
-        labels = [sec.heading] if sec.heading else [sec.doc.title]
-        if sec.kind == "intro" and sec.doc.description:
-            labels.append(sec.doc.description)
-        best = 0.0
-        for label in labels:
-            words = " ".join(content_words(label))
-            if words:
-                best = max(best, fuzz.token_sort_ratio(asked, words))
+        labels = self._labels_of(sec)
+        if not labels:
+            return 0.0
+        best = max(fuzz.token_sort_ratio(asked, label) for label in labels)
         return max(0.0, (best - LABEL_MATCH_FLOOR) / (100.0 - LABEL_MATCH_FLOOR))
+
+    def _labels_of(self, sec: Section) -> tuple[str, ...]:
+        """A section's labels as content words, worked out once (an item's bold label or a
+        later passage is not a heading: none)."""
+        got = self._labels.get(sec.id)
+        if got is None:
+            raw = [sec.heading] if sec.heading else [sec.doc.title]
+            if sec.kind == "intro" and sec.doc.description:
+                raw.append(sec.doc.description)
+            got = () if sec.kind not in ("heading", "intro") else tuple(
+                w for w in (" ".join(content_words(label)) for label in raw) if w)
+            self._labels[sec.id] = got
+        return got
 
     def _pair_patterns(self, query: Query) -> list[tuple[str, str]]:
         """Neighbouring question words, as regexes that find them near each other in a text.

@@ -460,7 +460,7 @@ def test_cloudai_run_serves_slack_and_discord_from_one_knowledge_base(bundled: A
 
 
 def test_a_no_match_shows_did_you_mean_buttons_and_no_votes(bundled: Assistant) -> None:
-    reply = bundled.reply("helthcare diagnosticz pricing plorf")
+    reply = bundled.reply("helthcare plorf zork")  # one known word of three: declined, with suggestions
     assert reply.no_match and reply.suggestions
     rendered = render(reply)
     assert rendered.embed.title == "No confident answer"

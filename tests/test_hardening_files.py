@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
@@ -27,7 +26,7 @@ from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
 from bot.watch import watch
 
-from .conftest import ROOT, run_cloudai, write
+from .conftest import ROOT, run_cloudai, until, write
 
 pytestmark = pytest.mark.slow  # `cloudai` processes (bounded in time and memory)
 
@@ -215,14 +214,6 @@ def test_a_bad_date_added_later_does_not_stop_reloads(tmp_path: Path, caplog: py
 
 
 # --- hot reload ----------------------------------------------------------------------------
-
-
-async def until(check: Callable[[], bool], seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 def unblock(fifo: Path) -> None:

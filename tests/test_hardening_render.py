@@ -242,3 +242,13 @@ def test_discord_end_to_end_special_mentions_in_a_question_are_neutralised(bundl
         assert not LIVE.search(embed_texts(sent.embed)), sent.embed
 
     play(scenario, bundled)
+
+
+@pytest.mark.parametrize("question", ["_@here_ best practices", "best practices @everyone_", "*@channel* trends",
+                                      "x@here_ security"])
+def test_the_core_drops_special_mentions_next_to_markup(question: str) -> None:
+    """The question is read (and quoted back) without @here/@everyone/@channel, whatever stands beside them."""
+    from bot.retriever import clean_question
+
+    cleaned = clean_question(question).lower()
+    assert not any(f"@{name}" in cleaned for name in ("here", "everyone", "channel")), cleaned

@@ -38,7 +38,7 @@ from bot.settings import Settings, variable_name
 from bot.store import Store
 from bot.watch import watch
 from tests import discord_fake as fake_discord
-from tests.conftest import ROOT, free_port, run_cloudai, write
+from tests.conftest import ROOT, free_port, run_cloudai, until, write
 from tests.discord_fake import BOT_ID, FakeDiscord
 from tests.slack_fake import (FORM, JSON, FakeSlack, block_action, event_callback, settings_for,
                               signed_post, slash_command, start_fake_slack)
@@ -62,14 +62,6 @@ def metric(text: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return sample.value
     return 0.0
-
-
-async def until(check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("not picked up in time")
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture()
