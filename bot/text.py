@@ -35,6 +35,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     wouldn't yet you you'd you'll you're you've your yours yourself yourselves
     tell show explain give know let say something anything thing things way ways anyone
     pls plz thx thanks lol btw imo tbh rn yo hey ok okay guys folks stuff kinda sorta gonna wanna vs versus
+    happen happens happened happening
     """.split()
 )
 

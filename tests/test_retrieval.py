@@ -16,7 +16,7 @@ from bot.evaluation import evaluate, load_questions
 from .conftest import EVAL, corpus
 
 # hit@1 floor on each -dev2 set (fitted figure less about two questions)
-DEV2_HIT1 = {"seeds": 0.64, "kubeflow": 0.51, "sagemaker": 0.44}
+DEV2_HIT1 = {"seeds": 0.64, "kubeflow": 0.55, "sagemaker": 0.44}
 # best reference hit@1 on each first dev set (bm25s / FTS5), from ../shared/eval/README.md
 REFERENCE_HIT1 = {"seeds": 0.842, "kubeflow": 0.5, "sagemaker": 0.417}
 MAX_DECLINED = 0.16  # answerable questions given no answer (the aim is 0.10; seeds-dev2 declines 6 of 39)
