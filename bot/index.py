@@ -15,7 +15,7 @@ import numpy as np
 
 from .markdown import index_text
 from .models import Section
-from .text import content_words, run_terms, run_tokens, term_of, terms, token_runs, words
+from .text import Analyser, run_tokens, token_runs, words
 
 FIELDS = ("heading", "context", "body", "meta")
 # field: (weight, length normalisation b)
@@ -133,7 +133,8 @@ def _expand(codes: np.ndarray, table: list[tuple[str, ...]], term_ids: dict[str,
 class SectionIndex:
     """Term statistics for a list of sections; `score` returns one BM25F score per section."""
 
-    def __init__(self, sections: list[Section]) -> None:
+    def __init__(self, sections: list[Section], analyser: Analyser | None = None) -> None:
+        self.analyser = analyser or Analyser()  # the knowledge base's: how its texts became terms
         self.sections = sections
         self.n = len(sections)
         self._labels: dict[int, str] = {}
@@ -170,7 +171,7 @@ class SectionIndex:
         # Every word of this knowledge whose term is indexed: what a typo can be corrected
         # to. Built from this index's own texts (never from a process-wide cache, which
         # other corpora and questions fill), so a reload answers like a fresh start.
-        self.vocabulary = {w: t for w in sorted(self._words) if (t := term_of(w)) in term_ids
+        self.vocabulary = {w: t for w in sorted(self._words) if (t := self.analyser.term_of(w)) in term_ids
                            and len(w) > 2 and not w.isdigit()}
 
     def _term_id(self, term: str) -> int:
@@ -189,6 +190,7 @@ class SectionIndex:
         codes = np.fromiter(map(code_of.__getitem__, runs), dtype=np.int64, count=len(runs))
         distinct = list(code_of)  # first-seen order: term ids are reproducible
         self._words.update(tok.lower() for run in distinct if run != _SEPARATOR_RUN for tok in run_tokens(run))
+        run_terms = self.analyser.run_terms
         table = [() if run == _SEPARATOR_RUN else run_terms(run) for run in distinct]
         for term in dict.fromkeys(chain.from_iterable(table)):
             self._term_id(term)
@@ -202,7 +204,7 @@ class SectionIndex:
         for text in texts:
             got = cache.get(text)
             if got is None:
-                got = cache[text] = [self._term_id(t) for t in terms(text)]
+                got = cache[text] = [self._term_id(t) for t in self.analyser.terms(text)]
                 self._words.update(words(text))
             per_text.append(got)
         sizes = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
@@ -222,7 +224,7 @@ class SectionIndex:
         got = self._labels.get(sid)
         if got is None:
             sec = self.sections[sid]
-            got = self._labels[sid] = " ".join(content_words(sec.heading or sec.doc.title))
+            got = self._labels[sid] = " ".join(self.analyser.content_words(sec.heading or sec.doc.title))
         return got
 
     def has(self, term: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .index import SectionIndex
+from .text import Analyser
 from .loader import LoadedFile, LoadProblem, load_folder
 from .models import Document, Section, WikiLink
 from .sections import build_sections
@@ -49,7 +50,7 @@ class KnowledgeBase:
         kb.files = {f.document.path: f for f in result.files}
         kb._link()
         kb.sections = build_sections(files, kb._link_names)
-        kb.index = SectionIndex(kb.sections)
+        kb.index = SectionIndex(kb.sections, Analyser())  # a new analyser per load: no state carried over
         kb.load_seconds = time.perf_counter() - started
         return kb
 

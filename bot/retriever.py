@@ -23,7 +23,7 @@ from .models import Hit, Section
 from .index import FIELDS
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
 from .sections import has_figures, is_navigation_section
-from .text import STOP_STEMS, STOP_WORDS, content_words, stem, term_of
+from .text import STOP_STEMS, STOP_WORDS, stem
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
@@ -143,10 +143,11 @@ class Retriever:
         self.params = params
         self._weights = np.array(params.weight_vector(), dtype=np.float64)
         self.index = kb.index
+        self._text = kb.index.analyser  # the knowledge base's own: no process-wide caches
         self.catalog = catalog
         vocab = dict(self.index.vocabulary)
         for w in catalog.words:
-            vocab.setdefault(w, term_of(w))
+            vocab.setdefault(w, self._text.term_of(w))
         self._known_terms = set(vocab.values())
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for w in vocab:
@@ -238,8 +239,8 @@ class Retriever:
         when every part is an indexed word or a stop word; [] when it does not split."""
         for cut in range(2, len(word) - 2):
             parts = [word[:cut], word[cut:]]
-            kept = [p for p in parts if term_of(p)]
-            if kept and all(self.index.has(term_of(p)) for p in kept) and all(len(p) >= 4 for p in kept):
+            kept = [p for p in parts if self._text.term_of(p)]
+            if kept and all(self.index.has(self._text.term_of(p)) for p in kept) and all(len(p) >= 4 for p in kept):
                 return kept
         return []
 
@@ -249,7 +250,7 @@ class Retriever:
         and very short unknown words are dropped (they must not count against coverage)."""
         if len(w) < 2:  # a lone letter ("x", "b") is markup or noise, never what was asked
             return []
-        t = term_of(w)
+        t = self._text.term_of(w)
         if self.index.has(t) or t in self._known_terms:
             return [QueryWord(w, t, self.index.has(t))]
         synonym = self._indexed_synonym(t)
@@ -267,7 +268,7 @@ class Retriever:
             return [QueryWord(fixed, ft, self.index.has(ft), corrected_from=w)]
         parts = self._compound(w) if len(w) >= 6 else []
         if parts:
-            return [QueryWord(part, term_of(part), True, corrected_from=w) for part in parts]
+            return [QueryWord(part, self._text.term_of(part), True, corrected_from=w) for part in parts]
         return [QueryWord(w, t, False, name=name)]
 
     def _indexed_synonym(self, term: str) -> str | None:
@@ -279,7 +280,7 @@ class Retriever:
         cleaned = self.catalog.strip_bot_name(clean_question(text))
         words: list[QueryWord] = []
         names = {m.group().lower() for m in _NAME.finditer(cleaned)}
-        for w in content_words(cleaned)[:MAX_QUERY_WORDS]:
+        for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
             words.extend(self._read_word(w, w in names))
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
         qterms = [stem(fixes.get(w, w).replace("'", "")) for w in all_words(cleaned)]
@@ -459,7 +460,7 @@ class Retriever:
             if sec.kind == "intro" and sec.doc.description:
                 raw.append(sec.doc.description)
             got = () if sec.kind not in ("heading", "intro") else tuple(
-                w for w in (" ".join(content_words(label)) for label in raw) if w)
+                w for w in (" ".join(self._text.content_words(label)) for label in raw) if w)
             self._labels[sec.id] = got
         return got
 
@@ -518,7 +519,7 @@ class Retriever:
         if intent is not None and intent.prefer == "figures":
             out["figures"] = np.flatnonzero(self._figures())
         if match.topic:
-            topic_terms = [self._vocab.get(w, term_of(w)) for w in content_words(match.topic)]
+            topic_terms = [self._vocab.get(w, self._text.term_of(w)) for w in self._text.content_words(match.topic)]
             topic_terms = [t for t in topic_terms if self.index.has(t)]
             if topic_terms:
                 # a heading naming the topic, or a document about it (title, folder, description)

@@ -1,21 +1,24 @@
 """Tokenising, stop words and stemming shared by the index, the intents and the query.
 
-One function turns text into index terms so that the documents, the intent catalog and
-the user's question always agree on what a "term" is. Each distinct surface word is
-stemmed once per process (`SURFACE_TERMS`), which is what makes indexing a 10,000-section
-corpus fast, and doubles as the map from words people type to index terms.
+One `Analyser` turns text into index terms so that the documents, the intent catalog and
+the user's question always agree on what a "term" is. It remembers each distinct surface
+word's term (what makes indexing a 10,000-section corpus fast), and it belongs to one
+knowledge base: a reload builds a new one, so nothing a process has read before changes
+how it reads a question. Stemmers are not shared between threads (one per thread).
+The module-level functions compute the same terms without remembering anything.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 
 import Stemmer
 
-_STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CAMEL_WORD = re.compile(r"[A-Za-z]*[a-z][A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z][A-Za-z0-9]*")
 _CAMEL_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_STEMMERS = threading.local()  # one Snowball stemmer per thread: a stemmer is not thread-safe
 
 # A compact English stop list plus the words people wrap a chat question in.
 STOP_WORDS: frozenset[str] = frozenset(
@@ -40,18 +43,16 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 
-def word_stems(text: str) -> list[str]:
-    """Every word stemmed, stop words kept: for matching phrases such as "how big" or "turn off"."""
-    return [stem(w.replace("'", "")) for w in words(text)]
-
-
-# surface word (lower case, apostrophes folded) -> index term, or "" for a stop word
-SURFACE_TERMS: dict[str, str] = {}
+def _stemmer() -> "Stemmer.Stemmer":
+    got = getattr(_STEMMERS, "english", None)
+    if got is None:
+        got = _STEMMERS.english = Stemmer.Stemmer("english")
+    return got
 
 
 def stem(word: str) -> str:
     """Snowball-stem one lower-case word."""
-    return _STEMMER.stemWord(word)
+    return _stemmer().stemWord(word)
 
 
 def _term_of(word: str) -> str:
@@ -62,7 +63,7 @@ def _term_of(word: str) -> str:
     word = word.replace("'", "")
     if not word or word in STOP_WORDS:
         return ""
-    return _STEMMER.stemWord(word)
+    return stem(word)
 
 
 def _normalise(text: str) -> str:
@@ -74,40 +75,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_normalise(text))
 
 
-def content_words(text: str) -> list[str]:
-    """Surface words that carry meaning (stop words dropped), as typed."""
-    cache = SURFACE_TERMS
-    out = []
-    for w in _WORD.findall(_normalise(text)):
-        t = cache.get(w)
-        if t is None:
-            t = cache[w] = _term_of(w)
-        if t:
-            out.append(w)
-    return out
+def word_stems(text: str) -> list[str]:
+    """Every word stemmed, stop words kept: for matching phrases such as "how big" or "turn off"."""
+    return [stem(w.replace("'", "")) for w in words(text)]
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
-# original-case token -> its terms: the word's own term plus camelCase parts
-TOKEN_TERMS: dict[str, tuple[str, ...]] = {}
-
-
-def token_terms(token: str) -> tuple[str, ...]:
-    """Terms for one token as written: `EnableSpot` gives the whole word's term and its parts'."""
-    got = TOKEN_TERMS.get(token)
-    if got is None:
-        w = token.lower()
-        t = SURFACE_TERMS.get(w)
-        if t is None:
-            t = SURFACE_TERMS[w] = _term_of(w)
-        found = [t] if t else []
-        if not token.islower() and not token.isupper() and _CAMEL_WORD.fullmatch(token):
-            for part in _CAMEL_PART.findall(token):
-                pt = _term_of(part.lower())
-                if pt and pt != t:
-                    found.append(pt)
-        got = TOKEN_TERMS[token] = tuple(found)
-    return got
 
 
 def tokens(text: str) -> list[str]:
@@ -141,42 +114,81 @@ def run_tokens(run: bytes) -> list[str]:
     return _TOKEN.findall(word) if "'" in word else [word]
 
 
-# run from `token_runs` -> the terms of its tokens (`token_terms` of each, in order)
-RUN_TERMS: dict[bytes, tuple[str, ...]] = {}
+class Analyser:
+    """Terms of texts, remembering each distinct word's term: one per knowledge base."""
 
+    def __init__(self) -> None:
+        self.surface: dict[str, str] = {}  # lower-case word -> its term ("" for a stop word)
+        self._tokens: dict[str, tuple[str, ...]] = {}  # token as written -> its terms
+        self._runs: dict[bytes, tuple[str, ...]] = {}  # run from token_runs -> its terms
 
-def run_terms(run: bytes) -> tuple[str, ...]:
-    """Terms of one run from `token_runs`, worked out once per process."""
-    got = RUN_TERMS.get(run)
-    if got is None:
-        got = RUN_TERMS[run] = tuple(t for tok in run_tokens(run) for t in token_terms(tok))
-    return got
-
-
-def terms(text: str, *, split_camel: bool = False) -> list[str]:
-    """Index terms of `text`: content words, stemmed; camelCase parts added when asked."""
-    out: list[str] = []
-    if split_camel:
-        for tok in tokens(text):
-            out.extend(token_terms(tok))
-        return out
-    cache = SURFACE_TERMS
-    for w in _WORD.findall(_normalise(text)):
-        t = cache.get(w)
+    def term_of(self, word: str) -> str:
+        """The index term for one surface word ("" for a stop word)."""
+        w = _normalise(word)
+        t = self.surface.get(w)
         if t is None:
-            t = cache[w] = _term_of(w)
-        if t:
-            out.append(t)
-    return out
+            t = self.surface[w] = _term_of(w)
+        return t
+
+    def content_words(self, text: str) -> list[str]:
+        """Surface words that carry meaning (stop words dropped), as typed."""
+        cache = self.surface
+        out = []
+        for w in _WORD.findall(_normalise(text)):
+            t = cache.get(w)
+            if t is None:
+                t = cache[w] = _term_of(w)
+            if t:
+                out.append(w)
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms of `text`: content words, stemmed."""
+        cache = self.surface
+        out: list[str] = []
+        for w in _WORD.findall(_normalise(text)):
+            t = cache.get(w)
+            if t is None:
+                t = cache[w] = _term_of(w)
+            if t:
+                out.append(t)
+        return out
+
+    def token_terms(self, token: str) -> tuple[str, ...]:
+        """Terms for one token as written: `EnableSpot` gives the whole word's term and its parts'."""
+        got = self._tokens.get(token)
+        if got is None:
+            t = self.term_of(token)
+            found = [t] if t else []
+            if not token.islower() and not token.isupper() and _CAMEL_WORD.fullmatch(token):
+                for part in _CAMEL_PART.findall(token):
+                    pt = _term_of(part.lower())
+                    if pt and pt != t:
+                        found.append(pt)
+            got = self._tokens[token] = tuple(found)
+        return got
+
+    def run_terms(self, run: bytes) -> tuple[str, ...]:
+        """Terms of one run from `token_runs`, worked out once per analyser."""
+        got = self._runs.get(run)
+        if got is None:
+            got = self._runs[run] = tuple(t for tok in run_tokens(run) for t in self.token_terms(tok))
+        return got
 
 
 def term_of(word: str) -> str:
-    """The index term for one surface word ("" for a stop word)."""
-    w = _normalise(word)
-    t = SURFACE_TERMS.get(w)
-    if t is None:
-        t = SURFACE_TERMS[w] = _term_of(w)
-    return t
+    """The index term for one surface word ("" for a stop word), remembering nothing."""
+    return _term_of(_normalise(word))
+
+
+def terms(text: str) -> list[str]:
+    """Index terms of `text` (content words, stemmed), remembering nothing."""
+    return [t for w in words(text) if (t := _term_of(w))]
+
+
+def content_words(text: str) -> list[str]:
+    """Surface words of `text` that carry meaning (stop words dropped), as typed."""
+    return [w for w in words(text) if _term_of(w)]
 
 
 STOP_STEMS: frozenset[str] = frozenset(stem(w.replace("'", "")) for w in STOP_WORDS)
