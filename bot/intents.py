@@ -268,10 +268,10 @@ class IntentCatalog:
                 self.synonyms[member] = tuple(p for p in group if p != member)
         # single words that stand for one another, for judging whether a section covers a word
         self._alternatives: dict[str, set[str]] = {}
-        groups = [list(g) for g in synonyms]
+        groups: list[list[Phrase]] = [list(g) for g in synonyms]
         groups += [list(syns) for i in intents for values in i.slots.values() for syns in values.values()]
-        for group in groups:
-            singles = {p[0] for p in group if len(p) == 1}
+        for members in groups:
+            singles = {p[0] for p in members if len(p) == 1}
             for t in singles:
                 self._alternatives.setdefault(t, set()).update(singles - {t})
         names = sorted((re.escape(n.lower()) for n in bot_names), key=len, reverse=True)

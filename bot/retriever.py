@@ -283,12 +283,12 @@ class Retriever:
         for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
             words.extend(self._read_word(w, w in names))
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
-        qterms = [stem(fixes.get(w, w).replace("'", "")) for w in all_words(cleaned)]
+        qterms = [stem(fixes.get(typed, typed).replace("'", "")) for typed in all_words(cleaned)]
         intent = self.catalog.classify(cleaned, qterms)
         weights: dict[str, float] = {}
-        for w in words:
-            weight = self.params.corrected_weight if w.corrected_from else 1.0
-            weights[w.term] = max(weights.get(w.term, 0.0), weight)
+        for qw in words:
+            weight = self.params.corrected_weight if qw.corrected_from else 1.0
+            weights[qw.term] = max(weights.get(qw.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
         if intent.intent is not None:
             extra.extend(intent.intent.expand)
