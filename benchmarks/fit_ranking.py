@@ -54,6 +54,7 @@ ABSTENTION_GRID = {
     "name_weight": (1.0, 2.0, 4.0),
     "min_match": (0.0, 0.1, 0.2, 0.3),
     "min_words": (1, 2),
+    "coverage_power": (0.0, 0.5, 1.0),
     "min_coverage": (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
 }
 MAX_DECLINED = 0.10  # the operating point: at most this share of answerable questions declined...
@@ -226,7 +227,8 @@ def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Que
     chosen = best[1] if best is not None else params
     if verbose:
         print(f"  abstention at unknown_weight={chosen.unknown_weight}, name_weight={chosen.name_weight}, "
-              f"min_match={chosen.min_match}, min_words={chosen.min_words}:")
+              f"min_match={chosen.min_match}, min_words={chosen.min_words}, "
+              f"coverage_power={chosen.coverage_power}:")
         print(f"  {'min_coverage':>12} {'answerable declined':>20} {'negatives rejected':>19} {'hit@1':>10}")
         for t in ABSTENTION_GRID["min_coverage"]:
             declined, rejected, right = outcome(chosen.with_values(min_coverage=t))

@@ -60,6 +60,7 @@ class Params:
     unknown_weight: float = 0.0  # a word the index never saw, against coverage (x the rarest word's IDF)
     name_weight: float = 1.0  # the same for one typed as a name (capitalised mid-question: "Velero")
     min_words: int = 2  # distinct question words a top section must hold (fewer if the question has fewer)
+    coverage_power: float = 1.0  # a word's weight in coverage is IDF to this power (0: every word the same)
 
     def with_values(self, **changes: object) -> "Params":
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
@@ -69,8 +70,8 @@ class Params:
 
 
 # Fitted by: python benchmarks/fit_ranking.py  (*-dev and *-dev2 sets pooled; cross-validated
-# hit@1 on -dev2: seeds 0.615, kubeflow 0.551, sagemaker 0.42)
-PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.25, 'heading': -0.175, 'context': -0.025, 'body': 0.5, 'meta': 0.65, 'coverage': 0.45, 'label_coverage': 0.2, 'label_match': 1.025, 'phrase': 1.0, 'passage': -0.325, 'item': -0.5, 'intent': -0.25, 'document': 0.5, 'parent': 0.5, 'overview': 0.4}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.5, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=2.0, min_words=2)
+# hit@1 on -dev2: seeds 0.641, kubeflow 0.551, sagemaker 0.42)
+PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.25, 'heading': -0.175, 'context': -0.025, 'body': 0.5, 'meta': 0.65, 'coverage': 0.45, 'label_coverage': 0.2, 'label_match': 1.025, 'phrase': 1.0, 'passage': -0.325, 'item': -0.5, 'intent': -0.25, 'document': 0.5, 'parent': 0.5, 'overview': 0.4}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.5, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=2.0, min_words=2, coverage_power=1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,8 @@ class Evidence:
     something the knowledge does not cover, while a paraphrase's everyday words are not.
     """
 
-    covered: np.ndarray  # per section: IDF of the known question words it holds
-    known: float  # IDF of all the known question words
+    held: np.ndarray  # per section (rows) and known question word (columns): does it hold it
+    idfs: np.ndarray  # per known question word: its IDF
     unknown: int  # question words the index has never seen
     names: int  # ... of them typed as names
     rarest: float  # IDF of a word in one section: what an unknown word weighs
@@ -94,9 +95,11 @@ class Evidence:
 
 
 def confident(params: Params, evidence: Evidence) -> bool:
-    """Answer only if one of the best sections covers enough of the question."""
-    total = evidence.known + (params.unknown_weight * evidence.unknown
-                              + params.name_weight * evidence.names) * evidence.rarest
-    coverage = evidence.covered / (total or 1.0)
+    """Answer only if one of the best sections covers enough of the question: the share of
+    the question's words it holds, each weighing IDF ** coverage_power."""
+    weights = evidence.idfs ** params.coverage_power
+    total = weights.sum() + (params.unknown_weight * evidence.unknown
+                             + params.name_weight * evidence.names) * evidence.rarest ** params.coverage_power
+    coverage = evidence.held @ weights / (total or 1.0)
     return bool(((coverage >= params.min_coverage) & (evidence.match >= params.min_match)
                  & (evidence.matched >= min(params.min_words, evidence.distinct))).any())

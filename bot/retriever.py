@@ -81,6 +81,8 @@ class _Coverage:
     matched: np.ndarray  # distinct question words it holds
     known: float  # IDF of all the question's known words
     match: np.ndarray  # BM25F as a share of the question's best possible score
+    found: list[np.ndarray]  # per known word: which sections hold it (or a synonym)
+    idfs: list[float]  # per known word: its IDF
 
 
 @dataclass(slots=True)
@@ -340,8 +342,10 @@ class Retriever:
         known = {w.term for w in query.words if w.known}
         unknown = [w for w in query.words if not w.known]
         names = sum(1 for w in unknown if w.name)
+        held = (np.column_stack([found[head] for found in parts.found]) if parts.found
+                else np.zeros((len(head), 0), dtype=bool))
         evidence = Evidence(
-            covered=parts.covered[head], known=parts.known, unknown=len(unknown) - names, names=names,
+            held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head], matched=parts.matched[head],
             distinct=len(known) + len({w.term for w in unknown}))
         return Ranked(order, scores, evidence, parts.covered / (parts.known or 1.0), overview is not None)
@@ -493,6 +497,7 @@ class Retriever:
         anywhere = np.zeros(self.index.n, dtype=np.float64)
         labels = np.zeros(self.index.n, dtype=np.float64)
         matched = np.zeros(self.index.n, dtype=np.int32)
+        per_term: list[np.ndarray] = []
         for term, idf in weights.items():
             found = self.index.presence(term)
             named = self.index.presence(term, LABEL_FIELDS)
@@ -502,7 +507,9 @@ class Retriever:
             anywhere += idf * found
             labels += idf * named
             matched += found
-        return _Coverage(anywhere, labels, matched, sum(weights.values()), np.zeros(self.index.n))
+            per_term.append(found)
+        return _Coverage(anywhere, labels, matched, sum(weights.values()), np.zeros(self.index.n), per_term,
+                         list(weights.values()))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
