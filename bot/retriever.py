@@ -385,6 +385,11 @@ class Retriever:
         cols["overview"] = cols["label_coverage"] * self._child_share[cand]
         doc_best = np.maximum.reduceat(total, self._doc_starts)  # sections come document by document
         cols["document"] = doc_best[self._doc_of[cand]] / best
+        if coverage.found:
+            held = np.zeros(len(self._doc_starts))
+            for found, idf in zip(coverage.found, coverage.idfs):
+                held += idf * np.logical_or.reduceat(found, self._doc_starts)
+            cols["doc_coverage"] = held[self._doc_of[cand]] / known
         cols["parent"] = total[self._parent_of[cand]] / best
         for col, ids in self._preferred(query).items():
             cols[col] = np.isin(cand, ids).astype(float)
