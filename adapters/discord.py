@@ -1,7 +1,8 @@
 """Discord on discord.py: mentions, DMs and `/cloudai` in; embeds with buttons out.
 
 A thin translation layer: a Discord message or interaction becomes one
-`Assistant.reply(text)` call, and the `Reply` becomes an embed plus a view of buttons.
+`Conversation.handle(Incoming)` call (bot/conversation.py: help, limits, admin, answer),
+and the `Reply` in its `Outcome` becomes an embed plus a view of buttons.
 No matching happens here. Every send carries `AllowedMentions.none()`, so a mention
 written in a question or a document is shown and never pings; every embed stays within
 Discord's limits (discord.py checks none of them).
@@ -24,6 +25,8 @@ from discord import app_commands
 from adapters.linkcheck import misleading
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
+from bot.context import ContextMemory
+from bot.conversation import Conversation, Incoming, Kind, Outcome
 from bot.delivery import Target
 from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
@@ -50,7 +53,6 @@ ASKED_PREFIX = "Asked: "
 SOURCES_FIELD = "Sources"
 COLOUR = discord.Colour.from_rgb(47, 128, 237)
 NO_PINGS = discord.AllowedMentions.none()
-HELP_WORDS = ("", "help", "?", "usage")
 
 # bot + applications.commands, with: View Channels, Send Messages, Send Messages in Threads,
 # Embed Links, Read Message History
@@ -312,12 +314,16 @@ class DiscordAdapter:
     settings: Settings
     feedback: FeedbackSink = field(default_factory=LogFeedback)
     limiter: QuestionLimiter | None = None  # None: no limits (the commands pass the configured limits)
+    conversation: Conversation | None = None  # shared with other platforms; else built from the fields above
     live: LiveAssistant = field(init=False)
     client: CloudaiClient | CloudaiShardedClient = field(init=False)
     tree: app_commands.CommandTree[Any] = field(init=False)
 
     def __post_init__(self) -> None:
         self.live = LiveAssistant.of(self.assistant)
+        if self.conversation is None:
+            self.conversation = Conversation(self.live, self.limiter, self.feedback,
+                                             ContextMemory(None, self.settings.followup_minutes))
         intents = discord.Intents.default()
         intents.message_content = self.settings.discord_message_content
         kind = CloudaiShardedClient if self.settings.discord_autoshard else CloudaiClient
@@ -364,20 +370,25 @@ class DiscordAdapter:
 
     # -- messages ----------------------------------------------------------------------
 
-    async def answer(self, question: str, channel: int | None) -> Rendered:
-        """The core's reply off the event loop (a large knowledge base takes milliseconds)."""
-        return render(await asyncio.to_thread(self.live.answer, question, "discord",
-                                              str(channel) if channel else None))
+    @property
+    def talk(self) -> Conversation:
+        assert self.conversation is not None  # set in __post_init__
+        return self.conversation
 
-    async def admin(self, text: str, user: int) -> Rendered:
-        """The admin command (`reload`), off the event loop: a reload takes as long as a load."""
-        return render(await asyncio.to_thread(self.live.command, text, "discord", str(user)))
+    async def handle(self, incoming: Incoming) -> Outcome:
+        """The shared flow off the event loop (an answer takes milliseconds, a reload a load)."""
+        return await asyncio.to_thread(self.talk.handle, incoming)
 
-    def _refusal(self, user: int, channel: int | None) -> str | None:
-        if self.limiter is None:
-            return None
-        refusal = self.limiter.check("discord", str(user), str(channel) if channel else None)
-        return refusal.message if refusal else None
+    @staticmethod
+    def show(outcome: Outcome) -> dict[str, Any]:
+        """An outcome as `send` arguments: a refusal in our own words, anything else rendered."""
+        return notice(outcome.notice) if outcome.reply is None else render(outcome.reply).kwargs
+
+    @staticmethod
+    def incoming(user: int, channel: int | None, text: str, kind: Kind) -> Incoming:
+        """A message as the core sees it; the channel (or thread) is the conversation."""
+        where = str(channel) if channel else None
+        return Incoming("discord", str(user), where, where, text, kind)
 
     async def on_message(self, message: discord.Message) -> None:
         """A mention in a server, or any DM; never a bot (ourselves included)."""
@@ -387,15 +398,9 @@ class DiscordAdapter:
         if message.guild is not None and not any(u.id == me.id for u in message.mentions):
             return
         try:
-            refused = self._refusal(message.author.id, message.channel.id)  # before reading the text at all
-            if refused:
-                await message.reply(mention_author=False, **notice(refused))
-                return
-            if self.live.is_command(message.content):
-                await message.reply(mention_author=False, **(await self.admin(message.content, message.author.id)).kwargs)
-                return
-            rendered = await self.answer(message.content, message.channel.id)
-            await message.reply(mention_author=False, **rendered.kwargs)
+            outcome = await self.handle(self.incoming(message.author.id, message.channel.id, message.content,
+                                                      "dm" if message.guild is None else "mention"))
+            await message.reply(mention_author=False, **self.show(outcome))
         except Exception:
             log.exception("failed to answer a message in channel %s", message.channel.id)
             try:
@@ -425,21 +430,17 @@ class DiscordAdapter:
         return [app_commands.Choice(name=_clip(label, 100), value=label[:100]) for label in labels[:25]]
 
     async def on_command(self, interaction: discord.Interaction, question: str) -> None:
-        if question.strip().lower() in HELP_WORDS:
-            rendered = await self.answer("help", interaction.channel_id)
-            await interaction.response.send_message(ephemeral=True, **rendered.kwargs)
+        """Help and refusals answer at once, privately; an admin command privately after a defer;
+        a question publicly after a defer."""
+        incoming = self.incoming(interaction.user.id, interaction.channel_id, question, "command")
+        early = await asyncio.to_thread(self.talk.screen, incoming)  # before reading the text at all (help aside)
+        if early is not None:
+            await interaction.response.send_message(ephemeral=True, **self.show(early))
             return
-        refused = self._refusal(interaction.user.id, interaction.channel_id)  # before reading the text at all
-        if refused:
-            await interaction.response.send_message(ephemeral=True, **notice(refused))
-            return
-        if self.live.is_command(question):
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await interaction.followup.send(ephemeral=True, **(await self.admin(question, interaction.user.id)).kwargs)
-            return
-        await interaction.response.defer(thinking=True)
-        rendered = await self.answer(question, interaction.channel_id)
-        await interaction.followup.send(**rendered.kwargs)
+        admin = self.live.is_command(question)
+        await interaction.response.defer(ephemeral=admin, thinking=True)
+        outcome = await asyncio.to_thread(self.talk.respond, incoming)
+        await interaction.followup.send(**({"ephemeral": True} if admin else {}), **self.show(outcome))
 
     async def on_command_error(self, interaction: discord.Interaction,
                                error: app_commands.AppCommandError) -> None:
@@ -450,12 +451,9 @@ class DiscordAdapter:
 
     async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
         try:
-            refused = self._refusal(interaction.user.id, interaction.channel_id)
-            if refused:
-                await interaction.response.send_message(ephemeral=True, **notice(refused))
-                return
-            rendered = await self.answer(topic, interaction.channel_id)
-            await interaction.response.send_message(**rendered.kwargs)
+            outcome = await self.handle(self.incoming(interaction.user.id, interaction.channel_id, topic, "button"))
+            await interaction.response.send_message(**({"ephemeral": True} if outcome.kind == "refusal" else {}),
+                                                    **self.show(outcome))
         except Exception:
             log.exception("failed to answer a topic button")
             await _apologise(interaction)
@@ -463,8 +461,8 @@ class DiscordAdapter:
     async def on_vote(self, interaction: discord.Interaction, vote: int, intent: str | None) -> None:
         try:
             question, source = _asked(interaction.message)
-            self.feedback.record(Feedback(question=question, source=source, vote=vote, platform="discord",
-                                          user=str(interaction.user.id), intent=intent))
+            self.talk.record(Feedback(question=question, source=source, vote=vote, platform="discord",
+                                      user=str(interaction.user.id), intent=intent))
             await interaction.response.send_message(
                 ephemeral=True, **notice("Thanks for the feedback! " + ("👍" if vote > 0 else "👎")))
         except Exception:

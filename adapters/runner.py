@@ -1,6 +1,7 @@
 """`cloudai run`: every configured platform in one process, sharing one loaded knowledge base.
 
-A platform is configured when its bot token is set (SLACK_BOT_TOKEN, DISCORD_TOKEN).
+A platform is configured when its bot token is set (SLACK_BOT_TOKEN, DISCORD_TOKEN). The
+platforms are those registered in adapters/platforms.py; this module names none of them.
 Slack's Bolt app is synchronous and serves from its own threads (Socket Mode or the HTTP
 server); Discord and the process's lifetime belong to the asyncio loop.
 """
@@ -14,14 +15,14 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from adapters.platforms import PLATFORMS, Launch, Platform, Running
 from bot.assistant import Assistant
 from bot.live import LiveAssistant
 from bot.ratelimit import QuestionLimiter
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    import discord as discord_lib
-
+    from bot.conversation import Conversation
     from bot.delivery import Target
     from bot.health import Health
     from bot.live import ReloadResult
@@ -33,32 +34,37 @@ PROG = "cloudai run"
 
 @dataclass
 class Plan:
-    """What one process serves: Slack in a mode (or not), Discord (or not)."""
+    """What one process serves: one field per registered platform (adapters/platforms.py),
+    named as it is: Slack in a mode (or not), Discord (or not)."""
 
     slack: str | None = None  # "socket", "http" or None
     discord: bool = False
     port: int | None = None  # Slack's HTTP port when given on the command line (--port)
 
 
-def digest_targets(settings: Settings, plan: Plan,
-                   discord_client: "discord_lib.Client | None" = None) -> list["Target"]:
-    """A target per served platform that has a digest channel."""
+def _planned(plan: Plan) -> list[Platform]:
+    """The registered platforms this plan serves, in start-up order."""
+    return [p for name, p in PLATFORMS.items() if getattr(plan, name, None)]
+
+
+def digest_targets(settings: Settings, plan: Plan, running: "dict[str, Running] | None" = None) -> list["Target"]:
+    """A target per served platform that has a digest channel (reusing a running client)."""
     targets = []
-    if plan.slack and settings.slack_digest_channel:
-        from adapters.slack import digest_target
-
-        targets.append(digest_target(settings, settings.slack_digest_channel))
-    if plan.discord and settings.discord_digest_channel_id:
-        from adapters.discord import digest_target as discord_digest_target
-
-        targets.append(discord_digest_target(settings, settings.discord_digest_channel_id, discord_client))
+    for platform in _planned(plan):
+        target = platform.digest_target(settings, (running or {}).get(platform.name))
+        if target is not None:
+            targets.append(target)
     return targets
 
 
 def configured_targets(settings: Settings) -> list["Target"]:
     """Digest targets for `cloudai digest post`: every platform with a token and a channel."""
-    platforms = settings.platforms()
-    return digest_targets(settings, Plan(slack=settings.slack_mode if platforms["slack"] else None, discord=platforms["discord"]))
+    return digest_targets(settings, configured_plan(settings, None))
+
+
+def configured_plan(settings: Settings, http: bool | None, port: int | None = None) -> Plan:
+    """Every registered platform whose token is set, each in its mode."""
+    return Plan(port=port, **{name: p.mode(settings, http) for name, p in PLATFORMS.items() if p.configured(settings)})
 
 
 async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, plan: Plan, *,
@@ -70,45 +76,35 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
     else CLOUDAI_HEALTH_PORT) until `stopping` is set or a platform fails; 0, or 2 after
     printing a start-up problem a user can fix (a rejected token)."""
     live = LiveAssistant.of(assistant)
+    conversation = _conversation(live, settings, limiter, store)  # one per process: every platform's flow
     stopping = stopping or asyncio.Event()
     stops: list[Callable[[], None]] = []
     tasks: list[asyncio.Task[None]] = []
     background: list[asyncio.Task[None]] = []
-    discord_client = None
+    running: dict[str, Running] = {}
+    launch = Launch(live, settings, plan, conversation, store, health, prog)
     try:
-        if plan.slack is not None:
-            from adapters import slack
-
-            adapter = await asyncio.to_thread(slack.connect, live, settings, prog, limiter, store)
-            if adapter is None:
-                return 2
-            try:
-                serving = await asyncio.to_thread(slack.serve, adapter, settings, plan.slack, plan.port, health)
-            except Exception as exc:
-                problem = slack.serve_problem(exc)
-                if problem is None:
-                    raise
-                print(f"{prog}: {problem}", file=sys.stderr)
-                return 2
-            stops.append(serving.stop)
-            if on_slack is not None:
-                on_slack(serving.port)
-        if health is not None and plan.slack != "http" and settings.health_port is not None:
+        for platform in _planned(plan):
+            started = await platform.start(launch)
+            if started is None:
+                return 2  # the platform said why
+            running[platform.name] = started
+            if started.stop is not None:
+                stops.append(started.stop)
+            if started.task is not None:
+                tasks.append(started.task)
+            if platform.name == "slack" and on_slack is not None:
+                on_slack(started.port)
+        if (health is not None and settings.health_port is not None
+                and not any(r.serves_health for r in running.values())):
             from adapters.http import HTTPServer, serve_in_background
             from bot.health import ops_app
 
             server = HTTPServer(ops_app(health), settings.host, settings.health_port, timeout=settings.http_timeout)
             stops.append(serve_in_background(server, "health"))
             log.info("serving /healthz and /metrics on http://%s:%d", settings.host, server.server_port)
-        if plan.discord:
-            from adapters import discord as discord_adapter
-
-            bot = discord_adapter.DiscordAdapter(live, settings, limiter=limiter,
-                                                 **({"feedback": store} if store is not None else {}))
-            discord_client = bot.client
-            tasks.append(asyncio.create_task(discord_adapter.serve(bot), name="discord"))
         if store is not None:
-            targets = digest_targets(settings, plan, discord_client)
+            targets = digest_targets(settings, plan, running)
             if targets:
                 from bot.delivery import DigestScheduler, DigestService
 
@@ -123,9 +119,8 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
         for task in done:
             exc = task.exception()
             if exc is not None:
-                from adapters.discord import login_problem
-
-                problem = login_problem(exc)
+                failed = next((PLATFORMS[name] for name, r in running.items() if r.task is task), None)
+                problem = failed.problem(exc) if failed is not None else None
                 if problem is None:
                     raise exc
                 print(f"{prog}: {problem}", file=sys.stderr)
@@ -137,6 +132,17 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
         await asyncio.gather(*tasks, *background, return_exceptions=True)
         for stop in stops:
             stop()
+
+
+def _conversation(live: LiveAssistant, settings: Settings, limiter: QuestionLimiter | None,
+                  store: "Store | None") -> "Conversation":
+    """The shared flow: limits, votes and follow-up context in the store (memory without one)."""
+    from bot.context import ContextMemory
+    from bot.conversation import Conversation
+    from bot.feedback import LogFeedback
+
+    return Conversation(live, limiter, store if store is not None else LogFeedback(),
+                        ContextMemory(store, settings.followup_minutes))
 
 
 async def _watch(live: LiveAssistant, stopping: asyncio.Event) -> None:
@@ -156,28 +162,16 @@ def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None
     from bot.settings import load_or_explain
 
     def needed(settings: Settings) -> list[str]:
-        platforms = settings.platforms()
-        if not any(platforms.values()):
+        configured = [p for p in PLATFORMS.values() if p.configured(settings)]
+        if not configured:
             return ["SLACK_BOT_TOKEN (Slack) and/or DISCORD_TOKEN (Discord): no platform is configured "
                     "(see config/example.env)"]
-        lines = []
-        if platforms["slack"]:
-            from adapters import slack
-
-            lines += slack.missing(settings, "http" if http else settings.slack_mode)
-        if platforms["discord"]:
-            from adapters import discord as discord_adapter
-
-            lines += discord_adapter.missing(settings)
-        return lines
+        return [line for p in configured for line in p.missing(settings, http)]
 
     settings = load_or_explain(PROG, needed)
     if settings is None:
         return 2
-    platforms = settings.platforms()
-    plan = Plan(slack=("http" if http else settings.slack_mode) if platforms["slack"] else None,
-                discord=platforms["discord"], port=port)
-    return run_platforms(assistant_factory, settings, plan)
+    return run_platforms(assistant_factory, settings, configured_plan(settings, http, port))
 
 
 def _keep_out_of_gc(live: LiveAssistant) -> None:

@@ -1,7 +1,8 @@
 """Slack on slack-bolt: `/cloudai`, mentions and DMs in, Block Kit replies out.
 
 A thin translation layer, in the manner of slack-bolt's own adapters: a Slack event
-becomes one `Assistant.reply(text)` call, and the `Reply` is rendered as Block Kit. No
+becomes one `Conversation.handle(Incoming)` call (bot/conversation.py: help, limits, admin,
+answer), and the `Reply` in its `Outcome` is rendered as Block Kit. No
 matching happens here. Everything that reaches Slack from a user or a document is
 escaped (`&`, `<`, `>`), so `<!channel>` or `<@U123>` written anywhere is shown, never
 triggered, and every message stays within Block Kit's limits.
@@ -29,6 +30,8 @@ from adapters.http import DEFAULT_TIMEOUT, HTTPServer, serve_in_background
 from adapters.linkcheck import misleading
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
+from bot.context import ContextMemory
+from bot.conversation import Conversation, Incoming, Kind, Outcome
 from bot.delivery import Target
 from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
@@ -342,16 +345,19 @@ def web_client(settings: Settings) -> WebClient:
 
 def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback: FeedbackSink | None = None,
               verify_token: bool = True, limiter: QuestionLimiter | None = None,
-              store: "Store | None" = None) -> SlackAdapter:
+              store: "Store | None" = None, conversation: Conversation | None = None) -> SlackAdapter:
     """Register the handlers. `verify_token=False` builds without calling Slack (auth.test);
     `limiter` None answers every question (the commands pass the configured limits). With a
-    `store`, votes are kept there and an event is handled once across every instance sharing
-    it (Slack retries may reach another instance behind a load balancer)."""
+    `store`, votes and conversation context are kept there and an event is handled once across
+    every instance sharing it (Slack retries may reach another instance behind a load
+    balancer). `conversation` (shared with other platforms) replaces limiter, votes and context."""
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     app = App(client=web_client(settings), signing_secret=secret, token_verification_enabled=verify_token,
               request_verification_enabled=secret is not None, logger=log)
     live = LiveAssistant.of(assistant)
-    sink = feedback or store or LogFeedback()
+    talk = conversation or Conversation(live, limiter, feedback or store or LogFeedback(),
+                                        ContextMemory(store, settings.followup_minutes))
+    sink = talk.feedback
     first_time = _first_time(store)
     answering = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="cloudai-answer")
 
@@ -380,51 +386,47 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
     def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("unhandled error for a %s request", body.get("type") or body.get("command"), exc_info=error)
 
-    def answer(question: str, channel: str | None, asked_by: str | None = None) -> dict[str, Any]:
-        return render(live.answer(question, "slack", channel), asked_by=asked_by)
+    def show(outcome: Outcome, asked_by: str | None = None) -> dict[str, Any]:
+        """An outcome as message arguments: a refusal in our own words, anything else rendered."""
+        if outcome.reply is None:
+            return text_message(outcome.notice)
+        return render(outcome.reply, asked_by=None if outcome.kind == "admin" else asked_by)
 
-    def admin(text: str, user: str | None) -> dict[str, Any]:
-        return render(live.command(text, "slack", user))
-
-    def refused(user: str | None, channel: str | None) -> dict[str, Any] | None:
-        """A polite notice when this person or channel is over the question limit."""
-        refusal = limiter.check("slack", user or "", channel) if limiter is not None else None
-        return text_message(refusal.message) if refusal is not None else None
-
-    def answer_event(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str) -> None:
-        """Answer a mention or a DM where it was asked (or say why not); apologise on failure."""
+    def answer_event(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str,
+                     kind: Kind) -> None:
+        """Answer a mention or a DM where it was asked (or say why not); apologise on failure.
+        The conversation is the thread (a DM outside a thread: the DM itself)."""
         try:
-            text = event.get("text", "")
-            notice = refused(event.get("user"), event.get("channel"))  # before reading the text at all
-            if notice is None and live.is_command(text):
-                say(thread_ts=thread, **admin(text, event.get("user")))
+            outcome = talk.handle(Incoming("slack", event.get("user"), event.get("channel"),
+                                           thread or event.get("channel"), event.get("text", ""), kind))
+            if outcome.kind == "admin":
+                say(thread_ts=thread, **show(outcome))
                 return
-            say(thread_ts=thread, unfurl_links=False, unfurl_media=False,
-                **(notice or answer(text, event.get("channel"))))
+            say(thread_ts=thread, unfurl_links=False, unfurl_media=False, **show(outcome))
         except Exception:
             log.exception("failed to answer %s", what)
             _quietly(lambda: say(thread_ts=thread, **sorry()))
 
     @app.command("/cloudai")
     def on_command(ack: Callable[..., None], command: dict[str, Any], respond: Callable[..., Any]) -> None:
-        text = (command.get("text") or "").strip()
-        if not text or text.lower() in ("help", "?", "usage"):
-            ack(response_type="ephemeral", **render(live.reply("help")))
-            return
-        notice = refused(command.get("user_id"), command.get("channel_id"))  # before reading the text at all
-        if notice is not None:
-            ack(response_type="ephemeral", **notice)
+        """Help and refusals go in the ack; answers after it. Commands are not in a thread: the
+        channel is the conversation."""
+        incoming = Incoming("slack", command.get("user_id"), command.get("channel_id"), command.get("channel_id"),
+                            (command.get("text") or "").strip(), "command")
+        early = talk.screen(incoming)  # before reading the text at all (help aside)
+        if early is not None:
+            ack(response_type="ephemeral", **show(early))
             return
         ack()
-        if live.is_command(text):
-            after_ack(lambda: respond(response_type="ephemeral", replace_original=False,
-                                      **admin(text, command.get("user_id"))))
-            return
 
         def reply() -> None:
             try:
+                outcome = talk.respond(incoming)
+                if outcome.kind == "admin":
+                    respond(response_type="ephemeral", replace_original=False, **show(outcome))
+                    return
                 respond(response_type="in_channel", replace_original=False,
-                        **answer(text, command.get("channel_id"), asked_by=command.get("user_name") or "someone"))
+                        **show(outcome, asked_by=command.get("user_name") or "someone"))
             except Exception:
                 log.exception("failed to answer /cloudai")
                 _quietly(lambda: respond(response_type="ephemeral", **sorry()))
@@ -433,7 +435,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
 
     def answer_once(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str) -> None:
         if first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
-            answer_event(event, say, thread, what)
+            answer_event(event, say, thread, what, "dm" if event.get("channel_type") == "im" else "mention")
 
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], say: Callable[..., Any]) -> None:
@@ -458,8 +460,10 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
 
         def reply() -> None:
             try:
-                reply = (refused((body.get("user") or {}).get("id"), (body.get("channel") or {}).get("id"))
-                         or answer(topic, (body.get("channel") or {}).get("id"), asked_by=user or "someone"))
+                channel = (body.get("channel") or {}).get("id")
+                thread = message.get("thread_ts") or message.get("ts") if not container.get("is_ephemeral") else None
+                reply = show(talk.handle(Incoming("slack", (body.get("user") or {}).get("id"), channel,
+                                                  thread or channel, topic, "button")), asked_by=user or "someone")
                 if message.get("ts") and not container.get("is_ephemeral"):
                     say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
                 else:
@@ -479,7 +483,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
             try:
                 data = json.loads(action.get("value") or "{}")
                 vote = 1 if action.get("action_id", "").endswith("_up") else -1
-                sink.record(Feedback(question=str(data.get("q", "")), source=str(data.get("s", "")), vote=vote,
+                talk.record(Feedback(question=str(data.get("q", "")), source=str(data.get("s", "")), vote=vote,
                                      platform="slack", user=str((body.get("user") or {}).get("id", "")),
                                      intent=data.get("i")))
                 message = body.get("message") or {}
@@ -600,7 +604,8 @@ def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tupl
 
 
 def connect(assistant: Assistant | LiveAssistant, settings: Settings, prog: str = "cloudai slack",
-            limiter: QuestionLimiter | None = None, store: "Store | None" = None) -> SlackAdapter | None:
+            limiter: QuestionLimiter | None = None, store: "Store | None" = None,
+            conversation: Conversation | None = None) -> SlackAdapter | None:
     """The app, after Slack accepted the token (auth.test); None after printing why not."""
     import sys
 
@@ -608,7 +613,7 @@ def connect(assistant: Assistant | LiveAssistant, settings: Settings, prog: str 
     from slack_sdk.errors import SlackApiError
 
     try:
-        return build_app(assistant, settings, limiter=limiter, store=store)
+        return build_app(assistant, settings, limiter=limiter, store=store, conversation=conversation)
     except (BoltError, SlackApiError) as exc:
         reason = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc).splitlines()[0]
         print(f"{prog}: Slack did not accept SLACK_BOT_TOKEN ({reason})", file=sys.stderr)

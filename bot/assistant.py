@@ -33,7 +33,7 @@ SECOND_PART_RATIO = 0.55  # another document's section joins the answer above th
 MAX_RELATED = 5
 SUGGESTION_CUTOFF = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
-SAME_SENTENCE = 90  # rapidfuzz token_set_ratio at or above which two sentences say the same
+SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
 
 
 def sentences(markdown: str) -> list[str]:
@@ -49,10 +49,18 @@ def sentences(markdown: str) -> list[str]:
 
 
 def repeats(sentence: str, shown: set[str]) -> bool:
-    """Does `sentence` say what one of `shown` already says (near-duplicates count)?"""
+    """Does `sentence` say what one of `shown` already says? Two sentences say the same when
+    most of the shorter one's terms are in the other: a fact reworded in a second document
+    ("a cloud service model that lets organizations deploy AI models…" / "a service model
+    that lets organizations deploy AI models…") is still the same fact."""
     if sentence in shown:
         return True
-    return process.extractOne(sentence, shown, scorer=fuzz.token_set_ratio, score_cutoff=SAME_SENTENCE) is not None
+    mine = set(sentence.split())
+    for other in shown:
+        theirs = set(other.split())
+        if len(mine & theirs) >= SAME_SENTENCE * min(len(mine), len(theirs)):
+            return True
+    return False
 
 
 class Assistant:

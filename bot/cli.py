@@ -209,9 +209,17 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    """A terminal session is one conversation: a question may lean on the one before it
+    ("and in finance?", "tell me more") for CLOUDAI_FOLLOWUP_MINUTES, kept in memory."""
+    import uuid
+
+    from .context import ContextMemory
+    from .conversation import Conversation, Incoming
     from .terminal import render
 
     assistant = _assistant(args)
+    talk = Conversation(assistant, memory=ContextMemory(minutes=_core_settings().followup_minutes))
+    session = uuid.uuid4().hex[:12]
     interactive = sys.stdin.isatty()
     if interactive:
         print(f"cloudai: {len(assistant.kb.documents)} documents loaded. Ask a question; 'quit' or Ctrl-D to leave.")
@@ -224,31 +232,33 @@ def _chat(args: argparse.Namespace) -> int:
             break
         if not line.strip():
             continue
-        print(render(assistant.reply(line)))
+        outcome = talk.handle(Incoming("chat", None, "terminal", session, line, "chat"))
+        print(render(outcome.reply) if outcome.reply is not None else outcome.notice)
     return 0
+
+
+def search_line(assistant: "Assistant", query: str, top: int = 5) -> str:
+    """One `cloudai search --json` line: the query, its intent and its hits."""
+    result = assistant.retriever.search(query, top=top)
+    return json.dumps({
+        "query": query,
+        "intent": result.query.intent.id,
+        "hits": [
+            {"doc": h.section.doc.path, "title": h.section.doc.title, "heading": h.section.heading_path,
+             "text": h.section.full_text, "score": round(h.score, 4)}
+            for h in result.hits
+        ],
+    }, ensure_ascii=False)
 
 
 def _search(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     top = max(1, min(args.top, 50))
-
-    def one(query: str) -> str:
-        result = assistant.retriever.search(query, top=top)
-        return json.dumps({
-            "query": query,
-            "intent": result.query.intent.id,
-            "hits": [
-                {"doc": h.section.doc.path, "title": h.section.doc.title, "heading": h.section.heading_path,
-                 "text": h.section.full_text, "score": round(h.score, 4)}
-                for h in result.hits
-            ],
-        }, ensure_ascii=False)
-
     if args.query:
-        print(one(" ".join(args.query)))
+        print(search_line(assistant, " ".join(args.query), top))
         return 0
     for line in sys.stdin:
-        print(one(line.rstrip("\n")), flush=True)
+        print(search_line(assistant, line.rstrip("\n"), top), flush=True)
     return 0
 
 

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     admins: str = ""  # CLOUDAI_ADMINS: user ids allowed to `reload` ("U0123,slack:U0456,discord:1234")
     rate_limit_user: str = "6/minute"  # CLOUDAI_RATE_LIMIT_USER: questions one person may ask ("" = no limit)
     rate_limit_channel: str = "30/minute"  # CLOUDAI_RATE_LIMIT_CHANNEL: questions per channel ("" = no limit)
+    followup_minutes: float = Field(15, ge=0, le=1440)  # CLOUDAI_FOLLOWUP_MINUTES: follow-up context
 
     # -- operations
     log_format: Literal["text", "json"] = "text"  # CLOUDAI_LOG_FORMAT (or --log-format)

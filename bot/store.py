@@ -175,6 +175,20 @@ class EventRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class ContextRow(Base):
+    """The last question asked in one conversation (a thread, a DM, a channel), read by the next
+    one when it is a follow-up ("and in finance?"). Only what the follow-up needs: never who asked."""
+
+    __tablename__ = "conversation_context"
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    thread: Mapped[str] = mapped_column(String(100), primary_key=True)
+    question: Mapped[str] = mapped_column(String(1000))
+    intent: Mapped[str | None] = mapped_column(String(100))
+    sections: Mapped[str] = mapped_column(Text)  # JSON: [[doc path, heading path, anchor], ...], best first
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class StoreProblem(Exception):
     """A state-store failure told in one line: what is wrong, and where (the SQLite file, or the
     URL with its password masked). `lasting` problems (a corrupted or read-only file) need a
@@ -327,6 +341,7 @@ class Store:
         self.claim_timeout = claim_timeout or dt.timedelta(minutes=10)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._events = 0
+        self._contexts = 0
         self._create_schema()
         self._file_id = self._identity()
         if self.file is not None:  # beside the file: the journal goes wherever the database goes
@@ -581,6 +596,35 @@ class Store:
                 .order_by(up - down, down.desc(), FeedbackRow.question).limit(limit))
         with self._session() as s:
             return [RatedAnswer(r.question, r.source, int(r.up), int(r.down)) for r in s.execute(stmt)]
+
+    # -- conversation context (bot/context.py reads and writes it) ---------------------------
+
+    def save_context(self, platform: str, channel: str, thread: str, question: str, intent: str | None,
+                     sections: list[tuple[str, str, str]], at: dt.datetime) -> None:
+        """Replace the conversation's last question (one row per conversation)."""
+        key = (platform[:20], channel[:100], thread[:100])
+        values = dict(question=question[:1000], intent=intent, sections=json.dumps(sections), at=at)
+        try:
+            with self._session.begin() as s:
+                s.add(ContextRow(platform=key[0], channel=key[1], thread=key[2], **values))
+        except IntegrityError:  # the conversation already has a row (perhaps written by another instance)
+            with self._session.begin() as s:
+                s.execute(update(ContextRow).where(ContextRow.platform == key[0], ContextRow.channel == key[1],
+                                                   ContextRow.thread == key[2]).values(**values))
+        self._contexts += 1
+        if self._contexts % PRUNE_EVERY == 1:  # now and then: rows of conversations long over
+            with self._session.begin() as s:
+                s.execute(delete(ContextRow).where(ContextRow.at < at - dt.timedelta(days=1)))
+
+    def load_context(self, platform: str, channel: str, thread: str
+                     ) -> tuple[str, str | None, list[tuple[str, str, str]], dt.datetime] | None:
+        """The conversation's last (question, intent, sections, time), or None."""
+        with self._session() as s:
+            row = s.get(ContextRow, (platform[:20], channel[:100], thread[:100]))
+            if row is None:
+                return None
+            sections = [(str(p), str(h), str(a)) for p, h, a in json.loads(row.sections or "[]")]
+            return row.question, row.intent, sections, _aware(row.at)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -8,6 +8,7 @@ where the bundled knowledge shows it, there too.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -162,6 +163,15 @@ def test_a_fact_copied_into_two_documents_is_shown_once(streaming: Assistant) ->
     assert not reply.no_match
     assert reply.body.count("Lag above ten thousand messages") + reply.body.count(
         "lag above ten thousand messages") == 1, reply.body
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("what is AIaaS?", r"lets organizations deploy ai models"),
+    ("hybrid multi-cloud", r"combines? public and private clouds"),
+])
+def test_a_fact_reworded_in_another_document_is_shown_once(bundled: Assistant, question: str, fact: str) -> None:
+    body = bundled.reply(question).body.lower()
+    assert len(re.findall(fact, body)) == 1, body
 
 
 def test_bundled_replies_never_repeat_a_sentence(bundled: Assistant) -> None:

@@ -165,6 +165,23 @@ def test_a_mention_in_a_thread_is_answered_in_the_thread(bundled: Assistant) -> 
     play(scenario, bundled)
 
 
+def test_a_follow_up_in_a_channel_is_read_with_its_previous_question(bundled: Assistant) -> None:
+    """The channel (or thread) is the conversation: a short question there leans on the last one."""
+    async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
+        await fake.pop(1)
+        await fake.push("MESSAGE_CREATE", mention("use cases in healthcare"))
+        assert only(await fake.pop(1)).embed["title"] == "Healthcare"
+        await fake.push("MESSAGE_CREATE", mention("and in retail?"))
+        retail = only(await fake.pop(1)).embed
+        assert retail["title"] == "Retail" and retail["footer"]["text"] == ASKED_PREFIX + "use cases in retail"
+        await fake.push("MESSAGE_CREATE", mention("tell me more"))
+        assert only(await fake.pop(1)).embed["title"] == "Cloud AI Use Cases by Industry"  # what Retail is part of
+        await fake.push("MESSAGE_CREATE", mention("tell me more", channel_id=THREAD_ID))  # another conversation
+        assert only(await fake.pop(1)).embed["title"] == "No confident answer"
+
+    play(scenario, bundled)
+
+
 def test_a_direct_message_is_answered(bundled: Assistant) -> None:
     async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
         await fake.pop(1)

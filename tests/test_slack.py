@@ -118,6 +118,24 @@ def test_mention_is_answered_in_its_thread(slack) -> None:
     assert "AI Infrastructure as a Service" in "\n".join(posted.texts)
 
 
+def test_a_follow_up_in_a_thread_is_read_with_the_thread_s_previous_question(slack) -> None:
+    fake, url, _ = slack
+    root = "1700000100.000100"
+
+    def mention(text: str, ts: str, thread: str | None = None) -> list[str]:
+        event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": ts, "channel": "C1",
+                 **({"thread_ts": thread} if thread else {})}
+        assert signed_post(f"{url}/slack/events", event_callback(event, f"Ev-follow-{ts}"), JSON)[0] == 200
+        posted = fake.pop("/api/chat.postMessage")
+        assert posted.body["thread_ts"] == (thread or ts)
+        return posted.texts
+
+    assert "Healthcare" in mention("use cases in healthcare", root)[0]
+    assert "Finance and Financial Services" in mention("and in finance?", "1700000100.000200", root)[0]
+    assert "Retail" in mention("tell me more", "1700000100.000300", root)[0]  # the section after Finance
+    assert "No confident answer" in mention("tell me more", "1700000100.000400")[0]  # a new thread: no context
+
+
 def test_direct_message_is_answered_in_the_dm_once(slack) -> None:
     fake, url, _ = slack
     event = {"type": "message", "channel_type": "im", "user": "U1", "text": "use cases in healthcare",

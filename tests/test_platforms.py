@@ -1,0 +1,63 @@
+"""The platform registry (adapters/platforms.py): the runner serves whatever is registered."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from adapters import platforms
+from adapters.platforms import Launch, Running
+from adapters.runner import Plan, configured_plan, serve_all
+from bot.assistant import Assistant
+from bot.settings import Settings
+
+
+class Recorder:
+    """A platform that records what the runner asked of it; its task fails once started."""
+
+    name = "discord"  # stands in for Discord (the Plan field it answers to)
+
+    def __init__(self) -> None:
+        self.launch: Launch | None = None
+        self.stopped = False
+
+    def configured(self, settings: Settings) -> bool:
+        return True
+
+    def mode(self, settings: Settings, http: bool | None) -> bool:
+        return True
+
+    def missing(self, settings: Settings, http: bool | None) -> list[str]:
+        return []
+
+    async def start(self, launch: Launch) -> Running | None:
+        self.launch = launch
+
+        async def fail() -> None:
+            raise ConnectionRefusedError("the platform said no")
+
+        def stop() -> None:
+            self.stopped = True
+
+        return Running(stop=stop, task=asyncio.create_task(fail()))
+
+    def digest_target(self, settings: Settings, running: Running | None) -> Any:
+        return None
+
+    def problem(self, exc: BaseException) -> str | None:
+        return f"explained: {exc}"
+
+
+def test_the_runner_starts_explains_and_stops_a_registered_platform(
+        bundled: Assistant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    recorder = Recorder()
+    monkeypatch.setitem(platforms.PLATFORMS, "discord", recorder)
+    monkeypatch.delitem(platforms.PLATFORMS, "slack")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert configured_plan(settings, None) == Plan(discord=True)
+    code = asyncio.run(serve_all(bundled, settings, Plan(discord=True), prog="cloudai test"))
+    assert code == 2 and recorder.stopped
+    assert capsys.readouterr().err.strip() == "cloudai test: explained: the platform said no"
+    assert recorder.launch is not None and recorder.launch.conversation.live.current is bundled
