@@ -214,7 +214,7 @@ def digest_target(settings: Settings, channel_id: str, client: discord.Client | 
     """Posts digests to a channel over REST: through the running bot's connection when there is
     one, else by logging in just to post (no gateway). discord.py retries 429s and 5xx itself."""
     async def post(digest: Digest) -> str:
-        send = {"embed": render_digest(digest), "allowed_mentions": NO_PINGS}
+        send: dict[str, Any] = {"embed": render_digest(digest), "allowed_mentions": NO_PINGS}
         if client is not None and not client.is_closed() and client.user is not None:
             message = await client.get_partial_messageable(int(channel_id)).send(**send)
             return str(message.id)
@@ -251,7 +251,7 @@ class TopicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"clo
         self.topic = custom_id.removeprefix("cloudai:topic:")
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> "TopicButton":
         return cls(match["topic"])
 
@@ -272,7 +272,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                                            custom_id=custom_id))
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str]) -> "VoteButton":
         return cls(match["vote"], match["intent"])
 
@@ -440,7 +440,8 @@ class DiscordAdapter:
         admin = self.live.is_command(question)
         await interaction.response.defer(ephemeral=admin, thinking=True)
         outcome = await asyncio.to_thread(self.talk.respond, incoming)
-        await interaction.followup.send(**({"ephemeral": True} if admin else {}), **self.show(outcome))
+        reply: dict[str, Any] = {**({"ephemeral": True} if admin else {}), **self.show(outcome)}
+        await interaction.followup.send(**reply)
 
     async def on_command_error(self, interaction: discord.Interaction,
                                error: app_commands.AppCommandError) -> None:
@@ -452,8 +453,9 @@ class DiscordAdapter:
     async def on_topic(self, interaction: discord.Interaction, topic: str) -> None:
         try:
             outcome = await self.handle(self.incoming(interaction.user.id, interaction.channel_id, topic, "button"))
-            await interaction.response.send_message(**({"ephemeral": True} if outcome.kind == "refusal" else {}),
-                                                    **self.show(outcome))
+            shown: dict[str, Any] = {**({"ephemeral": True} if outcome.kind == "refusal" else {}),
+                                     **self.show(outcome)}
+            await interaction.response.send_message(**shown)
         except Exception:
             log.exception("failed to answer a topic button")
             await _apologise(interaction)

@@ -92,6 +92,7 @@ class SlackPlatform:
         if adapter is None:
             return None
         mode = launch.plan.slack
+        assert mode is not None  # an adapter is built only for a planned mode
         try:
             serving = await asyncio.to_thread(slack.serve, adapter, launch.settings, mode, launch.plan.port,
                                               launch.health)

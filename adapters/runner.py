@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from adapters.platforms import PLATFORMS, Launch, Platform, Running
 from bot.assistant import Assistant
@@ -79,7 +79,7 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
     conversation = _conversation(live, settings, limiter, store)  # one per process: every platform's flow
     stopping = stopping or asyncio.Event()
     stops: list[Callable[[], None]] = []
-    tasks: list[asyncio.Task[None]] = []
+    tasks: list[asyncio.Task[Any]] = []
     background: list[asyncio.Task[None]] = []
     running: dict[str, Running] = {}
     launch = Launch(live, settings, plan, conversation, store, health, prog)

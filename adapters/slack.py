@@ -20,7 +20,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
@@ -573,7 +573,8 @@ def wsgi_app(adapter: SlackAdapter, health: Health | None = None) -> WSGIApp:
         problem = _payload_problem(text, headers.get("content-type"))
         if problem is not None:
             return reject(start_response, "400 Bad Request", f"a signed body that is {problem}")
-        bolt = adapter.app.dispatch(BoltRequest(body=text, query=request.query_string, headers=headers))
+        bolt = adapter.app.dispatch(BoltRequest(body=text, query=request.query_string,
+                                                headers=dict[str, str | Sequence[str]](headers)))
         response = WsgiHttpResponse(status=bolt.status, headers=bolt.headers, body=bolt.body)
         start_response(response.status, response.get_headers())
         return response.get_body()

@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.slack_fake import (
+from tests.slack_fake import (  # noqa: E402 - importable once the project root is on the path
     FORM,
     SIGNING_SECRET,
     FakeSlack,

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from _common import DEFAULT_SHARED
 
 from bot.assistant import Assistant

@@ -24,8 +24,8 @@ class Admins:
         for item in (part.strip() for part in (text or "").replace(";", ",").split(",")):
             if not item:
                 continue
-            platform, _, user = item.rpartition(":")
-            platform = platform.strip().lower() or None
+            prefix, _, user = item.rpartition(":")
+            platform = prefix.strip().lower() or None
             user = user.strip().removeprefix("<@").removesuffix(">")
             if (platform is not None and platform not in PLATFORMS) or not _ID.match(user):
                 raise ValueError(f"CLOUDAI_ADMINS={text!r}: {item!r} is not a user id like U0123ABCD, "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-
 from collections import Counter
 from pathlib import Path
 

@@ -24,8 +24,15 @@ from typing import Awaitable, Callable, Literal
 
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from tenacity import (RetryCallState, Retrying, retry_if_exception_type, stop_before_delay, stop_when_event_set,
-                      wait_exponential, wait_random)
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_before_delay,
+    stop_when_event_set,
+    wait_exponential,
+    wait_random,
+)
 
 from .assistant import Assistant
 from .digest import Digest, DigestComposer
@@ -78,6 +85,10 @@ class DigestService:
 
     # -- when --------------------------------------------------------------------------
 
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep between record retries; a shutdown (`stopping`) cuts it short."""
+        self.stopping.wait(seconds)
     def today(self, now: dt.datetime | None = None) -> dt.date:
         """The date in the digest's time zone: the day a digest belongs to."""
         return (now or self.clock()).astimezone(self.settings.zone).date()
@@ -172,16 +183,17 @@ class DigestService:
                 store.release(target.platform, target.channel, day)
 
         def first_failure(state: RetryCallState) -> None:
-            if state.attempt_number == 1 and state.outcome is not None:
+            failure = state.outcome.exception() if state.outcome is not None else None
+            if state.attempt_number == 1 and failure is not None:
                 until = dt.datetime.now().astimezone() + dt.timedelta(seconds=max(0.0, deadline - time.monotonic()))
                 log.warning("digest for %s %s; recording that failed: %s; retrying until %s", day, what,
-                            store.explain(state.outcome.exception()), until.strftime("%H:%M:%S"))
+                            store.explain(failure), until.strftime("%H:%M:%S"))
 
         try:
             for attempt in Retrying(stop=(stop_before_delay(max(0.0, deadline - time.monotonic()))
                                           | stop_when_event_set(self.stopping)),
                                     wait=wait_exponential(multiplier=0.5, max=RECORD_MAX_WAIT) + wait_random(0, 0.5),
-                                    sleep=self.stopping.wait,  # a shutdown cuts the pause short
+                                    sleep=self._pause,  # a shutdown cuts the pause short
                                     retry=retry_if_exception_type(TRANSIENT), before_sleep=first_failure,
                                     reraise=True):
                 with attempt:

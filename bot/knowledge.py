@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .index import SectionIndex
-from .text import Analyser
 from .loader import LoadedFile, LoadProblem, load_folder
 from .models import Document, Section, WikiLink
 from .sections import build_sections
+from .text import Analyser
 
 
 def bundled(name: str) -> Path:

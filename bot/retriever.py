@@ -17,10 +17,10 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
-from .index import FIELDS
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
 from .sections import has_figures, is_navigation_section
 from .text import STOP_STEMS, STOP_WORDS, stem

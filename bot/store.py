@@ -31,8 +31,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from sqlalchemy import (Date, DateTime, case, Integer, String, Text, UniqueConstraint, create_engine, delete, event,
-                        func, insert, select, text, update)
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
@@ -272,7 +287,10 @@ class Journal:
             return []
         with f:
             _lock(f)
-            entries, done, left, torn = [], [], [], False
+            entries: list[dict[str, Any]] = []
+            done: list[dict[str, Any]] = []
+            left: list[dict[str, Any]] = []
+            torn = False
             for line in f:
                 try:
                     entries.append(json.loads(line))
@@ -497,7 +515,7 @@ class Store:
                 .where(DeliveryRow.platform == platform, DeliveryRow.channel == channel, DeliveryRow.day == day,
                        DeliveryRow.state.in_(states), DeliveryRow.claimed_at < now - self.claim_timeout)
                 .values(state="claimed", owner=self.owner, claimed_at=now, attempts=DeliveryRow.attempts + 1))
-            return taken.rowcount == 1
+            return taken.rowcount == 1  # type: ignore[attr-defined]
 
     def begin_post(self, platform: str, channel: str, day: dt.date) -> bool:
         """Mark our claim "posting", just before the platform is called: from now on the post may
@@ -508,7 +526,7 @@ class Store:
                 .where(DeliveryRow.platform == platform, DeliveryRow.channel == channel, DeliveryRow.day == day,
                        DeliveryRow.owner == self.owner, DeliveryRow.state == "claimed")
                 .values(state="posting", claimed_at=self.clock()))
-            return marked.rowcount == 1
+            return marked.rowcount == 1  # type: ignore[attr-defined]
 
     def mark_posted(self, platform: str, channel: str, day: dt.date, message_id: str, owner: str | None = None,
                     at: dt.datetime | None = None) -> None:
@@ -520,7 +538,7 @@ class Store:
                 done = s.execute(update(DeliveryRow)
                                  .where(DeliveryRow.platform == platform, DeliveryRow.channel == channel,
                                         DeliveryRow.day == day, DeliveryRow.state != "posted")
-                                 .values(**values)).rowcount
+                                 .values(**values)).rowcount  # type: ignore[attr-defined]
                 if done == 0 and s.get(DeliveryRow, (platform, channel, day)) is None:
                     s.add(DeliveryRow(platform=platform, channel=channel, day=day, claimed_at=values["posted_at"],
                                       attempts=1, **values))

@@ -19,8 +19,16 @@ import pytest
 import yarl
 
 from adapters.discord import (
-    ASKED_PREFIX, BUTTONS_MAX, DESCRIPTION_MAX, EMBED_TOTAL_MAX, FIELD_VALUE_MAX, DiscordAdapter,
-    login_problem, render, serve)
+    ASKED_PREFIX,
+    BUTTONS_MAX,
+    DESCRIPTION_MAX,
+    EMBED_TOTAL_MAX,
+    FIELD_VALUE_MAX,
+    DiscordAdapter,
+    login_problem,
+    render,
+    serve,
+)
 from bot.assistant import Assistant
 from bot.feedback import LogFeedback
 from bot.models import Reply, Source

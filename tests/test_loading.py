@@ -20,7 +20,6 @@ from bot.models import WikiLink
 
 from .conftest import corpus, write
 
-
 GOOD = "# Good Document\n\nThis document loads fine and talks about clusters.\n"
 
 

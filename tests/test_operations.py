@@ -40,8 +40,7 @@ from bot.watch import watch
 from tests import discord_fake as fake_discord
 from tests.conftest import ROOT, free_port, run_cloudai, until, write
 from tests.discord_fake import BOT_ID, FakeDiscord
-from tests.slack_fake import (FORM, JSON, FakeSlack, block_action, event_callback, settings_for,
-                              signed_post, slash_command, start_fake_slack)
+from tests.slack_fake import FORM, JSON, FakeSlack, block_action, event_callback, settings_for, signed_post, slash_command, start_fake_slack
 
 pytestmark = pytest.mark.slow  # servers, fake Slack/Discord, PostgreSQL, `cloudai` processes
 
