@@ -8,6 +8,7 @@ memory: a limit protects one process from a flood, it is not an account quota.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -48,10 +49,15 @@ class QuestionLimiter:
         self._user = parse_limit(per_user, "CLOUDAI_RATE_LIMIT_USER") if per_user else None
         self._channel = parse_limit(per_channel, "CLOUDAI_RATE_LIMIT_CHANNEL") if per_channel else None
         self._window = MovingWindowRateLimiter(MemoryStorage())
+        self._lock = threading.Lock()  # test-then-hit is one step: two threads must not both pass
         self.on_refusal = on_refusal  # (platform, refusal): counted in /metrics
 
     def check(self, platform: str, user: str, channel: str | None = None) -> Refusal | None:
         """None when the question may be answered (and it is counted); else the refusal."""
+        with self._lock:
+            return self._check(platform, user, channel)
+
+    def _check(self, platform: str, user: str, channel: str | None) -> Refusal | None:
         for scope, limit, key in (("user", self._user, user), ("channel", self._channel, channel)):
             if limit is None or not key:
                 continue

@@ -46,3 +46,26 @@ def test_rate_settings_are_validated_with_the_variable_named(monkeypatch: pytest
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     limiter = settings.limiter()
     assert all(limiter.check("slack", "U1") is None for _ in range(100))  # "" = no per-user limit
+
+
+def test_questions_arriving_at_once_are_counted_one_by_one() -> None:
+    """Adapters check the limit from several threads: a burst must not slip past it."""
+    import threading
+
+    def burst() -> int:
+        limiter = QuestionLimiter(per_user="5/minute", per_channel=None)
+        start = threading.Barrier(20)
+        passed: list[bool] = []
+
+        def ask() -> None:
+            start.wait()
+            passed.append(limiter.check("discord", "U1", "C1") is None)
+
+        threads = [threading.Thread(target=ask) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return passed.count(True)
+
+    assert [burst() for _ in range(20)] == [5] * 20
