@@ -130,8 +130,8 @@ class Analyser:
             t = self.surface[w] = _term_of(w)
         return t
 
-    def content_words(self, text: str) -> list[str]:
-        """Surface words that carry meaning (stop words dropped), as typed."""
+    def _meaningful(self, text: str) -> list[tuple[str, str]]:
+        """(surface word, term) for each word of `text` that is not a stop word."""
         cache = self.surface
         out = []
         for w in _WORD.findall(_normalise(text)):
@@ -139,20 +139,16 @@ class Analyser:
             if t is None:
                 t = cache[w] = _term_of(w)
             if t:
-                out.append(w)
+                out.append((w, t))
         return out
+
+    def content_words(self, text: str) -> list[str]:
+        """Surface words that carry meaning (stop words dropped), as typed."""
+        return [w for w, _ in self._meaningful(text)]
 
     def terms(self, text: str) -> list[str]:
         """Index terms of `text`: content words, stemmed."""
-        cache = self.surface
-        out: list[str] = []
-        for w in _WORD.findall(_normalise(text)):
-            t = cache.get(w)
-            if t is None:
-                t = cache[w] = _term_of(w)
-            if t:
-                out.append(t)
-        return out
+        return [t for _, t in self._meaningful(text)]
 
     def token_terms(self, token: str) -> tuple[str, ...]:
         """Terms for one token as written: `EnableSpot` gives the whole word's term and its parts'."""
