@@ -17,12 +17,13 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from adapters.linkcheck import misleading
+from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.context import ContextMemory
@@ -518,11 +519,35 @@ def login_problem(exc: BaseException) -> str | None:
     return None
 
 
-def run(assistant_factory: Callable[[], Assistant]) -> int:
-    """`cloudai discord`: check settings, load the knowledge, then serve until stopped."""
-    from adapters.runner import Plan, run_platforms
+class DiscordPlatform:
+    """Discord in the `Platform` contract (adapters/platforms.py): one gateway connection."""
 
-    settings = load_settings()
-    if settings is None:
-        return 2
-    return run_platforms(assistant_factory, settings, Plan(discord=True), prog="cloudai discord")
+    name = "discord"
+    title = "Discord"
+
+    def configured(self, settings: Settings) -> bool:
+        return settings.platforms()["discord"]
+
+    def mode(self, settings: Settings, http: bool | None) -> bool:
+        return True
+
+    def missing(self, settings: Settings, http: bool | None) -> list[str]:
+        return missing(settings)
+
+    async def start(self, launch: Launch) -> Running | None:
+        bot = DiscordAdapter(launch.live, launch.settings, limiter=launch.conversation.limiter,
+                             conversation=launch.conversation,
+                             **({"feedback": launch.store} if launch.store is not None else {}))
+        return Running(task=asyncio.create_task(serve(bot), name="discord"), client=bot.client)
+
+    def digest_target(self, settings: Settings, running: Running | None) -> Target | None:
+        if not settings.discord_digest_channel_id:
+            return None
+        return digest_target(settings, settings.discord_digest_channel_id,
+                             running.client if running is not None else None)
+
+    def problem(self, exc: BaseException) -> str | None:
+        return login_problem(exc)
+
+
+PLATFORM = DiscordPlatform()

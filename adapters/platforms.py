@@ -1,20 +1,26 @@
-"""The chat platforms `cloudai run` can serve, behind one contract, in one registry.
+"""The contract every chat platform `cloudai run` serves keeps, and the registry that lists them.
 
-The runner (adapters/runner.py) only walks `PLATFORMS`: start each planned platform, post
-digests through each, explain each one's start-up problems. Adding a platform is one class
-here (and its adapter module), not an edit of the runner. Each platform loads its library
-only when it is used, so `cloudai slack` never imports discord.py, nor the reverse.
+A platform is one adapter module (adapters/slack.py, adapters/discord.py) that defines a
+`PLATFORM` object keeping the `Platform` contract: its name, what its settings need, how it
+starts serving, where its digest goes. The registry below names each platform's module, in
+start-up order; the runner (adapters/runner.py), `cloudai run`, `cloudai digest post` and the
+admin ids read it and name no platform themselves. Adding a platform is one new module plus one
+line in `REGISTRY`.
+
+A module is imported only when its platform is used (`platform(name)`), so `cloudai slack`
+never imports discord.py, nor the reverse; `configured()` reads the token setting the registry
+line names without importing the module. This module imports no adapter module: the import
+graph of adapters/ and bot/ has no cycle (tests/test_import_graph.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
-    from adapters.runner import Plan
     from bot.conversation import Conversation
     from bot.delivery import Target
     from bot.health import Health
@@ -24,12 +30,24 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class Plan:
+    """What one process serves: each platform's mode by its registered name (Slack: "socket"
+    or "http"; Discord: True). A platform not in `modes` (or with a falsy mode) is not served."""
+
+    modes: dict[str, Any] = field(default_factory=dict)
+    port: int | None = None  # an HTTP port given on the command line (--port)
+
+    def mode(self, name: str) -> Any:
+        return self.modes.get(name)
+
+
+@dataclass
 class Launch:
     """What every platform is started with: one knowledge base and one conversation flow."""
 
     live: "LiveAssistant"
     settings: "Settings"
-    plan: "Plan"
+    plan: Plan
     conversation: "Conversation"
     store: "Store | None" = None
     health: "Health | None" = None
@@ -49,13 +67,14 @@ class Running:
 
 
 class Platform(Protocol):
-    name: str  # also the `Plan` field that says whether (and how) it is served
+    name: str  # its registry name: the `Plan` key, the `name:` prefix of an admin id
+    title: str  # as users write it ("Slack"), in messages
 
     def configured(self, settings: "Settings") -> bool:
         """Is its token set?"""
 
     def mode(self, settings: "Settings", http: bool | None) -> Any:
-        """Its `Plan` value when configured (Slack: "socket" or "http"; Discord: True)."""
+        """Its `Plan` mode when configured (Slack: "socket" or "http"; Discord: True)."""
 
     def missing(self, settings: "Settings", http: bool | None) -> list[str]:
         """The variables it needs that are not set, each with where to find it."""
@@ -70,93 +89,58 @@ class Platform(Protocol):
         """One line for a failure while serving that a user can fix, else None."""
 
 
-class SlackPlatform:
-    name = "slack"
+@dataclass(frozen=True)
+class Entry:
+    """One registry line: the module defining the platform's `PLATFORM`, and the `Settings`
+    field holding its token (so whether it is configured is known without importing it; None:
+    ask the platform)."""
 
-    def configured(self, settings: "Settings") -> bool:
-        return settings.platforms()["slack"]
-
-    def mode(self, settings: "Settings", http: bool | None) -> str:
-        return "http" if http else settings.slack_mode
-
-    def missing(self, settings: "Settings", http: bool | None) -> list[str]:
-        from adapters import slack
-
-        return slack.missing(settings, self.mode(settings, http))
-
-    async def start(self, launch: Launch) -> Running | None:
-        from adapters import slack
-
-        adapter = await asyncio.to_thread(slack.connect, launch.live, launch.settings, launch.prog,
-                                          launch.conversation.limiter, launch.store, launch.conversation)
-        if adapter is None:
-            return None
-        mode = launch.plan.slack
-        assert mode is not None  # an adapter is built only for a planned mode
-        try:
-            serving = await asyncio.to_thread(slack.serve, adapter, launch.settings, mode, launch.plan.port,
-                                              launch.health)
-        except Exception as exc:
-            problem = slack.serve_problem(exc)
-            if problem is None:
-                raise
-            print(f"{launch.prog}: {problem}", file=sys.stderr)
-            return None
-        return Running(stop=serving.stop, port=serving.port, serves_health=mode == "http")
-
-    def digest_target(self, settings: "Settings", running: Running | None) -> "Target | None":
-        if not settings.slack_digest_channel:
-            return None
-        from adapters.slack import digest_target
-
-        return digest_target(settings, settings.slack_digest_channel)
-
-    def problem(self, exc: BaseException) -> str | None:
-        return None
+    module: str
+    token: str | None = None
 
 
-class DiscordPlatform:
-    name = "discord"
-
-    def configured(self, settings: "Settings") -> bool:
-        return settings.platforms()["discord"]
-
-    def mode(self, settings: "Settings", http: bool | None) -> bool:
-        return True
-
-    def missing(self, settings: "Settings", http: bool | None) -> list[str]:
-        from adapters import discord as discord_adapter
-
-        return discord_adapter.missing(settings)
-
-    async def start(self, launch: Launch) -> Running | None:
-        from adapters import discord as discord_adapter
-
-        bot = discord_adapter.DiscordAdapter(launch.live, launch.settings, limiter=launch.conversation.limiter,
-                                             conversation=launch.conversation,
-                                             **({"feedback": launch.store} if launch.store is not None else {}))
-        return Running(task=asyncio.create_task(discord_adapter.serve(bot), name="discord"), client=bot.client)
-
-    def digest_target(self, settings: "Settings", running: Running | None) -> "Target | None":
-        if not settings.discord_digest_channel_id:
-            return None
-        from adapters.discord import digest_target
-
-        return digest_target(settings, settings.discord_digest_channel_id,
-                             running.client if running is not None else None)
-
-    def problem(self, exc: BaseException) -> str | None:
-        from adapters.discord import login_problem
-
-        return login_problem(exc)
+# The registry, in start-up order: adding a platform is a module plus a line here (or `register`).
+REGISTRY: dict[str, Entry] = {
+    "slack": Entry("adapters.slack", token="slack_bot_token"),
+    "discord": Entry("adapters.discord", token="discord_token"),
+}
+_loaded: dict[str, Platform] = {}
 
 
-PLATFORMS: dict[str, Platform] = {}  # in start-up order
+def register(name: str, module: str, token: str | None = None) -> None:
+    """Add (or replace) a platform: `module` defines `PLATFORM`, whose `name` is `name`."""
+    REGISTRY[name] = Entry(module, token)
+    _loaded.pop(name, None)
 
 
-def register(platform: Platform) -> None:
-    PLATFORMS[platform.name] = platform
+def unregister(name: str) -> None:
+    REGISTRY.pop(name, None)
+    _loaded.pop(name, None)
 
 
-register(SlackPlatform())
-register(DiscordPlatform())
+def names() -> list[str]:
+    """The registered platform names, in start-up order (no module is imported)."""
+    return list(REGISTRY)
+
+
+def platform(name: str) -> Platform:
+    """The registered platform `name`, importing its module the first time; KeyError if unknown."""
+    entry = REGISTRY[name]
+    if name not in _loaded:
+        found: Platform = importlib.import_module(entry.module).PLATFORM
+        if found.name != name:
+            raise ValueError(f"{entry.module}.PLATFORM is named {found.name!r}, registered as {name!r}")
+        _loaded[name] = found
+    return _loaded[name]
+
+
+def configured(settings: "Settings") -> list[str]:
+    """The registered platforms whose token is set, in start-up order; only the modules of
+    platforms registered without a token setting are imported to ask."""
+    return [name for name, entry in REGISTRY.items()
+            if (_set(getattr(settings, entry.token, None)) if entry.token else platform(name).configured(settings))]
+
+
+def _set(secret: Any) -> bool:
+    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
+    return bool(value and str(value).strip())

@@ -1,7 +1,8 @@
-"""`cloudai run`: every configured platform in one process, sharing one loaded knowledge base.
+"""`cloudai run`, `cloudai slack`, `cloudai discord`: platforms in one process, sharing one
+loaded knowledge base.
 
 A platform is configured when its bot token is set (SLACK_BOT_TOKEN, DISCORD_TOKEN). The
-platforms are those registered in adapters/platforms.py; this module names none of them.
+platforms are those in the registry (adapters/platforms.py); this module names none of them.
 Slack's Bolt app is synchronous and serves from its own threads (Socket Mode or the HTTP
 server); Discord and the process's lifetime belong to the asyncio loop.
 """
@@ -12,10 +13,10 @@ import asyncio
 import logging
 import signal
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from adapters.platforms import PLATFORMS, Launch, Platform, Running
+from adapters import platforms
+from adapters.platforms import Launch, Plan, Platform, Running
 from bot.assistant import Assistant
 from bot.live import LiveAssistant
 from bot.ratelimit import QuestionLimiter
@@ -28,23 +29,19 @@ if TYPE_CHECKING:
     from bot.live import ReloadResult
     from bot.store import Store
 
+__all__ = ["Plan", "configured_plan", "configured_targets", "digest_targets", "run_all", "run_platform",
+           "run_platforms", "serve_all"]
+
 log = logging.getLogger("cloudai.run")
 PROG = "cloudai run"
 
 
-@dataclass
-class Plan:
-    """What one process serves: one field per registered platform (adapters/platforms.py),
-    named as it is: Slack in a mode (or not), Discord (or not)."""
-
-    slack: str | None = None  # "socket", "http" or None
-    discord: bool = False
-    port: int | None = None  # Slack's HTTP port when given on the command line (--port)
-
-
 def _planned(plan: Plan) -> list[Platform]:
     """The registered platforms this plan serves, in start-up order."""
-    return [p for name, p in PLATFORMS.items() if getattr(plan, name, None)]
+    unknown = set(plan.modes) - set(platforms.names())
+    if unknown:
+        raise ValueError(f"not a registered platform: {', '.join(sorted(unknown))}")
+    return [platforms.platform(name) for name in platforms.names() if plan.mode(name)]
 
 
 def digest_targets(settings: Settings, plan: Plan, running: "dict[str, Running] | None" = None) -> list["Target"]:
@@ -64,17 +61,18 @@ def configured_targets(settings: Settings) -> list["Target"]:
 
 def configured_plan(settings: Settings, http: bool | None, port: int | None = None) -> Plan:
     """Every registered platform whose token is set, each in its mode."""
-    return Plan(port=port, **{name: p.mode(settings, http) for name, p in PLATFORMS.items() if p.configured(settings)})
+    return Plan({name: platforms.platform(name).mode(settings, http) for name in platforms.configured(settings)}, port)
 
 
 async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, plan: Plan, *,
                     limiter: QuestionLimiter | None = None, store: "Store | None" = None,
                     health: "Health | None" = None, stopping: asyncio.Event | None = None,
-                    on_slack: Callable[[int | None], None] | None = None, prog: str = PROG) -> int:
+                    on_started: Callable[[str, Running], None] | None = None, prog: str = PROG) -> int:
     """Serve the planned platforms, the digest scheduler (when a `store` is given and digest
     channels are set), hot reload (CLOUDAI_RELOAD) and /healthz + /metrics (Slack's HTTP port,
     else CLOUDAI_HEALTH_PORT) until `stopping` is set or a platform fails; 0, or 2 after
-    printing a start-up problem a user can fix (a rejected token)."""
+    printing a start-up problem a user can fix (a rejected token). `on_started` hears of each
+    platform once it serves (its name, and what it reported: an HTTP port)."""
     live = LiveAssistant.of(assistant)
     conversation = _conversation(live, settings, limiter, store)  # one per process: every platform's flow
     stopping = stopping or asyncio.Event()
@@ -93,8 +91,8 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
                 stops.append(started.stop)
             if started.task is not None:
                 tasks.append(started.task)
-            if platform.name == "slack" and on_slack is not None:
-                on_slack(started.port)
+            if on_started is not None:
+                on_started(platform.name, started)
         if (health is not None and settings.health_port is not None
                 and not any(r.serves_health for r in running.values())):
             from adapters.http import HTTPServer, serve_in_background
@@ -119,7 +117,7 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
         for task in done:
             exc = task.exception()
             if exc is not None:
-                failed = next((PLATFORMS[name] for name, r in running.items() if r.task is task), None)
+                failed = next((platforms.platform(name) for name, r in running.items() if r.task is task), None)
                 problem = failed.problem(exc) if failed is not None else None
                 if problem is None:
                     raise exc
@@ -162,16 +160,31 @@ def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None
     from bot.settings import load_or_explain
 
     def needed(settings: Settings) -> list[str]:
-        configured = [p for p in PLATFORMS.values() if p.configured(settings)]
+        configured = [platforms.platform(name) for name in platforms.configured(settings)]
         if not configured:
-            return ["SLACK_BOT_TOKEN (Slack) and/or DISCORD_TOKEN (Discord): no platform is configured "
-                    "(see config/example.env)"]
+            tokens = [f"{entry.token.upper()} ({name})" if entry.token else name
+                      for name, entry in platforms.REGISTRY.items()]
+            return [" and/or ".join(tokens) + ": no platform is configured (see config/example.env)"]
         return [line for p in configured for line in p.missing(settings, http)]
 
     settings = load_or_explain(PROG, needed)
     if settings is None:
         return 2
     return run_platforms(assistant_factory, settings, configured_plan(settings, http, port))
+
+
+def run_platform(name: str, assistant_factory: Callable[[], Assistant], http: bool | None = None,
+                 port: int | None = None) -> int:
+    """`cloudai NAME` (`cloudai slack`, `cloudai discord`): one registered platform, whatever else
+    is configured. Check its settings, load the knowledge, then serve until stopped."""
+    from bot.settings import load_or_explain
+
+    platform = platforms.platform(name)
+    prog = f"cloudai {name}"
+    settings = load_or_explain(prog, lambda s: platform.missing(s, http), f" ({platform.title})")
+    if settings is None:
+        return 2
+    return run_platforms(assistant_factory, settings, Plan({name: platform.mode(settings, http)}, port), prog=prog)
 
 
 def _keep_out_of_gc(live: LiveAssistant) -> None:

@@ -28,6 +28,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 
 from adapters.http import DEFAULT_TIMEOUT, HTTPServer, serve_in_background
 from adapters.linkcheck import misleading
+from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.context import ContextMemory
@@ -666,11 +667,48 @@ def _then(first: Callable[[], Any], second: Callable[[], Any]) -> Callable[[], N
     return both
 
 
-def run(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
-    """`cloudai slack`: check settings, load the knowledge, then serve until stopped."""
-    from adapters.runner import Plan, run_platforms
+class SlackPlatform:
+    """Slack in the `Platform` contract (adapters/platforms.py): Socket Mode or HTTP."""
 
-    loaded = load_settings(http)
-    if loaded is None:
-        return 2
-    return run_platforms(assistant_factory, loaded[0], Plan(slack=loaded[1], port=port), prog="cloudai slack")
+    name = "slack"
+    title = "Slack"
+
+    def configured(self, settings: Settings) -> bool:
+        return settings.platforms()["slack"]
+
+    def mode(self, settings: Settings, http: bool | None) -> str:
+        return "http" if http else settings.slack_mode
+
+    def missing(self, settings: Settings, http: bool | None) -> list[str]:
+        return missing(settings, self.mode(settings, http))
+
+    async def start(self, launch: Launch) -> Running | None:
+        import sys
+
+        adapter = await asyncio.to_thread(connect, launch.live, launch.settings, launch.prog,
+                                          launch.conversation.limiter, launch.store, launch.conversation)
+        if adapter is None:
+            return None
+        mode = launch.plan.mode(self.name)
+        assert mode is not None  # an adapter is built only for a planned mode
+        try:
+            serving = await asyncio.to_thread(serve, adapter, launch.settings, mode, launch.plan.port,
+                                              launch.health)
+        except Exception as exc:
+            problem = serve_problem(exc)
+            if problem is None:
+                raise
+            print(f"{launch.prog}: {problem}", file=sys.stderr)
+            return None
+        return Running(stop=serving.stop, port=serving.port, serves_health=mode == "http")
+
+    def digest_target(self, settings: Settings, running: Running | None) -> Target | None:
+        if not settings.slack_digest_channel:
+            return None
+        return digest_target(settings, settings.slack_digest_channel)
+
+    def problem(self, exc: BaseException) -> str | None:
+        return None
+
+
+PLATFORM = SlackPlatform()

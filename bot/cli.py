@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from adapters.platforms import names  # the registered platforms (their modules load only when served)
+
+    from .admins import known_platforms
+
+    known_platforms(names)  # `name:id` in CLOUDAI_ADMINS: any registered platform's name
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
@@ -306,17 +311,17 @@ def _service_logging(args: argparse.Namespace) -> None:
 
 
 def _slack(args: argparse.Namespace) -> int:
-    from adapters.slack import run  # the Slack libraries load only for this command
+    from adapters.runner import run_platform  # the Slack libraries load only for this command
 
     _service_logging(args)
-    return run(lambda: _assistant(args), http=args.http or None, port=args.port)
+    return run_platform("slack", lambda: _assistant(args), http=args.http or None, port=args.port)
 
 
 def _discord(args: argparse.Namespace) -> int:
-    from adapters.discord import run  # discord.py loads only for this command
+    from adapters.runner import run_platform  # discord.py loads only for this command
 
     _service_logging(args)
-    return run(lambda: _assistant(args))
+    return run_platform("discord", lambda: _assistant(args))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -462,8 +462,9 @@ def test_cloudai_run_serves_slack_and_discord_from_one_knowledge_base(bundled: A
                             slack_signing_secret=SIGNING_SECRET, slack_api_url=f"{slack_fake.url}/api/",
                             host="127.0.0.1", discord_token=fake_discord.TOKEN, discord_api_url=fake.base,
                             discord_gateway_url=fake.gateway, reload=False)
-        running = asyncio.create_task(serve_all(bundled, settings, Plan(slack="http", discord=True, port=0),
-                                                limiter=limiter, stopping=stopping, on_slack=ports.append))
+        running = asyncio.create_task(serve_all(bundled, settings, Plan({"slack": "http", "discord": True}, port=0),
+                                                limiter=limiter, stopping=stopping,
+                                                on_started=lambda name, r: ports.append(r.port) if name == "slack" else None))
         try:
             assert only(await fake.pop(1)).method == "PUT"  # Discord connected and synced
             await fake.push("MESSAGE_CREATE", mention("what is AIaaS?"))

@@ -17,7 +17,8 @@ from bot.settings import Settings
 class Recorder:
     """A platform that records what the runner asked of it; its task fails once started."""
 
-    name = "discord"  # stands in for Discord (the Plan field it answers to)
+    name = "discord"  # stands in for Discord (the Plan key it answers to)
+    title = "Discord"
 
     def __init__(self) -> None:
         self.launch: Launch | None = None
@@ -53,11 +54,11 @@ class Recorder:
 def test_the_runner_starts_explains_and_stops_a_registered_platform(
         bundled: Assistant, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     recorder = Recorder()
-    monkeypatch.setitem(platforms.PLATFORMS, "discord", recorder)
-    monkeypatch.delitem(platforms.PLATFORMS, "slack")
+    monkeypatch.setattr(platforms, "REGISTRY", {"discord": platforms.Entry(__name__)})
+    monkeypatch.setattr(platforms, "_loaded", {"discord": recorder})
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert configured_plan(settings, None) == Plan(discord=True)
-    code = asyncio.run(serve_all(bundled, settings, Plan(discord=True), prog="cloudai test"))
+    assert configured_plan(settings, None) == Plan({"discord": True})
+    code = asyncio.run(serve_all(bundled, settings, Plan({"discord": True}), prog="cloudai test"))
     assert code == 2 and recorder.stopped
     assert capsys.readouterr().err.strip() == "cloudai test: explained: the platform said no"
     assert recorder.launch is not None and recorder.launch.conversation.live.current is bundled
