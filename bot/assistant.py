@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -98,18 +97,6 @@ class Assistant:
         if not result.hits:
             return self._no_match(question, result)
         return self._answer(question, result)
-
-    def answer(self, text: str, platform: str, channel: str | None = None) -> Reply:
-        """`reply`, plus the one log line per question that operators read: platform, channel,
-        intent, top section, score and latency (never who asked, never a token)."""
-        started = time.perf_counter()
-        reply = self.reply(text)
-        fields = {"platform": platform, "channel": channel or "-", "intent": reply.intent or "-",
-                  "top": reply.sources[0].label if reply.sources else "-", "score": round(reply.top_score, 2),
-                  "no_match": reply.no_match, "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
-        log.info("answered platform=%(platform)s channel=%(channel)s intent=%(intent)s top=%(top)r score=%(score).2f "
-                 "no_match=%(no_match)s latency_ms=%(latency_ms).1f", fields, extra=fields)
-        return reply
 
     def topics(self, limit: int = 25) -> list[str]:
         """Document titles, most linked-to first: what this knowledge is about."""

@@ -81,13 +81,6 @@ class LiveAssistant:
 
     # -- answering: each call reads `current` once ------------------------------------------
 
-    def answer(self, text: str, platform: str, channel: str | None = None) -> Reply:
-        started = time.perf_counter()
-        reply = self.current.answer(text, platform, channel)
-        if self.metrics is not None:
-            self.metrics.answered(platform, reply.no_match, time.perf_counter() - started)
-        return reply
-
     def reply(self, text: str) -> Reply:
         return self.current.reply(text)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from bot.assistant import BODY_LIMIT, Assistant
@@ -135,11 +133,3 @@ def test_everyday_verbs_find_the_words_the_docs_use(seeds_assistant: Assistant) 
     reply = seeds_assistant.reply("how should I pick a cloud provider")
     assert not reply.no_match
     assert "Evaluate providers" in reply.body
-
-
-def test_each_answer_logs_one_line_for_operators(bundled: Assistant, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="cloudai.answers")
-    reply = bundled.answer("what is AIaaS?", "slack", "C42")
-    (line,) = [r.getMessage() for r in caplog.records if r.name == "cloudai.answers"]
-    assert line.startswith("answered platform=slack channel=C42 intent=definition top=")
-    assert reply.sources[0].label in line and "latency_ms=" in line and "no_match=False" in line
