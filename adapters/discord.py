@@ -34,6 +34,7 @@ from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.live import LiveAssistant
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
+from bot.render import as_backtick_fence, pieces
 from bot.settings import Settings, load_or_explain
 
 log = logging.getLogger("cloudai.discord")
@@ -82,7 +83,6 @@ def point_at(settings: Settings) -> None:
 # -- rendering -------------------------------------------------------------------------
 
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
 # inline code, or a link: its label may hold code spans and `[…]` pairs (`[[See the docs]](url)`),
 # its URL only balanced parentheses (`Foo_(bar)`), so Discord ends it where we do
 _INLINE = re.compile(r"`[^`\n]+`|\[((?:[^\[\]\n`]|`[^`\n\[\]]+`|\[[^\[\]\n`]*\])+)\]"
@@ -133,12 +133,12 @@ def to_discord(markdown: str, links: bool = True) -> str:
         out.append(_defuse(_inert("".join(prose))).replace(_OURS, "]("))
         prose.clear()
 
-    for i, part in enumerate(_FENCE.split(markdown.replace(_OURS, ""))):
-        if i % 2:
+    for piece in pieces(markdown.replace(_OURS, "")):  # fenced code: ``` or ~~~, as markdown-it-py reads it
+        if piece.code:
             flush()
-            out.append(_inert(part, code=True))
+            out.append(_inert(as_backtick_fence(piece.text), code=True))
             continue
-        part = _HEADING.sub(lambda m: f"**{m.group(1)}**", part)
+        part = _HEADING.sub(lambda m: f"**{m.group(1)}**", piece.text)
         pos = 0
         for m in _INLINE.finditer(part):
             prose.append(part[pos:m.start()])

@@ -41,6 +41,7 @@ from bot.live import LiveAssistant
 from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
+from bot.render import as_backtick_fence, pieces
 from bot.settings import Settings, load_or_explain
 
 if TYPE_CHECKING:
@@ -96,7 +97,6 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 _ITALIC = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![*\w])")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
-_FENCE = re.compile(r"(```.*?```)", re.DOTALL)
 _CODE = re.compile(r"(`[^`\n]+`)")
 
 
@@ -110,14 +110,12 @@ def to_mrkdwn(markdown: str, links: bool = True) -> str:
     """Markdown to Slack mrkdwn, escaping all text; code is kept as code. With `links=False`
     (text quoting what a user wrote) a `[label](url)` stays text and never becomes a link."""
     out = []
-    for i, part in enumerate(_FENCE.split(markdown)):
-        if i % 2:
-            out.append(escape(part))
+    for piece in pieces(markdown):  # fenced code (``` or ~~~, as markdown-it-py reads it) stays code
+        if piece.code:
+            out.append(escape(as_backtick_fence(piece.text)))
             continue
-        pieces = []
-        for j, piece in enumerate(_CODE.split(part)):
-            pieces.append(escape(piece) if j % 2 else _prose_to_mrkdwn(escape(piece), links))
-        out.append("".join(pieces))
+        for j, text in enumerate(_CODE.split(piece.text)):
+            out.append(escape(text) if j % 2 else _prose_to_mrkdwn(escape(text), links))
     return _AT_SPECIAL.sub("@\u200b\\1", "".join(out))  # again: `@[here](page)` is `@here` by now
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import textwrap
 
 from .models import Reply
+from .render import fence_lines, split_lines
 
 
 def render(reply: Reply, width: int = 88) -> str:
     lines = [reply.title, "=" * min(len(reply.title), width), ""]
-    for para in reply.body.split("\n"):
-        if len(para) <= width or para.lstrip().startswith(("```", "|", "    ")):
+    code = {n for start, end in fence_lines(reply.body) for n in range(start, end)}  # ``` or ~~~: never wrapped
+    for n, line in enumerate(split_lines(reply.body)):
+        para = line.rstrip("\r\n")
+        if n in code or len(para) <= width or para.lstrip().startswith(("```", "|", "    ")):
             lines.append(para)
         else:
             indent = para[: len(para) - len(para.lstrip())]

@@ -1,0 +1,153 @@
+"""One reading of a reply's Markdown for every dialect (issue 14, item 4).
+
+Which lines are fenced code is decided once, by markdown-it-py (bot/render.py), for Slack
+mrkdwn, Discord Markdown and the terminal: a ~~~ fence is code everywhere, as it is for the
+loader, and nothing inside a fence is rewritten. The loader keeps its own fast parser
+(bot/markdown.py); the last test checks it agrees with markdown-it-py on the real corpora.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from markdown_it import MarkdownIt
+
+from adapters.discord import to_discord
+from adapters.slack import to_mrkdwn
+from bot import markdown as fast
+from bot.loader import _split_frontmatter
+from bot.models import Reply
+from bot.render import as_backtick_fence, fence_lines, pieces
+from bot.terminal import render as terminal_render
+
+from .conftest import corpus
+
+INSIDE = "**not bold** *nor italic* [not a link](https://example.com) - not a bullet # not a heading"
+TILDE = f"Before *this*.\n\n~~~python\n{INSIDE}\n~~~\n\nAfter *that*.\n"
+
+
+def terminal(body: str) -> str:
+    return terminal_render(Reply(title="T", body=body), width=40)
+
+
+def discord_shown(body: str) -> str:
+    """Discord's text less the zero-width spaces that break a `](` in code (the masked-link hardening)."""
+    return to_discord(body).replace("]\u200b(", "](")
+
+
+def test_a_tilde_fence_is_code_in_every_dialect() -> None:
+    slack, discord, term = to_mrkdwn(TILDE), discord_shown(TILDE), terminal(TILDE)
+    assert "```python\n" + INSIDE + "\n```" in slack  # Slack knows only ```: the markers change, the inside does not
+    assert "<https://example.com" not in slack and "• not" not in slack
+    assert "_this_" in slack and "_that_" in slack  # the prose around it is still rewritten
+    assert "```python\n" + INSIDE + "\n```" in discord
+    assert INSIDE in term.splitlines()  # never wrapped, although longer than the width
+    for fence in ("~~~", "~~~~", "```"):
+        body = f"{fence}\n{INSIDE}\n{fence}\n"
+        assert INSIDE in to_mrkdwn(body) and INSIDE in discord_shown(body) and INSIDE in terminal(body)
+
+
+def test_a_tilde_fence_cannot_be_closed_early_by_backticks_inside_it() -> None:
+    body = "~~~\nstill code\n```\n**still code** [x](https://evil.example)\n~~~\nprose"
+    assert "[x]\u200b(https://evil.example)" in to_discord(body)  # no masked link forms in code
+    for out in (to_mrkdwn(body), discord_shown(body)):
+        assert out.count("```") == 2  # the inner ``` is broken, so Slack and Discord end the block where we do
+        assert "**still code**" in out
+    assert "<https://evil.example" not in to_mrkdwn(body)
+
+
+def test_fences_in_lists_and_unclosed_fences_are_code_too() -> None:
+    body = "- step\n\n  ~~~\n  *kept*\n  ~~~\n\n~~~\n*open to the end*"
+    assert [p.code for p in pieces(body)] == [False, True, False, True]
+    assert "".join(p.text for p in pieces(body)) == body
+    assert "*kept*" in to_mrkdwn(body) and "*open to the end*" in to_mrkdwn(body)
+    assert to_mrkdwn(body).rstrip().endswith("```")  # the unclosed fence is closed for Slack
+    assert as_backtick_fence("~~~\n") == "```\n```"
+
+
+def test_the_same_markdown_renders_alike_in_every_dialect() -> None:
+    body = ("Use `a*b*c` here, see [the guide](https://docs.example.org/guide).\n\n"
+            "- first item\n- second item\n\n"
+            "```\nx = 2 * 3 * 4\n```\n")
+    slack, discord, term = to_mrkdwn(body), to_discord(body), terminal(body)
+    for out in (slack, discord, term):
+        assert "`a*b*c`" in out  # a code span keeps its asterisks
+        assert "```\nx = 2 * 3 * 4\n```" in out
+        assert "first item" in out and "second item" in out
+    assert "<https://docs.example.org/guide|the guide>" in slack
+    assert "[the guide](https://docs.example.org/guide)" in discord
+    assert "• first item" in slack and "- first item" in discord and "- first item" in term
+
+
+def test_fence_lines_follow_commonmark() -> None:
+    assert fence_lines("no code") == []
+    assert fence_lines("a\n```\nb\n```\nc") == [(1, 4)]
+    assert fence_lines("a\r\n~~~\r\nb\r\n~~~\r\n") == [(1, 4)]
+    assert fence_lines("not ``` a fence ```") == []
+
+
+# -- the loader's fast parser against markdown-it-py ----------------------------------------
+
+_MD = MarkdownIt("commonmark")
+_FAST_FENCE_OPENER = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def _prepared(text: str) -> str:
+    """A file's body as the loader hands it to the parser, less what `parse` drops first."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _, body = _split_frontmatter(text, [])
+    return fast._COMMENT.sub("", fast._SHORTCODE.sub("", body))
+
+
+def _fast(body: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    heads = [(s.level, s.heading) for s in fast.parse(body).segments if s.level]
+    text = "\n" + body
+    spans, unclosed = fast._fence_spans(text)
+    fences = [(text.count("\n", 0, a) - 1, text.count("\n", 0, b)) for a, b in spans]
+    if unclosed:  # the loader closes it at the end of the file
+        opened = [m.start() + 1 for m in fast._FENCE_LINE.finditer(text)
+                  if not any(a <= m.start() + 1 < b for a, b in spans)][-1]
+        fences.append((text.count("\n", 0, opened) - 1, len(body.split("\n"))))
+    return heads, sorted(fences)
+
+
+def _markdown_it(body: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
+    tokens = _MD.parse(body)
+    heads = [(int(t.tag[1]), fast._heading(tokens[i + 1].content, {}, [])[0])
+             for i, t in enumerate(tokens) if t.type == "heading_open"]
+    return heads, sorted((t.map[0], t.map[1]) for t in tokens if t.type == "fence" and t.map)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["seeds", "kubeflow", "sagemaker"])
+def test_the_fast_parser_agrees_with_markdown_it(name: str) -> None:
+    """Headings (level and text) agree everywhere. Every fence the fast parser finds, markdown-it-py
+    finds at the same lines. The known difference: markdown-it-py also finds fences nested in a
+    list item or quote (opened after 4+ spaces, or after a `-`/`1.`/`>` marker), which the fast
+    parser, reading only fences at 0-3 spaces, leaves as text (none hold a heading-like line:
+    the headings would disagree otherwise). Figures (2026-12): seeds 26/26 headings, no fences;
+    kubeflow 981/981 headings, 412 of 486 fences (74 nested, in 16 files); sagemaker 6141/6141
+    headings, 3811 of 3894 fences (83 nested, in 33 files)."""
+    folder = corpus(name)
+    started = time.monotonic()
+    headings = fences = shared = 0
+    for path in sorted(folder.rglob("*.md")):
+        try:
+            body = _prepared(path.read_bytes().decode("utf-8-sig"))
+        except Exception:  # a file the loader skips (broken frontmatter): not parsed at all
+            continue
+        fast_heads, fast_fences = _fast(body)
+        it_heads, it_fences = _markdown_it(body)
+        assert fast_heads == it_heads, path
+        assert set(fast_fences) <= set(it_fences), (path, sorted(set(fast_fences) - set(it_fences)))
+        lines = body.split("\n")
+        nested = [(a, b) for a, b in it_fences if (a, b) not in fast_fences]
+        assert all(not _FAST_FENCE_OPENER.match(lines[a]) for a, _ in nested), (path, nested)
+        headings += len(it_heads)
+        fences += len(it_fences)
+        shared += len(fast_fences)
+    assert headings > 0
+    print(f"{name}: {headings} headings agree; {shared} of {fences} fences "
+          f"({time.monotonic() - started:.1f}s)")
