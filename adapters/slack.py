@@ -18,7 +18,6 @@ import re
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
@@ -30,6 +29,7 @@ from adapters.http import DEFAULT_TIMEOUT, HTTPServer, serve_in_background
 from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
+from bot.bounded import BoundedCalls, StoreUnavailable
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.context import ContextMemory
 from bot.conversation import Conversation, Incoming, Kind, Outcome
@@ -276,39 +276,21 @@ STORE_BACKLOG = 20  # store questions still unanswered beyond which the store is
 def _first_time(store: "Store | None", deadline: float = STORE_DEADLINE) -> Callable[[str], bool]:
     """Is this event new? Asked of this instance's memory, then of the shared store when there
     is one (every instance agrees). A store that is down, locked or slow (more than `deadline`
-    seconds) is not waited for: the memory's answer stands (an event may then be answered twice
-    across instances, never dropped, and Slack's 3-second ack is never missed). The store's
-    write still completes in the background, for the instances that ask later."""
+    seconds) is not waited for (bot.bounded): the memory's answer stands (an event may then be
+    answered twice across instances, never dropped, and Slack's 3-second ack is never missed)."""
     memory = _Seen()
     if store is None:
         return memory.first_time
-    asking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cloudai-dedupe")
-    pending = [0]
-    lock = threading.Lock()
-
-    def ask(key: str) -> bool:
-        try:
-            return store.first_time(key)
-        finally:
-            with lock:
-                pending[0] -= 1
+    calls = BoundedCalls(deadline, backlog=STORE_BACKLOG, thread_name="cloudai-dedupe")
 
     def first_time(key: str) -> bool:
         if not memory.first_time(key):
             return False
-        with lock:
-            if pending[0] >= STORE_BACKLOG:
-                log.warning("state store not answering (%d questions waiting); deduplicating events in memory",
-                            pending[0])
-                return True
-            pending[0] += 1
         try:
-            return asking.submit(ask, key).result(timeout=deadline)
-        except FutureTimeout:
-            log.warning("state store slower than %d ms; deduplicating this event in memory", deadline * 1000)
-        except Exception as exc:  # the database is down: keep answering
-            log.warning("state store unreachable (%s); deduplicating events in memory", type(exc).__name__)
-        return True
+            return bool(calls.call(store.first_time, key))
+        except StoreUnavailable as exc:
+            log.warning("state store %s; deduplicating this event in memory", exc)
+            return True
 
     return first_time
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
+
+from .bounded import BoundedCalls, StoreUnavailable
 
 if TYPE_CHECKING:
     from .store import Store
@@ -71,21 +71,19 @@ class ContextMemory:
         self._memory: OrderedDict[ContextKey, Context] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
-        self._store_failed_at: float | None = None  # time.monotonic() of the last store failure
-        self._asking = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cloudai-context") if store else None
+        self._calls = BoundedCalls(STORE_DEADLINE, pause=STORE_PAUSE, thread_name="cloudai-context") if store else None
 
     def recall(self, key: ContextKey) -> Context | None:
         """The conversation's last question, if it was asked within the window."""
         if self.window <= dt.timedelta(0):
             return None
         found = self._from_memory(key)
-        if self._store_usable():
+        if self.store is not None and self._calls is not None and not self._calls.paused():
             try:
-                assert self.store is not None
-                row = self._ask(self.store.load_context, key.platform, key.channel, key.thread)
+                row = self._calls.call(self.store.load_context, key.platform, key.channel, key.thread)
                 if row is not None and (found is None or row[3] >= found.at):  # ours, or another instance's
                     found = Context(row[0], row[1], tuple(SectionRef(*s) for s in row[2]), row[3])
-            except Exception as exc:  # the store is down, locked or slow: memory answers
+            except StoreUnavailable as exc:  # the store is down, locked or slow: memory answers
                 self._store_down(exc)
         if found is None or self.clock() - found.at > self.window:
             return None
@@ -99,28 +97,17 @@ class ContextMemory:
             self._memory.move_to_end(key)
             while len(self._memory) > self._size:
                 self._memory.popitem(last=False)
-        if self._store_usable():
+        if self.store is not None and self._calls is not None and not self._calls.paused():
             try:
-                assert self.store is not None
-                self._ask(self.store.save_context, key.platform, key.channel, key.thread, context.question,
-                          context.intent, [(s.path, s.heading_path, s.anchor) for s in context.sections], context.at)
-            except Exception as exc:
+                self._calls.call(self.store.save_context, key.platform, key.channel, key.thread, context.question,
+                                 context.intent, [(s.path, s.heading_path, s.anchor) for s in context.sections],
+                                 context.at)
+            except StoreUnavailable as exc:
                 self._store_down(exc)
-
-    def _ask(self, call: Callable[..., Any], *args: Any) -> Any:
-        """`call(*args)` on the store, waited for at most STORE_DEADLINE (a write carries on after)."""
-        assert self._asking is not None
-        return self._asking.submit(call, *args).result(timeout=STORE_DEADLINE)
 
     def _from_memory(self, key: ContextKey) -> Context | None:
         with self._lock:
             return self._memory.get(key)
 
-    def _store_usable(self) -> bool:
-        return self.store is not None and (self._store_failed_at is None
-                                           or time.monotonic() - self._store_failed_at >= STORE_PAUSE)
-
-    def _store_down(self, exc: BaseException) -> None:
-        self._store_failed_at = time.monotonic()
-        log.warning("state store unavailable for conversation context (%s); keeping it in memory for %d s",
-                    type(exc).__name__ or "slow", STORE_PAUSE)
+    def _store_down(self, exc: StoreUnavailable) -> None:
+        log.warning("state store %s for conversation context; keeping it in memory for %d s", exc, STORE_PAUSE)

@@ -356,10 +356,9 @@ class Retriever:
         params = self.params
         total = self.index.score(query.weights)
         best = self.index.best_score(query.weights)
-        coverage = self._coverage(query)
         if not total.any() or best <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES))), coverage
-        coverage.match = total / best
+            return np.zeros(0, dtype=np.int64), np.zeros((0, len(FEATURES))), self._coverage(query, total)
+        coverage = self._coverage(query, total / best)
         total[self._navigation] = 0.0  # link lists feed related topics, never answers
         k = min(params.candidates, int(np.count_nonzero(total)))
         cand = np.argpartition(-total, k - 1)[:k]
@@ -465,11 +464,10 @@ class Retriever:
         later passage is not a heading: none)."""
         got = self._labels.get(sec.id)
         if got is None:
-            raw = [sec.heading] if sec.heading else [sec.doc.title]
+            labels = [self.index.label(sec.id)]  # its heading (or title) as content words
             if sec.kind == "intro" and sec.doc.description:
-                raw.append(sec.doc.description)
-            got = () if sec.kind not in ("heading", "intro") else tuple(
-                w for w in (" ".join(self._text.content_words(label)) for label in raw) if w)
+                labels.append(" ".join(self._text.content_words(sec.doc.description)))
+            got = tuple(label for label in labels if label) if sec.kind in ("heading", "intro") else ()
             self._labels[sec.id] = got
         return got
 
@@ -491,7 +489,7 @@ class Retriever:
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
-    def _coverage(self, query: Query) -> "_Coverage":
+    def _coverage(self, query: Query, match: np.ndarray) -> "_Coverage":
         """Per section: the known words' IDF it holds anywhere and in its labels, and how
         many of the question's distinct words it holds (a synonym from the catalog counts).
         Words the index has never seen are left to the abstention rule (ranking.confident)."""
@@ -513,8 +511,7 @@ class Retriever:
             labels += idf * named
             matched += found
             per_term.append(found)
-        return _Coverage(anywhere, labels, matched, sum(weights.values()), np.zeros(self.index.n), per_term,
-                         list(weights.values()))
+        return _Coverage(anywhere, labels, matched, sum(weights.values()), match, per_term, list(weights.values()))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
