@@ -1,4 +1,4 @@
-"""`GET /healthz` and `GET /metrics`, and the threaded HTTP server that serves them.
+"""`GET /healthz` and `GET /metrics` as a WSGI app (served by adapters/http.py, the bounded server).
 
 Slack's HTTP mode mounts these beside `/slack/events` on its port; a bot that has no HTTP
 port of its own (Socket Mode, Discord) serves them on CLOUDAI_HEALTH_PORT, so a load
@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any, Callable, Iterable
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from .metrics import Metrics
 
@@ -64,32 +61,3 @@ def ops_app(health: Health | None, fallback: WSGIApp | None = None) -> WSGIApp:
         return [b"not found\n"]
 
     return application
-
-
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    """One thread per request (a slow answer never delays another request's ack); closing the
-    server waits for the requests in flight (graceful stop)."""
-
-    daemon_threads = False
-    block_on_close = True
-    request_queue_size = 128  # the default 5 makes the kernel drop connections in a burst of commands
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        log.debug("http: " + format, *args)
-
-
-def http_server(app: WSGIApp, host: str, port: int) -> WSGIServer:
-    return make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
-
-
-def serve_in_background(server: WSGIServer, name: str) -> Callable[[], None]:
-    """Serve on a thread; the returned function stops the server after requests in flight."""
-    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-
-    return stop

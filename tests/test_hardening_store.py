@@ -26,8 +26,9 @@ from typing import Callable, Iterator
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from adapters.http import HTTPServer, serve_in_background
 from bot.assistant import Assistant
-from bot.health import Health, http_server, ops_app, serve_in_background
+from bot.health import Health, ops_app
 from bot.live import LiveAssistant
 from bot.metrics import Metrics
 from bot.store import Store
@@ -362,7 +363,7 @@ def test_healthz_fails_when_the_sqlite_file_is_deleted_or_replaced(bundled: Assi
     path = tmp_path / "data" / "cloudai.db"
     store = Store(f"sqlite:///{path}")
     live = LiveAssistant(bundled)
-    server = http_server(ops_app(Health(live, Metrics(), store)), "127.0.0.1", 0)
+    server = HTTPServer(ops_app(Health(live, Metrics(), store)), "127.0.0.1", 0)
     stop = serve_in_background(server, "health")
     base = f"http://127.0.0.1:{server.server_port}"
     try:
