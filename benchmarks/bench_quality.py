@@ -32,13 +32,6 @@ SUFFIXES = ("dev", "dev2")
 FIGURES = ("hit@1", "hit@3", "mrr@5", "negatives_rejected", "declined", "median_top1_chars")
 
 
-def declined(summary: dict[str, Any]) -> str:
-    """Answerable questions that got no hit at all."""
-    n = summary["questions"]
-    empty = sum(1 for m in summary["misses"] if m["rank"] is None and m["got"] is None and m["kind"] != "negative")
-    return f"{empty}/{n}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=lambda p: __import__("pathlib").Path(p), default=DEFAULT_SHARED)
@@ -58,8 +51,6 @@ def main() -> int:
             runs = {"cloudai": evaluate(questions, lambda q: assistant.retriever.search(q, top=5).hits)}
             for ref, retriever in refs.items():
                 runs[ref] = evaluate(questions, lambda q, r=retriever: r.search(q, k=5))
-            for run in runs.values():
-                run["declined"] = declined(run)
             ours = runs["cloudai"]
             n = ours["questions"]
             print(f"== {name}-{suffix}: {n} answerable + {len(questions) - n} negative, "

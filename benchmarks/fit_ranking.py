@@ -259,13 +259,10 @@ def cross_validate(shared: Path, verbose: bool = True,
         held_params = fit(assistants, sets, rest, verbose=False)
         for s in SUFFIXES:
             r = score(assistants[held], held_params, sets[f"{held}-{s}"])
-            n = r["questions"]
-            empty = sum(1 for m in r["misses"] if m["rank"] is None and m["got"] is None and m["kind"] != "negative")
-            cv[f"{held}-{s}"] = {**{k: r[k] for k in ("hit@1", "hit@3", "mrr@5", "negatives_rejected")},
-                                 "declined": f"{empty}/{n}"}
+            cv[f"{held}-{s}"] = {k: r[k] for k in ("hit@1", "hit@3", "mrr@5", "negatives_rejected", "declined")}
             if verbose:
                 print(f"  held out {held}-{s:<5} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  "
-                      f"mrr@5 {r['mrr@5']:.3f}  negatives {r['negatives_rejected']}  declined {empty}/{n}")
+                      f"mrr@5 {r['mrr@5']:.3f}  negatives {r['negatives_rejected']}  declined {r['declined']}")
     return cv
 
 

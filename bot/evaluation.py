@@ -62,7 +62,7 @@ def evaluate(questions: list[Question], search: Callable[[str], list[Hit]]) -> d
     kinds: dict[str, list[bool]] = {}
     lengths: list[int] = []
     misses: list[dict[str, Any]] = []
-    negatives = rejected = 0
+    negatives = rejected = declined = 0
     for q in questions:
         hits = search(q.q)
         if not q.answers:
@@ -73,6 +73,7 @@ def evaluate(questions: list[Question], search: Callable[[str], list[Hit]]) -> d
                 misses.append({"q": q.q, "kind": q.kind, "rank": None, "got": _label(hits[0])})
             continue
         rank = rank_of(q, hits)
+        declined += not hits
         ranks.append(rank)
         kinds.setdefault(q.kind, []).append(rank == 1)
         if hits:
@@ -87,6 +88,7 @@ def evaluate(questions: list[Question], search: Callable[[str], list[Hit]]) -> d
         "mrr@5": round(sum(1 / r for r in ranks if r) / n, 3),
         "by_kind_hit@1": {k: round(sum(v) / len(v), 2) for k, v in sorted(kinds.items())},
         "negatives_rejected": f"{rejected}/{negatives}",
+        "declined": f"{declined}/{len(ranks)}",  # answerable questions given no answer at all
         "median_top1_chars": int(statistics.median(lengths)) if lengths else 0,
         "wall_s": round(time.perf_counter() - started, 2),
         "misses": misses,
