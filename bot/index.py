@@ -15,7 +15,7 @@ import numpy as np
 
 from .markdown import index_text
 from .models import Section
-from .text import Analyser, run_tokens, token_runs, words
+from .text import Analyser, token_runs
 
 FIELDS = ("heading", "context", "body", "meta")
 # field: (weight, length normalisation b)
@@ -141,7 +141,6 @@ class SectionIndex:
         self._plain: dict[int, str] = {}
         term_ids: dict[str, int] = {}
         self._term_ids = term_ids
-        self._words: set[str] = set()  # every surface word of the texts, lower case
         heading = self._tokenised([sec.heading or sec.doc.title for sec in sections])
         body = self._tokenised([index_text(sec.text) for sec in sections])
         context = self._per_section([
@@ -167,11 +166,11 @@ class SectionIndex:
         self.df_array = df
         self.idf_array = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(np.log1p((self.n + 0.5) / 0.5)) if self.n else 1.0
-        # Every word seen whose term is in this index: what a typo can be corrected to.
         # Every word of this knowledge whose term is indexed: what a typo can be corrected
-        # to. Built from this index's own texts (never from a process-wide cache, which
-        # other corpora and questions fill), so a reload answers like a fresh start.
-        self.vocabulary = {w: t for w in sorted(self._words) if (t := self.analyser.term_of(w)) in term_ids
+        # to. Taken from the analyser that read these texts, which belongs to this knowledge
+        # base alone (no process-wide cache that other corpora and questions fill), so a
+        # reload answers like a fresh start.
+        self.vocabulary = {w: t for w, t in sorted(self.analyser.surface.items()) if t in term_ids
                            and len(w) > 2 and not w.isdigit()}
 
     def _term_id(self, term: str) -> int:
@@ -189,7 +188,6 @@ class SectionIndex:
         code_of = _Numbering()
         codes = np.fromiter(map(code_of.__getitem__, runs), dtype=np.int64, count=len(runs))
         distinct = list(code_of)  # first-seen order: term ids are reproducible
-        self._words.update(tok.lower() for run in distinct if run != _SEPARATOR_RUN for tok in run_tokens(run))
         run_terms = self.analyser.run_terms
         table = [() if run == _SEPARATOR_RUN else run_terms(run) for run in distinct]
         for term in dict.fromkeys(chain.from_iterable(table)):
@@ -205,7 +203,6 @@ class SectionIndex:
             got = cache.get(text)
             if got is None:
                 got = cache[text] = [self._term_id(t) for t in self.analyser.terms(text)]
-                self._words.update(words(text))
             per_text.append(got)
         sizes = np.fromiter(map(len, per_text), dtype=np.int64, count=len(per_text))
         ids = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=int(sizes.sum()))
