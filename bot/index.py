@@ -63,10 +63,6 @@ class _FieldPostings:
             return None
         return self.ids[s:e], self.weights[s:e]
 
-    def counts(self, tid: int) -> tuple[np.ndarray, np.ndarray] | None:
-        s, e = self.bounds[tid], self.bounds[tid + 1]
-        return (self.ids[s:e], self.tf[s:e]) if s != e else None
-
 
 def _count_pairs(tids: np.ndarray, sid: np.ndarray, n_sections: int,
                  n_terms: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,23 +87,32 @@ def _count_pairs(tids: np.ndarray, sid: np.ndarray, n_sections: int,
     return keys[starts], np.diff(np.append(starts, len(keys)))
 
 
-def _document_frequency(fields: list[_FieldPostings], n_sections: int, n_terms: int) -> np.ndarray:
-    """Sections holding each term in any field: the union of the fields' keys, per term.
+def _any_field(fields: list[_FieldPostings], n_sections: int, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per term, every section holding it in any field and its BM25F frequency there (the
+    fields' weighted, length-normalised counts summed) already saturated: (term boundaries,
+    section ids, saturated frequencies). A question's score is then one gather per term.
 
-    The largest field's keys (the body's) are already sorted and unique; only the other
-    fields' keys are merged, and those it lacks are found by binary search, instead of
-    sorting every field's keys together.
+    The largest field's keys (the body's) are already sorted and unique; the others are
+    sorted, appended, and merged by a stable sort that finds two sorted runs (linear time),
+    instead of sorting every field's keys from scratch.
     """
-    if not n_terms:
-        return np.zeros(0, dtype=np.int64)
-    by_size = sorted((fp.keys for fp in fields), key=len)
-    base, rest = by_size[-1], np.concatenate(by_size[:-1])
-    if len(base) and len(rest):
-        found = base[np.minimum(np.searchsorted(base, rest), len(base) - 1)]
-        rest = rest[found != rest]
-    rest = np.unique(rest)
-    return (np.bincount(base // n_sections, minlength=n_terms)
-            + np.bincount(rest // n_sections, minlength=n_terms)).astype(np.int64)
+    by_size = sorted(fields, key=lambda fp: len(fp.keys))
+    rest_keys = np.concatenate([fp.keys for fp in by_size[:-1]])
+    order = np.argsort(rest_keys, kind="stable")
+    keys = np.concatenate((by_size[-1].keys, rest_keys[order]))
+    weights = np.concatenate((by_size[-1].weights, np.concatenate([fp.weights for fp in by_size[:-1]])[order]))
+    order = np.argsort(keys, kind="stable")
+    keys, weights = keys[order], weights[order]
+    if not len(keys):
+        return np.zeros(n_terms + 1, dtype=np.intp), _EMPTY, np.zeros(0, dtype=np.float32)
+    first = np.empty(len(keys), dtype=bool)
+    first[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    tf = np.add.reduceat(weights, starts)
+    keys = keys[starts]
+    bounds = np.searchsorted(keys // n_sections, np.arange(n_terms + 1))
+    return bounds, (keys % n_sections).astype(np.int32), (tf * (K1 + 1.0) / (tf + K1)).astype(np.float32)
 
 
 def _expand(codes: np.ndarray, table: list[tuple[str, ...]], term_ids: dict[str, int],
@@ -161,8 +166,10 @@ class SectionIndex:
         plain_len = self.fields["heading"].lengths + self.fields["body"].lengths
         self._plain_norm = (PLAIN_K1 * (1.0 - PLAIN_B + PLAIN_B * plain_len / max(float(plain_len.mean()), 1e-9))
                             ).astype(np.float32)
-        # document frequency: sections holding the term in any field
-        df = _document_frequency(list(self.fields.values()), max(self.n, 1), n_terms)
+        # per term, the sections holding it in any field (their number is its document frequency)
+        self._any_bounds, self._any_ids, self._any_saturated = _any_field(list(self.fields.values()), max(self.n, 1),
+                                                                          n_terms)
+        df = np.diff(self._any_bounds).astype(np.int64)
         self.df_array = df
         self.idf_array = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
         self.max_idf = float(np.log1p((self.n + 0.5) / 0.5)) if self.n else 1.0
@@ -240,16 +247,9 @@ class SectionIndex:
         scores = np.zeros(self.n, dtype=np.float32)
         for term, qw in weighted_terms.items():
             tid = self.term_ids.get(term)
-            if tid is None:
-                continue
-            acc = np.zeros(self.n, dtype=np.float32)
-            for fp in self.fields.values():
-                got = fp.get(tid)
-                if got is not None:
-                    acc[got[0]] += got[1]
-            hit = np.nonzero(acc)[0]
-            tf = acc[hit]
-            scores[hit] += (qw * float(self.idf_array[tid])) * tf * (K1 + 1.0) / (tf + K1)
+            if tid is not None:
+                s, e = self._any_bounds[tid], self._any_bounds[tid + 1]
+                scores[self._any_ids[s:e]] += (qw * float(self.idf_array[tid])) * self._any_saturated[s:e]
         return scores
 
     def best_score(self, weighted_terms: dict[str, float]) -> float:
@@ -260,33 +260,29 @@ class SectionIndex:
 
     def field_scores(self, weighted_terms: dict[str, float], ids: np.ndarray) -> np.ndarray:
         """For the sections `ids` only: BM25 of each field alone (rows in FIELDS order), then
-        plain BM25 over heading and body as one text (a last row). Only the candidates'
-        postings are read, so this costs little next to scoring the whole index."""
-        slot = np.full(self.n, -1, dtype=np.int64)
-        slot[ids] = np.arange(len(ids))
+        plain BM25 over heading and body as one text (a last row). Each (term, candidate)
+        pair is looked up by binary search in each field's sorted keys, all pairs at once:
+        the cost grows with the number of candidates, not with how common a term is."""
         out = np.zeros((len(FIELDS) + 1, len(ids)), dtype=np.float64)
-        for term, qw in weighted_terms.items():
-            tid = self.term_ids.get(term)
-            if tid is None:
+        known = [(tid, qw * float(self.idf_array[tid])) for term, qw in weighted_terms.items()
+                 if (tid := self.term_ids.get(term)) is not None]
+        if not known or not len(ids):
+            return out
+        tids = np.array([tid for tid, _ in known], dtype=np.int64)
+        weights = np.array([weight for _, weight in known], dtype=np.float64)[:, None]
+        wanted = tids[:, None] * max(self.n, 1) + ids[None, :].astype(np.int64)  # terms x candidates
+        plain = np.zeros(wanted.shape, dtype=np.float64)
+        for row, f in enumerate(FIELDS):
+            postings = self.fields[f]
+            if not len(postings.keys):
                 continue
-            weight = qw * float(self.idf_array[tid])
-            plain = np.zeros(len(ids), dtype=np.float64)
-            for row, f in enumerate(FIELDS):
-                postings = self.fields[f]
-                got = postings.get(tid)
-                if got is None:
-                    continue
-                at = slot[got[0]]
-                keep = at >= 0
-                if not keep.any():
-                    continue
-                at = at[keep]
-                tf = got[1][keep] / FIELD_PARAMS[f][0]  # the field's own BM25, without its BM25F weight
-                out[row, at] += weight * tf * (K1 + 1.0) / (tf + K1)
-                if f in ("heading", "body"):
-                    plain[at] += postings.counts(tid)[1][keep]  # type: ignore[index]
-            hit = np.flatnonzero(plain)
-            out[len(FIELDS), hit] += weight * plain[hit] * (PLAIN_K1 + 1.0) / (plain[hit] + self._plain_norm[ids[hit]])
+            at = np.minimum(np.searchsorted(postings.keys, wanted), len(postings.keys) - 1)
+            held = postings.keys[at] == wanted
+            tf = np.where(held, postings.weights[at], 0.0) / FIELD_PARAMS[f][0]  # its own BM25: no BM25F weight
+            out[row] = (weights * tf * (K1 + 1.0) / (tf + K1)).sum(axis=0)
+            if f in ("heading", "body"):
+                plain += np.where(held, postings.tf[at], 0.0)
+        out[len(FIELDS)] = (weights * plain * (PLAIN_K1 + 1.0) / (plain + self._plain_norm[ids][None, :])).sum(axis=0)
         return out
 
     def field_ids(self, term: str, field: str) -> np.ndarray:
@@ -295,11 +291,18 @@ class SectionIndex:
         got = self.fields[field].get(tid) if tid is not None else None
         return got[0] if got is not None else _EMPTY
 
+    def holders(self, term: str) -> np.ndarray:
+        """Section ids holding `term` in any field, in order."""
+        tid = self.term_ids.get(term)
+        return self._any_ids[self._any_bounds[tid]:self._any_bounds[tid + 1]] if tid is not None else _EMPTY
+
     def presence(self, term: str, fields: tuple[str, ...] = FIELDS) -> np.ndarray:
         """A boolean per section: does it hold `term` in any of `fields`."""
         mask = np.zeros(self.n, dtype=bool)
         tid = self.term_ids.get(term)
-        if tid is not None:
+        if tid is not None and fields == FIELDS:
+            mask[self.holders(term)] = True
+        elif tid is not None:
             for f in fields:
                 got = self.fields[f].get(tid)
                 if got is not None:

@@ -275,6 +275,15 @@ class IntentCatalog:
             for t in singles:
                 self._alternatives.setdefault(t, set()).update(singles - {t})
         names = sorted((re.escape(n.lower()) for n in bot_names), key=len, reverse=True)
+        # every slot value in catalog order, and which of them a question term can start: a
+        # question is checked only against the values one of its words begins
+        self._slot_values = [(slot, value, syns) for intent in intents for slot, values in intent.slots.items()
+                             for value, syns in values.items()]
+        self._slots_by_first: dict[str, set[int]] = {}
+        for number, (_, _, syns) in enumerate(self._slot_values):
+            for phrase in syns:
+                if phrase:
+                    self._slots_by_first.setdefault(phrase[0], set()).add(number)
         self._bot_prefix = re.compile(rf"^\s*@?(?:{'|'.join(names)})\b[\s,:;!-]*", re.IGNORECASE) if names else None
 
     @classmethod
@@ -337,13 +346,12 @@ class IntentCatalog:
     def _slots(self, query_terms: list[str]) -> tuple[dict[str, str], tuple[Phrase, ...]]:
         found: dict[str, str] = {}
         phrases: list[Phrase] = []
-        for intent in self.intents:
-            for slot, values in intent.slots.items():
-                for value, syns in values.items():
-                    if any(_contains(query_terms, s) for s in syns):
-                        found.setdefault(slot, value)
-                        if found[slot] == value:
-                            phrases.extend(syns)
+        started = set().union(*(self._slots_by_first.get(t, ()) for t in set(query_terms)))
+        for slot, value, syns in (self._slot_values[number] for number in sorted(started)):
+            if any(_contains(query_terms, s) for s in syns):
+                found.setdefault(slot, value)
+                if found[slot] == value:
+                    phrases.extend(syns)
         return found, tuple(phrases)
 
     def alternatives(self, term: str) -> set[str]:
@@ -374,8 +382,8 @@ def _contains(seq: list[str], phrase: Phrase) -> bool:
     n = len(phrase)
     if n == 0 or n > len(seq):
         return False
-    if n == 1:
-        return phrase[0] in seq
+    if n == 1 or phrase[0] not in seq or phrase[-1] not in seq:  # most phrases fail here, in C
+        return n == 1 and phrase[0] in seq
     return any(tuple(seq[i:i + n]) == phrase for i in range(len(seq) - n + 1))
 
 

@@ -74,15 +74,37 @@ class Query:
 
 @dataclass(slots=True)
 class _Coverage:
-    """What each section holds of the question (arrays over all sections)."""
+    """What sections hold of the question: per known word, which sections hold it (or a
+    synonym) anywhere and in their labels. Sums are taken only for the sections asked about
+    (the candidates, the best few), not over the whole index."""
 
-    covered: np.ndarray  # IDF of the known question words it holds
-    labels: np.ndarray  # ... in its heading or context
-    matched: np.ndarray  # distinct question words it holds
     known: float  # IDF of all the question's known words
-    match: np.ndarray  # BM25F as a share of the question's best possible score
+    match: np.ndarray  # per section: BM25F as a share of the question's best possible score
     found: list[np.ndarray]  # per known word: which sections hold it (or a synonym)
+    named: list[np.ndarray]  # ... in their heading or context
+    docs: list[np.ndarray]  # per known word: the numbers of the documents holding it
     idfs: list[float]  # per known word: its IDF
+
+    def covered(self, ids: np.ndarray) -> np.ndarray:
+        """IDF of the known question words each of `ids` holds."""
+        return self._sum(self.found, ids)
+
+    def labels(self, ids: np.ndarray) -> np.ndarray:
+        """... in its heading or context."""
+        return self._sum(self.named, ids)
+
+    def matched(self, ids: np.ndarray) -> np.ndarray:
+        """Distinct question words each of `ids` holds."""
+        out = np.zeros(len(ids), dtype=np.int32)
+        for found in self.found:
+            out += found[ids]
+        return out
+
+    def _sum(self, per_word: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(ids), dtype=np.float64)
+        for held, idf in zip(per_word, self.idfs):
+            out += idf * held[ids]
+        return out
 
 
 @dataclass(slots=True)
@@ -90,7 +112,7 @@ class Ranked:
     order: np.ndarray  # candidate section ids, best first
     scores: np.ndarray  # the ranking formula per section (0 off the candidates)
     evidence: Evidence  # what the best sections hold of the question: whether to answer
-    coverage: np.ndarray  # per section: share of the question's known weight it holds
+    coverage: np.ndarray  # per section in `order`: share of the question's known weight it holds (0 elsewhere)
     overview: bool = False  # the first is the overview of a topic the question names
 
 
@@ -117,26 +139,41 @@ def clean_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:MAX_QUERY_CHARS]
 
 
-_WORD_GAP = re.compile(r"\w*\W+")  # the rest of a word and the gap after it
+@dataclass(frozen=True, slots=True)
+class _Pair:
+    """Two neighbouring question words, found near each other in a text: a word starting
+    with `first` (at a word start) and, one to three words on, a word starting with `second`
+    ("infrastructure as a service"). Both must occur in the text before the compiled search
+    (in C, from each place `first` occurs) is run: most candidates lack one of them."""
+
+    first: str
+    second: str
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, first: str, second: str) -> "_Pair":
+        head = re.escape(first)
+        # `first`, not after a letter or digit; the rest of its word and a gap; up to two
+        # more words and gaps; then `second`
+        return cls(first, second, re.compile(head + r"(?<![^\W_]" + head + r")\w*\W+(?:\w+\W+){0,2}?"
+                                             + re.escape(second)))
+
+    def near(self, text: str) -> bool:
+        return self.first in text and self.second in text and self.pattern.search(text) is not None
 
 
-def _near(text: str, first: str, second: str) -> bool:
-    """Does a word starting with `first` stand at most two words before one starting with `second`?"""
-    if first not in text or second not in text:
-        return False
-    start = text.find(first)
-    while start >= 0:
-        if start == 0 or not text[start - 1].isalnum():
-            pos = start + len(first)
-            for _ in range(3):  # the next word, or one or two words further on
-                m = _WORD_GAP.match(text, pos)
-                if m is None:
-                    break
-                pos = m.end()
-                if text.startswith(second, pos):
-                    return True
-        start = text.find(first, start + 1)
-    return False
+_NO_IDS = np.zeros(0, dtype=np.int32)
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The ids in both of two sorted id arrays without repeats: each id of the shorter one
+    looked up in the longer one by binary search."""
+    if len(a) > len(b):
+        a, b = b, a
+    if not len(a):
+        return a
+    at = np.minimum(np.searchsorted(b, a), len(b) - 1)
+    return a[b[at] == a]
 
 
 class Retriever:
@@ -346,9 +383,11 @@ class Retriever:
                 else np.zeros((len(head), 0), dtype=bool))
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
-            rarest=self.index.max_idf, match=parts.match[head], matched=parts.matched[head],
+            rarest=self.index.max_idf, match=parts.match[head], matched=parts.matched(head),
             distinct=len(known) + len({w.term for w in unknown}))
-        return Ranked(order, scores, evidence, parts.covered / (parts.known or 1.0), overview is not None)
+        coverage = np.zeros(self.index.n, dtype=np.float64)
+        coverage[order] = parts.covered(order) / (parts.known or 1.0)
+        return Ranked(order, scores, evidence, coverage, overview is not None)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
         """The candidate sections and their feature rows (columns in ranking.FEATURES order),
@@ -367,7 +406,6 @@ class Retriever:
         cand = np.union1d(cand, named[~self._navigation[named]]).astype(np.int64)
         pairs = self._pair_patterns(query)
         plain = self.index.plain
-        sections = self.index.sections
         known = coverage.known or 1.0
         cols = {f: np.zeros(len(cand)) for f in FEATURES}
         cols["bm25f"] = coverage.match[cand]
@@ -375,8 +413,8 @@ class Retriever:
         for row, f in enumerate(FIELDS):
             cols[f] = per_field[row]
         cols["bm25"] = per_field[len(FIELDS)]
-        cols["coverage"] = coverage.covered[cand] / known
-        cols["label_coverage"] = coverage.labels[cand] / known
+        cols["coverage"] = coverage.covered(cand) / known
+        cols["label_coverage"] = coverage.labels(cand) / known
         cols["passage"] = self._continuations[cand].astype(float)
         cols["item"] = self._items[cand].astype(float)
         cols["intro"] = self._intros[cand].astype(float)
@@ -384,19 +422,21 @@ class Retriever:
         cols["overview"] = cols["label_coverage"] * self._child_share[cand]
         doc_best = np.maximum.reduceat(total, self._doc_starts)  # sections come document by document
         cols["document"] = doc_best[self._doc_of[cand]] / best
-        if coverage.found:
+        if coverage.docs:
             held = np.zeros(len(self._doc_starts))
-            for found, idf in zip(coverage.found, coverage.idfs):
-                held += idf * np.logical_or.reduceat(found, self._doc_starts)
+            for docs, idf in zip(coverage.docs, coverage.idfs):
+                has = np.zeros(len(self._doc_starts))
+                has[docs] = idf
+                held += has
             cols["doc_coverage"] = held[self._doc_of[cand]] / known
         cols["parent"] = total[self._parent_of[cand]] / best
         for col, ids in self._preferred(query).items():
             cols[col] = np.isin(cand, ids).astype(float)
-        for i, sid in enumerate(cand.tolist()):
-            cols["label_match"][i] = self._label_match(asked, sections[sid])
-            if pairs:
+        cols["label_match"] = self._label_match(asked, cand)
+        if pairs:
+            for i, sid in enumerate(cand.tolist()):
                 text = plain(sid)
-                cols["phrase"][i] = sum(1 for a, b in pairs if _near(text, a, b)) / len(pairs)
+                cols["phrase"][i] = sum(1 for pair in pairs if pair.near(text)) / len(pairs)
         return cand, np.column_stack([cols[f] for f in FEATURES]), coverage
 
     def _overview(self, query: Query, order: np.ndarray) -> int | None:
@@ -450,14 +490,22 @@ class Retriever:
                                 limit=self.params.named_candidates)
         return np.array([key for _, _, key in found], dtype=np.int64)
 
-    def _label_match(self, asked: str, sec: Section) -> float:
-        """0..1: how closely the question reads like the section's heading (or its document's
-        title and description, for an intro): QnA-style "the heading is the question"."""
-        labels = self._labels_of(sec)
-        if not labels:
-            return 0.0
-        best = max(fuzz.token_sort_ratio(asked, label) for label in labels)
-        return max(0.0, (best - LABEL_MATCH_FLOOR) / (100.0 - LABEL_MATCH_FLOOR))
+    def _label_match(self, asked: str, ids: np.ndarray) -> np.ndarray:
+        """Per section of `ids`, 0..1: how closely the question reads like its heading (or its
+        document's title and description, for an intro): QnA-style "the heading is the
+        question". All labels are compared in one rapidfuzz call."""
+        labels: list[str] = []
+        owners: list[int] = []
+        sections = self.index.sections
+        for i, sid in enumerate(ids.tolist()):
+            for label in self._labels_of(sections[sid]):
+                labels.append(label)
+                owners.append(i)
+        best = np.zeros(len(ids), dtype=np.float64)
+        if labels:
+            ratios = process.cdist([asked], labels, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
+            np.maximum.at(best, np.array(owners, dtype=np.int64), ratios)
+        return np.maximum(0.0, (best - LABEL_MATCH_FLOOR) / (100.0 - LABEL_MATCH_FLOOR))
 
     def _labels_of(self, sec: Section) -> tuple[str, ...]:
         """A section's labels as content words, worked out once (an item's bold label or a
@@ -471,8 +519,8 @@ class Retriever:
             self._labels[sec.id] = got
         return got
 
-    def _pair_patterns(self, query: Query) -> list[tuple[str, str]]:
-        """Neighbouring question words, as regexes that find them near each other in a text.
+    def _pair_patterns(self, query: Query) -> list[_Pair]:
+        """Neighbouring question words, as patterns that find them near each other in a text.
 
         Each word matches by the part it shares with its stem ("instances" by "instanc"),
         and up to two words may stand between them ("infrastructure as a service").
@@ -485,33 +533,35 @@ class Retriever:
 
         ws = [w for w in query.words if w.known]
         return [
-            (prefix(a.word, a.term), prefix(b.word, b.term))
+            _Pair.of(prefix(a.word, a.term), prefix(b.word, b.term))
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
     def _coverage(self, query: Query, match: np.ndarray) -> "_Coverage":
-        """Per section: the known words' IDF it holds anywhere and in its labels, and how
-        many of the question's distinct words it holds (a synonym from the catalog counts).
-        Words the index has never seen are left to the abstention rule (ranking.confident)."""
+        """Per known question word: the sections holding it anywhere and in their labels, and
+        the documents holding it (a synonym from the catalog counts). Words the index has
+        never seen are left to the abstention rule (ranking.confident)."""
         weights: dict[str, float] = {}
         for w in query.words:
             if w.known:
                 weights[w.term] = self.index.idf(w.term)
-        anywhere = np.zeros(self.index.n, dtype=np.float64)
-        labels = np.zeros(self.index.n, dtype=np.float64)
-        matched = np.zeros(self.index.n, dtype=np.int32)
-        per_term: list[np.ndarray] = []
-        for term, idf in weights.items():
-            found = self.index.presence(term)
+        found_per_word: list[np.ndarray] = []
+        named_per_word: list[np.ndarray] = []
+        docs: list[np.ndarray] = []
+        for term in weights:
+            alternatives = self.catalog.alternatives(term)
+            holders = self.index.holders(term)
+            if alternatives:
+                holders = np.concatenate([holders, *map(self.index.holders, alternatives)])
+            found = np.zeros(self.index.n, dtype=bool)
+            found[holders] = True
             named = self.index.presence(term, LABEL_FIELDS)
-            for alt in self.catalog.alternatives(term):
-                found |= self.index.presence(alt)
+            for alt in alternatives:
                 named |= self.index.presence(alt, LABEL_FIELDS)
-            anywhere += idf * found
-            labels += idf * named
-            matched += found
-            per_term.append(found)
-        return _Coverage(anywhere, labels, matched, sum(weights.values()), match, per_term, list(weights.values()))
+            found_per_word.append(found)
+            named_per_word.append(named)
+            docs.append(self._doc_of[holders])
+        return _Coverage(sum(weights.values()), match, found_per_word, named_per_word, docs, list(weights.values()))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
@@ -545,15 +595,15 @@ class Retriever:
         return self._figure_mask
 
     def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
-        """Sections holding every term of `phrase` in one of `fields` (order not checked)."""
+        """Sections holding every term of `phrase` in one of `fields` (order not checked), in order."""
         result: np.ndarray | None = None
         for t in phrase:
-            parts = [self.index.field_ids(t, f) for f in fields]
-            ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int32)
-            result = ids if result is None else np.intersect1d(result, ids, assume_unique=True)
+            parts = [self.index.field_ids(t, f) for f in fields]  # each in order, without repeats
+            ids = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts)) if parts else _NO_IDS
+            result = ids if result is None else _common(result, ids)
             if not len(result):
                 break
-        return result if result is not None else np.zeros(0, dtype=np.int32)
+        return result if result is not None else _NO_IDS
 
     def _ids_with_any(self, phrases: tuple[Phrase, ...], fields: tuple[str, ...]) -> np.ndarray:
         parts = [self._ids_with_all(p, fields) for p in phrases]
