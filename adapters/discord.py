@@ -21,6 +21,8 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
@@ -34,7 +36,7 @@ from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.live import LiveAssistant
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
-from bot.render import as_backtick_fence, pieces
+from bot.render import Dialect, backtick_fence, convert
 from bot.settings import Settings, load_or_explain
 
 log = logging.getLogger("cloudai.discord")
@@ -62,9 +64,46 @@ INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, 
                                          embed_links=True, read_message_history=True)
 
 
+def _env(*names: str) -> AliasChoices:
+    """The variable names a field is read from, the documented one first."""
+    return AliasChoices(*names)
+
+
+class DiscordSettings(BaseSettings):
+    """Discord's settings, a section of `Settings` (`settings.section(DiscordSettings)`): the
+    secrets keep the names Discord's docs use, a `CLOUDAI_` spelling is accepted too."""
+
+    model_config = SettingsConfigDict(env_prefix="CLOUDAI_DISCORD_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore", populate_by_name=True)
+
+    token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN", "CLOUDAI_DISCORD_TOKEN", "token"))
+    guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID", "CLOUDAI_DISCORD_GUILD_ID",
+                                                             "guild_id"))
+    message_content: bool = False  # CLOUDAI_DISCORD_MESSAGE_CONTENT: the privileged intent
+    autoshard: bool = False  # CLOUDAI_DISCORD_AUTOSHARD: AutoShardedClient (past ~1,000 servers)
+    api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL", "CLOUDAI_DISCORD_API_URL", "api_url"))
+    gateway_url: str | None = Field(None, validation_alias=_env("DISCORD_GATEWAY_URL", "CLOUDAI_DISCORD_GATEWAY_URL",
+                                                                "gateway_url"))
+    digest_channel_id: str = Field("", validation_alias=_env(
+        "DISCORD_DIGEST_CHANNEL_ID", "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID", "digest_channel_id"))
+
+    @field_validator("digest_channel_id")
+    @classmethod
+    def _a_snowflake(cls, value: str) -> str:
+        if value.strip() and not value.strip().isdigit():
+            raise ValueError(f"DISCORD_DIGEST_CHANNEL_ID={value!r} is not a channel id (Developer Mode → right-click "
+                             "the channel → Copy Channel ID)")
+        return value.strip()
+
+
+def discord_settings(settings: Settings) -> DiscordSettings:
+    """Discord's section of `settings` (ValueError naming a bad variable)."""
+    return settings.section(DiscordSettings)
+
+
 def missing(settings: Settings) -> list[str]:
     """DISCORD_TOKEN, with where to find it, when it is not set."""
-    if settings.discord_token:
+    if discord_settings(settings).token:
         return []
     return ["DISCORD_TOKEN: the bot token from https://discord.com/developers/applications "
             "→ your application → Bot → Reset Token"]
@@ -74,24 +113,22 @@ def point_at(settings: Settings) -> None:
     """Send REST and gateway traffic to DISCORD_API_URL / DISCORD_GATEWAY_URL (proxies, tests)."""
     import yarl
 
-    if settings.discord_api_url:
-        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
-    if settings.discord_gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    options = discord_settings(settings)
+    if options.api_url:
+        discord.http.Route.BASE = options.api_url.rstrip("/")
+    if options.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(options.gateway_url)
 
 
 # -- rendering -------------------------------------------------------------------------
 
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-# inline code, or a link: its label may hold code spans and `[…]` pairs (`[[See the docs]](url)`),
-# its URL only balanced parentheses (`Foo_(bar)`), so Discord ends it where we do
-_INLINE = re.compile(r"`[^`\n]+`|\[((?:[^\[\]\n`]|`[^`\n\[\]]+`|\[[^\[\]\n`]*\])+)\]"
-                     r"\([ \t]*((?:[^()\s]|\([^()\s]*\))+)[ \t]*\)")
-_CLOSES_LABEL = re.compile(r"\](?=\()")  # `](`: the only place a masked link's label can end
-_OURS = "\x00"  # the `](` of a link made here, while the text around it is made inert
 # @everyone/@here/@channel wherever they stand (`_@here_`, `x@everyone_`), and user/role ids
 _MENTION = re.compile(r"@(everyone|here|channel|[!&]?[0-9]{17,20})", re.IGNORECASE)
+_CLOSES_LABEL = re.compile(r"\](?=\()")  # `](`: the only place a masked link's label can end
+_OURS = "\x00"  # the `](` of a link made here, while the text around it is made inert
+_BRACKETS = re.compile(r"\\?[\[\]]")
 _URL_QUOTED = {"[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E", "\\": "%5C"}
+_PUNCTUATION = frozenset(r"""!"#$%&'()*+,-./:;<=>?@[\]^_`{|}~""")
 
 
 def _defuse(text: str) -> str:
@@ -105,16 +142,46 @@ def _inert(text: str, code: bool = False) -> str:
     return _CLOSES_LABEL.sub("]\u200b" if code else lambda m: "]\\", text)
 
 
-def _link(label: str, url: str) -> str:
+def _link(label: str, url: str, plain: str, autolink: bool = False) -> str:
     """A document's `[label](url)`: a masked link whose label holds no bracket (so no `[` before
     it can stretch a label over it), or the URL itself where the label names another site."""
-    if not url.startswith(("http://", "https://")):
-        return label  # relative links mean nothing in Discord
-    quoted = "".join(_URL_QUOTED.get(c, c) for c in url)
-    label = label.replace("[", "").replace("]", "")
-    if misleading(label, url) or not label.strip():
+    quoted = _defuse("".join(_URL_QUOTED.get(c, c) for c in url))
+    label = _BRACKETS.sub("", label)
+    if autolink or misleading(plain, url) or not label.strip():
         return f"<{quoted}>"  # the label names another site (or nothing): show where the link goes
     return "[" + label + _OURS + quoted + ")"
+
+
+class DiscordMarkdown(Dialect):
+    """Discord's Markdown for the walker in bot/render.py: `**bold**`, `*italic*`, `~~struck~~`,
+    `-` lists, headings bold, masked links to http(s) only; mentions defused outside code."""
+
+    strong_marks = ("**", "**")
+    emphasis_marks = ("*", "*")
+    strike_marks = ("~~", "~~")
+    bold_headings = True
+    link_schemes = ("http://", "https://")  # relative (and mailto:) links mean nothing in Discord
+
+    def text(self, text: str) -> str:
+        return _defuse(text)
+
+    def escaped(self, char: str) -> str:
+        return "\\" + char if char in _PUNCTUATION else char
+
+    def code(self, code: str) -> str:
+        return _inert(f"`` {code} ``" if "`" in code else f"`{code}`", code=True)
+
+    def code_block(self, code: str, info: str) -> str:
+        return _inert(backtick_fence(code, info), code=True)
+
+    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
+        return _link(label, url, plain, autolink)
+
+    def heading(self, level: int, text: str) -> str:
+        return f"**{text}**" if text else ""
+
+
+DISCORD_MARKDOWN = DiscordMarkdown()
 
 
 def to_discord(markdown: str, links: bool = True) -> str:
@@ -126,31 +193,8 @@ def to_discord(markdown: str, links: bool = True) -> str:
     `](`, in text or in code, is broken, so nested or stray brackets (`[[x]](url)`,
     `[a [b] c](url)`) make no link. With `links=False` (text quoting what a user wrote) no link
     is made at all."""
-    out: list[str] = []
-    prose: list[str] = []  # handled as a whole: `[x][(url)](page)` and `@[here](page)` form only when joined
-
-    def flush() -> None:
-        out.append(_defuse(_inert("".join(prose))).replace(_OURS, "]("))
-        prose.clear()
-
-    for piece in pieces(markdown.replace(_OURS, "")):  # fenced code: ``` or ~~~, as markdown-it-py reads it
-        if piece.code:
-            flush()
-            out.append(_inert(as_backtick_fence(piece.text), code=True))
-            continue
-        part = _HEADING.sub(lambda m: f"**{m.group(1)}**", piece.text)
-        pos = 0
-        for m in _INLINE.finditer(part):
-            prose.append(part[pos:m.start()])
-            if m.group(1) is None:
-                flush()
-                out.append(_inert(m.group(0), code=True))
-            else:
-                prose.append(_link(m.group(1), m.group(2)) if links else m.group(0))
-            pos = m.end()
-        prose.append(part[pos:])
-    flush()
-    return "".join(out)
+    written = convert(markdown.replace(_OURS, ""), DISCORD_MARKDOWN, links)
+    return _inert(written).replace(_OURS, "](")  # code has no `](` left: `]\u200b(`
 
 
 def _clip(text: str, limit: int) -> str:
@@ -219,11 +263,12 @@ def digest_target(settings: Settings, channel_id: str, client: discord.Client | 
         if client is not None and not client.is_closed() and client.user is not None:
             message = await client.get_partial_messageable(int(channel_id)).send(**send)
             return str(message.id)
-        assert settings.discord_token is not None
+        token = discord_settings(settings).token
+        assert token is not None
         point_at(settings)
         poster = discord.Client(intents=discord.Intents.none())
         try:
-            await poster.login(settings.discord_token.get_secret_value())
+            await poster.login(token.get_secret_value())
             message = await poster.get_partial_messageable(int(channel_id)).send(**send)
             return str(message.id)
         finally:
@@ -326,8 +371,8 @@ class DiscordAdapter:
             self.conversation = Conversation(self.live, self.limiter, self.feedback,
                                              ContextMemory(None, self.settings.followup_minutes))
         intents = discord.Intents.default()
-        intents.message_content = self.settings.discord_message_content
-        kind = CloudaiShardedClient if self.settings.discord_autoshard else CloudaiClient
+        intents.message_content = discord_settings(self.settings).message_content
+        kind = CloudaiShardedClient if discord_settings(self.settings).autoshard else CloudaiClient
         self.client = kind(intents=intents, allowed_mentions=NO_PINGS)
         self.client.adapter = self
         self.tree = app_commands.CommandTree(self.client)
@@ -343,11 +388,12 @@ class DiscordAdapter:
         (instant), globally otherwise (Discord may take a while to show it everywhere)."""
         self.client.add_dynamic_items(TopicButton, VoteButton)
         try:
-            if self.settings.discord_guild_id:
-                guild = discord.Object(id=self.settings.discord_guild_id)
+            guild_id = discord_settings(self.settings).guild_id
+            if guild_id:
+                guild = discord.Object(id=guild_id)
                 self.tree.copy_global_to(guild=guild)
                 await self.tree.sync(guild=guild)
-                log.info("/cloudai synced to server %s", self.settings.discord_guild_id)
+                log.info("/cloudai synced to server %s", guild_id)
             else:
                 await self.tree.sync()
                 log.info("/cloudai synced globally (new servers may take up to an hour to show it)")
@@ -358,7 +404,7 @@ class DiscordAdapter:
         user = self.client.user
         shards = f", {self.client.shard_count} shards" if isinstance(self.client, discord.AutoShardedClient) else ""
         log.info("connected to Discord as %s (%d servers%s)", user, len(self.client.guilds), shards)
-        if self.settings.discord_message_content:
+        if discord_settings(self.settings).message_content:
             log.info("Message Content intent: requested; the bot sees message text, and still answers only "
                      "mentions, DMs and /cloudai")
         else:
@@ -503,10 +549,11 @@ def load_settings(prog: str = "cloudai discord") -> Settings | None:
 
 async def serve(adapter: DiscordAdapter) -> None:
     """Connect and stay connected (discord.py reconnects by itself) until cancelled."""
-    assert adapter.settings.discord_token is not None
+    token = discord_settings(adapter.settings).token
+    assert token is not None
     point_at(adapter.settings)
     async with adapter.client:
-        await adapter.client.start(adapter.settings.discord_token.get_secret_value(), reconnect=True)
+        await adapter.client.start(token.get_secret_value(), reconnect=True)
 
 
 def login_problem(exc: BaseException) -> str | None:
@@ -524,9 +571,12 @@ class DiscordPlatform:
 
     name = "discord"
     title = "Discord"
+    settings_model = DiscordSettings
+    digest_variable = "DISCORD_DIGEST_CHANNEL_ID"
 
     def configured(self, settings: Settings) -> bool:
-        return settings.platforms()["discord"]
+        token = discord_settings(settings).token
+        return token is not None and bool(token.get_secret_value().strip())
 
     def mode(self, settings: Settings, http: bool | None) -> bool:
         return True
@@ -541,10 +591,10 @@ class DiscordPlatform:
         return Running(task=asyncio.create_task(serve(bot), name="discord"), client=bot.client)
 
     def digest_target(self, settings: Settings, running: Running | None) -> Target | None:
-        if not settings.discord_digest_channel_id:
+        channel_id = discord_settings(settings).digest_channel_id
+        if not channel_id:
             return None
-        return digest_target(settings, settings.discord_digest_channel_id,
-                             running.client if running is not None else None)
+        return digest_target(settings, channel_id, running.client if running is not None else None)
 
     def problem(self, exc: BaseException) -> str | None:
         return login_problem(exc)

@@ -1,26 +1,31 @@
 """The contract every chat platform `cloudai run` serves keeps, and the registry that lists them.
 
 A platform is one adapter module (adapters/slack.py, adapters/discord.py) that defines a
-`PLATFORM` object keeping the `Platform` contract: its name, what its settings need, how it
-starts serving, where its digest goes. The registry below names each platform's module, in
-start-up order; the runner (adapters/runner.py), `cloudai run`, `cloudai digest post` and the
-admin ids read it and name no platform themselves. Adding a platform is one new module plus one
-line in `REGISTRY`.
+`PLATFORM` object keeping the `Platform` contract: its name, its own settings model (a
+pydantic-settings class read as a section of `Settings`: `settings.section(model)`), what its
+settings need, how it starts serving, where its digest goes. The registry below names each
+platform's module, in start-up order; the runner (adapters/runner.py), `cloudai run`, `cloudai
+digest post`, `cloudai config` and the admin ids read it and name no platform themselves.
+Adding a platform is one new module plus one line in `REGISTRY`.
 
 A module is imported only when its platform is used (`platform(name)`), so `cloudai slack`
-never imports discord.py, nor the reverse; `configured()` reads the token setting the registry
-line names without importing the module. This module imports no adapter module: the import
-graph of adapters/ and bot/ has no cycle (tests/test_import_graph.py).
+never imports discord.py, nor the reverse; `configured()` looks for the token variables the
+registry line names (in the environment and the .env file) without importing the module. This
+module imports no adapter module: the import graph of adapters/, bot/ and app/ has no cycle
+(tests/test_import_graph.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
+
     from bot.conversation import Conversation
     from bot.delivery import Target
     from bot.health import Health
@@ -69,6 +74,8 @@ class Running:
 class Platform(Protocol):
     name: str  # its registry name: the `Plan` key, the `name:` prefix of an admin id
     title: str  # as users write it ("Slack"), in messages
+    settings_model: "type[BaseSettings]"  # its settings: `settings.section(settings_model)`; `cloudai config`
+    digest_variable: str  # the variable naming its digest channel, in messages ("" if it posts no digest)
 
     def configured(self, settings: "Settings") -> bool:
         """Is its token set?"""
@@ -91,25 +98,31 @@ class Platform(Protocol):
 
 @dataclass(frozen=True)
 class Entry:
-    """One registry line: the module defining the platform's `PLATFORM`, and the `Settings`
-    field holding its token (so whether it is configured is known without importing it; None:
-    ask the platform)."""
+    """One registry line: the module defining the platform's `PLATFORM`, and the environment
+    variables its token is read from (the names its settings model reads, the documented one
+    first), so whether it is configured is known without importing the module; empty: import
+    it and ask the platform."""
 
     module: str
-    token: str | None = None
+    token_env: tuple[str, ...] = ()
+    summary: str = ""  # `cloudai NAME`'s help line (default: "run the NAME bot")
+    http: str = ""  # what `cloudai NAME --http` does, if it has an HTTP mode (its --http and --port options)
 
 
 # The registry, in start-up order: adding a platform is a module plus a line here (or `register`).
 REGISTRY: dict[str, Entry] = {
-    "slack": Entry("adapters.slack", token="slack_bot_token"),
-    "discord": Entry("adapters.discord", token="discord_token"),
+    "slack": Entry("adapters.slack", token_env=("SLACK_BOT_TOKEN", "CLOUDAI_SLACK_BOT_TOKEN"),
+                   summary="run the Slack bot (Socket Mode, or HTTP with --http)",
+                   http="Slack over HTTP (POST /slack/events on PORT) instead of Socket Mode"),
+    "discord": Entry("adapters.discord", token_env=("DISCORD_TOKEN", "CLOUDAI_DISCORD_TOKEN"),
+                     summary="run the Discord bot"),
 }
 _loaded: dict[str, Platform] = {}
 
 
-def register(name: str, module: str, token: str | None = None) -> None:
+def register(name: str, module: str, token_env: tuple[str, ...] = (), summary: str = "", http: str = "") -> None:
     """Add (or replace) a platform: `module` defines `PLATFORM`, whose `name` is `name`."""
-    REGISTRY[name] = Entry(module, token)
+    REGISTRY[name] = Entry(module, tuple(token_env), summary, http)
     _loaded.pop(name, None)
 
 
@@ -135,12 +148,15 @@ def platform(name: str) -> Platform:
 
 
 def configured(settings: "Settings") -> list[str]:
-    """The registered platforms whose token is set, in start-up order; only the modules of
-    platforms registered without a token setting are imported to ask."""
+    """The registered platforms whose token is set, in start-up order. A platform whose module
+    is loaded already (or that names no token variables) is asked, so a section given to
+    `settings` counts; otherwise its token variables are looked up, importing nothing."""
     return [name for name, entry in REGISTRY.items()
-            if (_set(getattr(settings, entry.token, None)) if entry.token else platform(name).configured(settings))]
+            if (platform(name).configured(settings) if name in _loaded or entry.module in sys.modules
+                or not entry.token_env else settings.is_set(*entry.token_env))]
 
 
-def _set(secret: Any) -> bool:
-    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
-    return bool(value and str(value).strip())
+def sections(settings: "Settings") -> "list[tuple[str, BaseSettings]]":
+    """Each registered platform's settings section, in start-up order (imports every platform
+    module): what `cloudai config` prints after the core settings."""
+    return [(name, settings.section(platform(name).settings_model)) for name in REGISTRY]

@@ -1,10 +1,10 @@
-"""`cloudai run`, `cloudai slack`, `cloudai discord`: platforms in one process, sharing one
-loaded knowledge base.
+"""`cloudai run` and `cloudai NAME` (one registered platform): platforms in one process,
+sharing one loaded knowledge base.
 
-A platform is configured when its bot token is set (SLACK_BOT_TOKEN, DISCORD_TOKEN). The
-platforms are those in the registry (adapters/platforms.py); this module names none of them.
-Slack's Bolt app is synchronous and serves from its own threads (Socket Mode or the HTTP
-server); Discord and the process's lifetime belong to the asyncio loop.
+A platform is configured when its bot token is set (the variables its registry line names).
+The platforms are those in the registry (adapters/platforms.py); this module names none of
+them. A platform may serve from its own threads (a synchronous SDK's server) or as a task on
+the asyncio loop, which owns the process's lifetime.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.live import ReloadResult
     from bot.store import Store
 
-__all__ = ["Plan", "configured_plan", "configured_targets", "digest_targets", "run_all", "run_platform",
+__all__ = ["Plan", "configured_plan", "configured_targets", "digest_settings", "digest_targets", "run_all", "run_platform",
            "run_platforms", "serve_all"]
 
 log = logging.getLogger("cloudai.run")
@@ -59,6 +59,17 @@ def configured_targets(settings: Settings) -> list["Target"]:
     return digest_targets(settings, configured_plan(settings, None))
 
 
+def digest_settings() -> str:
+    """What to set for a digest, for a message: "X_DIGEST_CHANNEL (with X_TOKEN) and/or …", each
+    registered platform that has a digest (imports every platform's module)."""
+    wanted = []
+    for name, entry in platforms.REGISTRY.items():
+        variable = platforms.platform(name).digest_variable
+        if variable:
+            wanted.append(f"{variable} (with {entry.token_env[0]})" if entry.token_env else variable)
+    return " and/or ".join(wanted) or "a digest channel (no registered platform posts digests)"
+
+
 def configured_plan(settings: Settings, http: bool | None, port: int | None = None) -> Plan:
     """Every registered platform whose token is set, each in its mode."""
     return Plan({name: platforms.platform(name).mode(settings, http) for name in platforms.configured(settings)}, port)
@@ -69,8 +80,8 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
                     health: "Health | None" = None, stopping: asyncio.Event | None = None,
                     on_started: Callable[[str, Running], None] | None = None, prog: str = PROG) -> int:
     """Serve the planned platforms, the digest scheduler (when a `store` is given and digest
-    channels are set), hot reload (CLOUDAI_RELOAD) and /healthz + /metrics (Slack's HTTP port,
-    else CLOUDAI_HEALTH_PORT) until `stopping` is set or a platform fails; 0, or 2 after
+    channels are set), hot reload (CLOUDAI_RELOAD) and /healthz + /metrics (a platform's HTTP port
+    when it serves them, else CLOUDAI_HEALTH_PORT) until `stopping` is set or a platform fails; 0, or 2 after
     printing a start-up problem a user can fix (a rejected token). `on_started` hears of each
     platform once it serves (its name, and what it reported: an HTTP port)."""
     live = LiveAssistant.of(assistant)
@@ -160,9 +171,10 @@ def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None
     from bot.settings import load_or_explain
 
     def needed(settings: Settings) -> list[str]:
+        settings.admin_ids(platforms.names())  # a `name:` prefix must be a registered platform (ValueError)
         configured = [platforms.platform(name) for name in platforms.configured(settings)]
         if not configured:
-            tokens = [f"{entry.token.upper()} ({name})" if entry.token else name
+            tokens = [f"{entry.token_env[0]} ({name})" if entry.token_env else name
                       for name, entry in platforms.REGISTRY.items()]
             return [" and/or ".join(tokens) + ": no platform is configured (see config/example.env)"]
         return [line for p in configured for line in p.missing(settings, http)]
@@ -175,13 +187,17 @@ def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None
 
 def run_platform(name: str, assistant_factory: Callable[[], Assistant], http: bool | None = None,
                  port: int | None = None) -> int:
-    """`cloudai NAME` (`cloudai slack`, `cloudai discord`): one registered platform, whatever else
+    """`cloudai NAME`: one registered platform (`NAME` its registry name), whatever else
     is configured. Check its settings, load the knowledge, then serve until stopped."""
     from bot.settings import load_or_explain
 
     platform = platforms.platform(name)
     prog = f"cloudai {name}"
-    settings = load_or_explain(prog, lambda s: platform.missing(s, http), f" ({platform.title})")
+    def needed(settings: Settings) -> list[str]:
+        settings.admin_ids(platforms.names())  # a `name:` prefix must be a registered platform (ValueError)
+        return platform.missing(settings, http)
+
+    settings = load_or_explain(prog, needed, f" ({platform.title})")
     if settings is None:
         return 2
     return run_platforms(assistant_factory, settings, Plan({name: platform.mode(settings, http)}, port), prog=prog)
@@ -190,7 +206,7 @@ def run_platform(name: str, assistant_factory: Callable[[], Assistant], http: bo
 def _keep_out_of_gc(live: LiveAssistant) -> None:
     """The loaded knowledge is some 100,000 long-lived objects, and every full collection of
     the garbage collector walks them all: a pause of tens of milliseconds with the GIL held,
-    which every Slack ack in flight waits out. So they are frozen (gc.freeze) once loaded, and
+    which every platform acknowledgement in flight waits out. So they are frozen (gc.freeze) once loaded, and
     again after each reload, unfrozen first so the replaced knowledge can be collected."""
     import gc
 
@@ -220,7 +236,7 @@ def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings
     store = Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
     log.info("state store: %s", store.safe_url)
     metrics = Metrics()
-    live = LiveAssistant(assistant_factory(), settings.admin_ids(), metrics)
+    live = LiveAssistant(assistant_factory(), settings.admin_ids(platforms.names()), metrics)
     _keep_out_of_gc(live)
     limiter = settings.limiter()
     limiter.on_refusal = lambda platform, refusal: metrics.refused.labels(platform, refusal.scope).inc()

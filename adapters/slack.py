@@ -19,8 +19,10 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
@@ -41,7 +43,7 @@ from bot.live import LiveAssistant
 from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
-from bot.render import as_backtick_fence, pieces
+from bot.render import Dialect, backtick_fence, convert, plain_text
 from bot.settings import Settings, load_or_explain
 
 if TYPE_CHECKING:
@@ -73,18 +75,48 @@ FEEDBACK_ACTION = re.compile(r"^cloudai_feedback_(up|down)$")
 FEEDBACK_BLOCK = "cloudai_feedback"
 
 
+def _env(*names: str) -> AliasChoices:
+    """The variable names a field is read from, the documented one first."""
+    return AliasChoices(*names)
+
+
+class SlackSettings(BaseSettings):
+    """Slack's settings, a section of `Settings` (`settings.section(SlackSettings)`): the secrets
+    keep the names Slack's docs use, a `CLOUDAI_` spelling is accepted too."""
+
+    model_config = SettingsConfigDict(env_prefix="CLOUDAI_SLACK_", env_file=".env", env_file_encoding="utf-8",
+                                      extra="ignore", populate_by_name=True)
+
+    bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "CLOUDAI_SLACK_BOT_TOKEN",
+                                                                    "bot_token"))
+    app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "CLOUDAI_SLACK_APP_TOKEN",
+                                                                    "app_token"))
+    signing_secret: SecretStr | None = Field(None, validation_alias=_env(
+        "SLACK_SIGNING_SECRET", "CLOUDAI_SLACK_SIGNING_SECRET", "signing_secret"))
+    api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL", "CLOUDAI_SLACK_API_URL", "api_url"))
+    mode: Literal["socket", "http"] = "socket"  # CLOUDAI_SLACK_MODE
+    digest_channel: str = Field("", validation_alias=_env("SLACK_DIGEST_CHANNEL", "CLOUDAI_SLACK_DIGEST_CHANNEL",
+                                                          "digest_channel"))
+
+
+def slack_settings(settings: Settings) -> SlackSettings:
+    """Slack's section of `settings` (ValueError naming a bad variable)."""
+    return settings.section(SlackSettings)
+
+
 def missing(settings: Settings, mode: str) -> list[str]:
     """The variables Slack in `mode` needs that are not set, each with where to find it."""
+    slack = slack_settings(settings)
     need = {
-        "SLACK_BOT_TOKEN": (settings.slack_bot_token, "the Bot User OAuth Token (xoxb-…) on your app's "
-                                                      "'OAuth & Permissions' page"),
+        "SLACK_BOT_TOKEN": (slack.bot_token, "the Bot User OAuth Token (xoxb-…) on your app's "
+                                             "'OAuth & Permissions' page"),
     }
     if mode == "http":
-        need["SLACK_SIGNING_SECRET"] = (settings.slack_signing_secret, "'Basic Information' → 'App Credentials' → "
-                                                                       "Signing Secret")
+        need["SLACK_SIGNING_SECRET"] = (slack.signing_secret, "'Basic Information' → 'App Credentials' → "
+                                                              "Signing Secret")
     else:
-        need["SLACK_APP_TOKEN"] = (settings.slack_app_token, "an app-level token (xapp-…) with connections:write, "
-                                                             "under 'Basic Information' → 'App-Level Tokens'")
+        need["SLACK_APP_TOKEN"] = (slack.app_token, "an app-level token (xapp-…) with connections:write, "
+                                                    "under 'Basic Information' → 'App-Level Tokens'")
     return [f"{name}: {where}" for name, (value, where) in need.items() if not value]
 
 
@@ -92,12 +124,6 @@ def missing(settings: Settings, mode: str) -> list[str]:
 
 # wherever they stand, `_@here_` and `x@everyone_` too (a word boundary would skip them)
 _AT_SPECIAL = re.compile(r"@(everyone|here|channel)", re.IGNORECASE)
-_LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
-_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
-_ITALIC = re.compile(r"(?<![*\w])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![*\w])")
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_BULLET = re.compile(r"^(\s*)[-*+]\s+", re.MULTILINE)
-_CODE = re.compile(r"(`[^`\n]+`)")
 
 
 def escape(text: str) -> str:
@@ -106,43 +132,51 @@ def escape(text: str) -> str:
     return _AT_SPECIAL.sub("@\u200b\\1", text)
 
 
+class Mrkdwn(Dialect):
+    """Slack's mrkdwn for the walker in bot/render.py: `*bold*`, `_italic_`, `~struck~`, `•` bullets,
+    headings bold, `<url|label>` links; all text escaped, code included (Slack shows `&lt;` as `<`)."""
+
+    bullet = "•"
+    strong_marks = ("*", "*")
+    emphasis_marks = ("_", "_")
+    strike_marks = ("~", "~")
+    bold_headings = True
+    indent_code = False  # Slack has no lists: a block indented with its item would show the spaces
+
+    def text(self, text: str) -> str:
+        return escape(text)
+
+    def escaped(self, char: str) -> str:
+        # mrkdwn has no escapes: zero-width spaces keep a `\*` the author escaped from pairing up
+        return f"\u200b{char}\u200b" if char in "*_~`" else char
+
+    def code(self, code: str) -> str:
+        return "`" + escape(code) + "`"
+
+    def code_block(self, code: str, info: str) -> str:
+        return escape(backtick_fence(code, info))
+
+    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
+        target = escape(url.replace("|", "%7C"))  # `|` would end the URL
+        if autolink or not label.strip() or misleading(plain, url):
+            return f"<{target}>"  # the label names another site: show where the link really goes
+        return f"<{target}|{label.replace('|', '¦')}>"
+
+    def heading(self, level: int, text: str) -> str:
+        return f"*{text}*" if text else ""
+
+
+MRKDWN = Mrkdwn()
+
+
 def to_mrkdwn(markdown: str, links: bool = True) -> str:
     """Markdown to Slack mrkdwn, escaping all text; code is kept as code. With `links=False`
     (text quoting what a user wrote) a `[label](url)` stays text and never becomes a link."""
-    out = []
-    for piece in pieces(markdown):  # fenced code (``` or ~~~, as markdown-it-py reads it) stays code
-        if piece.code:
-            out.append(escape(as_backtick_fence(piece.text)))
-            continue
-        for j, text in enumerate(_CODE.split(piece.text)):
-            out.append(escape(text) if j % 2 else _prose_to_mrkdwn(escape(text), links))
-    return _AT_SPECIAL.sub("@\u200b\\1", "".join(out))  # again: `@[here](page)` is `@here` by now
+    return _AT_SPECIAL.sub("@\u200b\\1", convert(markdown, MRKDWN, links))  # across spans too: `@**here**`
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _prose_to_mrkdwn(text: str, links: bool = True) -> str:
-    def link(m: re.Match[str]) -> str:
-        label, url = m.group(1).replace("|", "¦"), m.group(2).replace("|", "%7C")  # `|` would end the URL
-        if not url.startswith(("http://", "https://", "mailto:")):
-            return label  # relative links mean nothing in Slack
-        if misleading(_unescape(m.group(1)), _unescape(url)):
-            return f"<{url}>"  # the label names another site: show where the link really goes
-        return f"<{url}|{label}>"
-
-    if links:
-        text = _LINK.sub(link, text)
-    text = _HEADING.sub(lambda m: f"\x00{m.group(1)}\x00", text)
-    text = _ITALIC.sub(r"_\1_", text)
-    text = _BOLD.sub(lambda m: f"\x00{m.group(1) or m.group(2)}\x00", text)
-    text = _BULLET.sub(lambda m: f"{m.group(1)}• ", text)
-    return text.replace("\x00", "*")
-
-
-def _plain(text: str) -> str:
-    return " ".join(text.replace("*", "").replace("_", " ").split())
+def _plain(text: str, links: bool = True) -> str:
+    return " ".join(plain_text(text, links).split())
 
 
 def _chunks(mrkdwn: str, limit: int) -> list[str]:
@@ -209,7 +243,7 @@ def render(reply: Reply, asked_by: str | None = None) -> dict[str, Any]:
             _button("👍 Helpful", "cloudai_feedback_up", value),
             _button("👎 Not helpful", "cloudai_feedback_down", value),
         ]})
-    fallback = escape(f"{reply.title}: {_plain(body)}")
+    fallback = escape(f"{reply.title}: {_plain(body, links=not reply.no_match)}")
     if len(fallback) > FALLBACK_MAX:
         fallback = fallback[: FALLBACK_MAX - 1] + "…"
     return {"text": fallback, "blocks": blocks[:BLOCKS_MAX]}
@@ -313,9 +347,10 @@ class SlackAdapter:
 
 def web_client(settings: Settings) -> WebClient:
     """A Web API client with Slack's rate-limit retries, honouring SLACK_API_URL."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    slack = slack_settings(settings)
+    token = slack.bot_token.get_secret_value() if slack.bot_token else None
     kwargs: dict[str, Any] = {"token": token}
-    api_url = settings.slack_api_url
+    api_url = slack.api_url
     if api_url:
         kwargs["base_url"] = api_url if api_url.endswith("/") else api_url + "/"
     client = WebClient(**kwargs)
@@ -332,7 +367,8 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
     `store`, votes and conversation context are kept there and an event is handled once across
     every instance sharing it (Slack retries may reach another instance behind a load
     balancer). `conversation` (shared with other platforms) replaces limiter, votes and context."""
-    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    signing_secret = slack_settings(settings).signing_secret
+    secret = signing_secret.get_secret_value() if signing_secret else None
     app = App(client=web_client(settings), signing_secret=secret, token_verification_enabled=verify_token,
               request_verification_enabled=secret is not None, logger=log)
     live = LiveAssistant.of(assistant)
@@ -574,15 +610,16 @@ def socket_mode_handler(adapter: SlackAdapter, settings: Settings) -> Any:
     """Bolt's built-in Socket Mode handler; nothing connects until `.start()`/`.connect()`."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    if settings.slack_app_token is None:
+    app_token = slack_settings(settings).app_token
+    if app_token is None:
         raise ValueError("SLACK_APP_TOKEN is not set")
-    return SocketModeHandler(adapter.app, settings.slack_app_token.get_secret_value(), logger=log)
+    return SocketModeHandler(adapter.app, app_token.get_secret_value(), logger=log)
 
 
 def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tuple[Settings, str] | None:
     """The settings and the mode, or None after printing what is wrong or missing."""
-    settings = load_or_explain(prog, lambda s: missing(s, "http" if http else s.slack_mode), " (Slack)")
-    return (settings, "http" if http else settings.slack_mode) if settings is not None else None
+    settings = load_or_explain(prog, lambda s: missing(s, PLATFORM.mode(s, http)), " (Slack)")
+    return (settings, PLATFORM.mode(settings, http)) if settings is not None else None
 
 
 def connect(assistant: Assistant | LiveAssistant, settings: Settings, prog: str = "cloudai slack",
@@ -652,12 +689,15 @@ class SlackPlatform:
 
     name = "slack"
     title = "Slack"
+    settings_model = SlackSettings
+    digest_variable = "SLACK_DIGEST_CHANNEL"
 
     def configured(self, settings: Settings) -> bool:
-        return settings.platforms()["slack"]
+        token = slack_settings(settings).bot_token
+        return token is not None and bool(token.get_secret_value().strip())
 
     def mode(self, settings: Settings, http: bool | None) -> str:
-        return "http" if http else settings.slack_mode
+        return "http" if http else slack_settings(settings).mode
 
     def missing(self, settings: Settings, http: bool | None) -> list[str]:
         return missing(settings, self.mode(settings, http))
@@ -683,9 +723,10 @@ class SlackPlatform:
         return Running(stop=serving.stop, port=serving.port, serves_health=mode == "http")
 
     def digest_target(self, settings: Settings, running: Running | None) -> Target | None:
-        if not settings.slack_digest_channel:
+        channel = slack_settings(settings).digest_channel
+        if not channel:
             return None
-        return digest_target(settings, settings.slack_digest_channel)
+        return digest_target(settings, channel)
 
     def problem(self, exc: BaseException) -> str | None:
         return None

@@ -105,7 +105,7 @@ def start_bot(fake: FakeSlack, port: int, data_dir: str, stderr: IO[str]) -> sub
     env = clean_env(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=f"{fake.url}/api/",
                     CLOUDAI_HOST="127.0.0.1", CLOUDAI_DATA_DIR=data_dir,
                     CLOUDAI_RATE_LIMIT_USER="", CLOUDAI_RATE_LIMIT_CHANNEL="")
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "slack", "--http", "--port", str(port)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "slack", "--http", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
 
 

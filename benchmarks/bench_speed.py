@@ -98,9 +98,9 @@ def median_run_s(cmd: list[str]) -> float:
 
 
 def chat_sdks_after_ask() -> list[str]:
-    """Chat SDK modules in a fresh interpreter after `import bot.cli` and an in-process ask."""
-    code = ("import contextlib, io, json, sys\nimport bot.cli\n"
-            f"with contextlib.redirect_stdout(io.StringIO()): bot.cli.main(['ask', {ASK!r}])\n"
+    """Chat SDK modules in a fresh interpreter after `import app.cli` and an in-process ask."""
+    code = ("import contextlib, io, json, sys\nimport app.cli\n"
+            f"with contextlib.redirect_stdout(io.StringIO()): app.cli.main(['ask', {ASK!r}])\n"
             f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & set({CHAT_SDKS!r}))))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDAI_")}
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
@@ -156,7 +156,7 @@ def main() -> int:
     print(f"cloudai ask {ASK!r}  {t_ask * 1000:7.1f} ms")
     print(f"python -c pass (floor)        {t_floor * 1000:7.1f} ms   ratio {t_ask / t_floor:.1f}x, "
           f"+{(t_ask - t_floor) * 1000:.0f} ms over the floor")
-    print(f"chat SDKs in sys.modules after import bot.cli + ask: {', '.join(sdks) if sdks else 'none (good)'}")
+    print(f"chat SDKs in sys.modules after import app.cli + ask: {', '.join(sdks) if sdks else 'none (good)'}")
 
     rows = [
         ("index build, sagemaker (s)", t_kb, t_bm, "bm25s tokenize+index"),

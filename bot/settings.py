@@ -1,19 +1,22 @@
-"""Every option, from the environment (and a `.env` file), in one pydantic-settings class.
+"""Every option, from the environment (and a `.env` file), in pydantic-settings classes.
 
-Core options use the `CLOUDAI_` prefix; platform secrets keep the names each platform's
-own docs use (`SLACK_BOT_TOKEN`, `DISCORD_TOKEN`, Heroku's `PORT`), with a `CLOUDAI_`
-spelling accepted too. Everything is optional at this level: each command checks only
-what it needs (`missing`), so a missing Slack token never stops `cloudai ask`.
+`Settings` holds the core options (the `CLOUDAI_` prefix; Heroku's `PORT` and `DATABASE_URL`
+too). Each chat platform declares its own settings model in its adapter module, read as a
+section of `Settings` (`settings.section(Model)`) from the same environment and `.env` file;
+a platform's secrets keep the names its own docs use, with a `CLOUDAI_` spelling accepted
+too. Everything is optional at this level: each command checks only what it needs
+(`missing`), so a missing platform token never stops `cloudai ask`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .ratelimit import QuestionLimiter, parse_limit
@@ -21,6 +24,7 @@ from .ratelimit import QuestionLimiter, parse_limit
 if TYPE_CHECKING:
     from .admins import Admins
 
+S = TypeVar("S", bound=BaseSettings)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as date.weekday() counts, and cron names them
 
 
@@ -30,16 +34,25 @@ def _env(*names: str) -> AliasChoices:
 
 
 class Settings(BaseSettings):
-    """All of cloudai's settings; `cloudai config` prints them, secrets masked."""
+    """cloudai's core settings, and each platform's section (`section`); `cloudai config` prints
+    them, secrets masked."""
 
     model_config = SettingsConfigDict(env_prefix="CLOUDAI_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore", populate_by_name=True)
+    _env_file: Any = PrivateAttr(default=".env")
+    _sections: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)
+
+    def __init__(self, **values: Any) -> None:
+        """As BaseSettings (`Settings(_env_file=None, port=80)`); the env file it read is kept so
+        that each section reads the same one."""
+        super().__init__(**values)
+        self._env_file = values.get("_env_file", self.model_config.get("env_file"))
 
     # -- knowledge and answers
     knowledge_dir: Path | None = None  # CLOUDAI_KNOWLEDGE_DIR: default is the bundled knowledge/
     intents_file: Path | None = None  # CLOUDAI_INTENTS_FILE: default is config/intents.yaml
     reload: bool = True  # CLOUDAI_RELOAD: watch the knowledge folder and re-index on change
-    admins: str = ""  # CLOUDAI_ADMINS: user ids allowed to `reload` ("U0123,slack:U0456,discord:1234")
+    admins: str = ""  # CLOUDAI_ADMINS: user ids allowed to `reload` ("U0123, name:U0456": pinned to a platform)
     rate_limit_user: str = "6/minute"  # CLOUDAI_RATE_LIMIT_USER: questions one person may ask ("" = no limit)
     rate_limit_channel: str = "30/minute"  # CLOUDAI_RATE_LIMIT_CHANNEL: questions per channel ("" = no limit)
     followup_minutes: float = Field(15, ge=0, le=1440)  # CLOUDAI_FOLLOWUP_MINUTES: follow-up context
@@ -57,36 +70,9 @@ class Settings(BaseSettings):
     digest_skip_weekends: bool = False  # CLOUDAI_DIGEST_SKIP_WEEKENDS
     digest_retry_minutes: int = Field(5, ge=1, le=720)  # CLOUDAI_DIGEST_RETRY_MINUTES: after a failed post
     digest_claim_timeout: int = Field(600, ge=10)  # CLOUDAI_DIGEST_CLAIM_TIMEOUT: seconds before a crashed claim expires
-    slack_digest_channel: str = Field("", validation_alias=_env("SLACK_DIGEST_CHANNEL", "CLOUDAI_SLACK_DIGEST_CHANNEL",
-                                                                "slack_digest_channel"))
-    discord_digest_channel_id: str = Field("", validation_alias=_env(
-        "DISCORD_DIGEST_CHANNEL_ID", "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID", "discord_digest_channel_id"))
     database_url: SecretStr | None = Field(None, validation_alias=_env(  # default: SQLite in the data directory
         "CLOUDAI_DATABASE_URL", "DATABASE_URL", "database_url"))  # DATABASE_URL: what Heroku and Dokku set
     data_dir: Path | None = None  # CLOUDAI_DATA_DIR: default $XDG_DATA_HOME/cloudai or ~/.local/share/cloudai
-
-    # -- Slack
-    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "CLOUDAI_SLACK_BOT_TOKEN",
-                                                                          "slack_bot_token"))
-    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "CLOUDAI_SLACK_APP_TOKEN",
-                                                                          "slack_app_token"))
-    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env(
-        "SLACK_SIGNING_SECRET", "CLOUDAI_SLACK_SIGNING_SECRET", "slack_signing_secret"))
-    slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL", "CLOUDAI_SLACK_API_URL",
-                                                                  "slack_api_url"))
-    slack_mode: Literal["socket", "http"] = "socket"  # CLOUDAI_SLACK_MODE
-
-    # -- Discord
-    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN", "CLOUDAI_DISCORD_TOKEN",
-                                                                        "discord_token"))
-    discord_guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID", "CLOUDAI_DISCORD_GUILD_ID",
-                                                                     "discord_guild_id"))
-    discord_message_content: bool = False  # CLOUDAI_DISCORD_MESSAGE_CONTENT: the privileged intent
-    discord_autoshard: bool = False  # CLOUDAI_DISCORD_AUTOSHARD: AutoShardedClient (past ~1,000 servers)
-    discord_api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL", "CLOUDAI_DISCORD_API_URL",
-                                                                    "discord_api_url"))
-    discord_gateway_url: str | None = Field(None, validation_alias=_env(
-        "DISCORD_GATEWAY_URL", "CLOUDAI_DISCORD_GATEWAY_URL", "discord_gateway_url"))
 
     @field_validator("digest_tz")
     @classmethod
@@ -102,14 +88,6 @@ class Settings(BaseSettings):
     def _whole_seconds(cls, value: dt.time) -> dt.time:
         return value.replace(microsecond=0)  # the cron trigger fires on whole seconds; the slot must match it
 
-    @field_validator("discord_digest_channel_id")
-    @classmethod
-    def _a_snowflake(cls, value: str) -> str:
-        if value.strip() and not value.strip().isdigit():
-            raise ValueError(f"DISCORD_DIGEST_CHANNEL_ID={value!r} is not a channel id (Developer Mode → right-click "
-                             "the channel → Copy Channel ID)")
-        return value.strip()
-
     @field_validator("rate_limit_user", "rate_limit_channel")
     @classmethod
     def _a_rate(cls, value: str, info: object) -> str:
@@ -122,7 +100,7 @@ class Settings(BaseSettings):
     def _admin_ids(cls, value: str) -> str:
         from .admins import Admins
 
-        Admins.parse(value)  # raises a readable ValueError naming CLOUDAI_ADMINS
+        Admins.parse(value, None)  # raises a readable ValueError naming CLOUDAI_ADMINS (any `name:` prefix here)
         return value.strip()
 
     @property
@@ -145,18 +123,48 @@ class Settings(BaseSettings):
     def limiter(self) -> QuestionLimiter:
         return QuestionLimiter(self.rate_limit_user or None, self.rate_limit_channel or None)
 
-    def admin_ids(self) -> "Admins":
+    def admin_ids(self, platforms: Iterable[str]) -> "Admins":
+        """CLOUDAI_ADMINS, a `name:` prefix naming one of `platforms`; ValueError naming the variable."""
         from .admins import Admins
 
-        return Admins.parse(self.admins)
+        return Admins.parse(self.admins, platforms)
 
-    def platforms(self) -> dict[str, bool]:
-        """Which platforms have a bot token."""
-        return {"slack": _set(self.slack_bot_token), "discord": _set(self.discord_token)}
+    def section(self, model: type[S]) -> S:
+        """A platform's settings (its own pydantic-settings model) read from the same environment
+        and env file as these, once; ValueError with one readable line per bad variable."""
+        if model not in self._sections:
+            try:
+                self._sections[model] = model(_env_file=self._env_file)  # type: ignore[call-arg]
+            except ValidationError as exc:
+                raise ValueError(describe(exc, model)) from None
+        found = self._sections[model]
+        assert isinstance(found, model)
+        return found
+
+    def given(self, *sections: BaseSettings) -> "Settings":
+        """These settings with sections given rather than read (tests, embedding); returns self."""
+        for values in sections:
+            self._sections[type(values)] = values
+        return self
+
+    def is_set(self, *variables: str) -> bool:
+        """Is any of these variables set (not blank) in the environment or the env file, read as a
+        section would read it? (Whether a platform has a token, without importing its module.)"""
+        if not variables:
+            return False
+        value = getattr(_lookup(variables)(_env_file=self._env_file), "value", None)  # type: ignore[call-arg]
+        return bool(value and str(value).strip())
 
 
-def _set(secret: SecretStr | None) -> bool:
-    return secret is not None and bool(secret.get_secret_value().strip())
+class _Lookup(BaseSettings):
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore")
+
+
+@functools.lru_cache(maxsize=64)
+def _lookup(variables: tuple[str, ...]) -> type[BaseSettings]:
+    """A one-field settings model reading the first of `variables` that is set."""
+    return create_model("Lookup", __base__=_Lookup,
+                        value=(str | None, Field(None, validation_alias=AliasChoices(*variables))))
 
 
 def load_settings() -> Settings:
@@ -177,7 +185,11 @@ def load_or_explain(prog: str, missing: Callable[[Settings], list[str]], context
     except ValueError as exc:
         print(f"{prog}: invalid settings: {exc}", file=sys.stderr)
         return None
-    lines = missing(settings)
+    try:
+        lines = missing(settings)  # may read a platform's section, whose values may be invalid
+    except ValueError as exc:
+        print(f"{prog}: invalid settings: {exc}", file=sys.stderr)
+        return None
     if lines:
         print(f"{prog}{context}: missing settings; set them in the environment or .env:", file=sys.stderr)
         for line in lines:
@@ -186,12 +198,12 @@ def load_or_explain(prog: str, missing: Callable[[Settings], list[str]], context
     return settings
 
 
-def describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError, model: type[BaseSettings] | None = None) -> str:
     """'CLOUDAI_DIGEST_TIME='9am': input should be in a valid time format' for each error."""
     lines = []
     for err in exc.errors():
         name = str(err["loc"][0]) if err["loc"] else "?"
-        variable = variable_name(name)
+        variable = variable_name(name, model)
         message = str(err["msg"]).removeprefix("Value error, ")
         if message.startswith(f"{variable}="):
             lines.append(message)
@@ -200,21 +212,26 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def variable_name(field: str) -> str:
-    """The environment variable a settings field is read from (its first alias, else CLOUDAI_NAME)."""
-    info = Settings.model_fields.get(field)
+def variable_name(field: str, model: type[BaseSettings] | None = None) -> str:
+    """The environment variable a field of `model` (default: Settings) is read from: its first
+    alias, else the model's prefix and the field's name (CLOUDAI_NAME)."""
+    model = model or Settings
+    info = model.model_fields.get(field)
     alias = info.validation_alias if info is not None else None
     if isinstance(alias, AliasChoices):
         return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
     if field.isupper():
         return field
-    return f"CLOUDAI_{field.upper()}"
+    return f"{model.model_config.get('env_prefix') or ''}{field}".upper()
 
 
-def shown(settings: Settings) -> list[str]:
-    """Every setting as NAME=value for `cloudai config`: secrets masked, a database password hidden."""
+def shown(settings: BaseSettings) -> list[str]:
+    """Every setting of `settings` (the core Settings or a platform's section) as NAME=value for
+    `cloudai config`: secrets masked, a database password hidden."""
     lines = []
-    for name in Settings.model_fields:
+    for name in type(settings).model_fields:
         value = getattr(settings, name)
         if name == "database_url" and value is not None:
             from sqlalchemy.engine import make_url
@@ -230,5 +247,5 @@ def shown(settings: Settings) -> list[str]:
             text = "(not set)"
         else:
             text = str(value)
-        lines.append(f"{variable_name(name)}={text}")
+        lines.append(f"{variable_name(name, type(settings))}={text}")
     return lines

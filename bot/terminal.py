@@ -2,23 +2,61 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from .models import Reply
-from .render import fence_lines, split_lines
+from .render import Dialect, convert
+
+_BACKTICKS = re.compile(r"`+")
+
+
+class Terminal(Dialect):
+    """Markdown as a terminal shows it, for the walker in bot/render.py: no bold or italic marks,
+    code in backticks and ``` fences (never wrapped), a link as `label (url)`, headings
+    underlined, paragraphs wrapped to `width` (table rows, `|…`, are left whole)."""
+
+    strike_marks = ("~~", "~~")  # struck text must not read as current
+
+    def __init__(self, width: int = 88) -> None:
+        self.width = width
+
+    def code(self, code: str) -> str:
+        return f"`` {code} ``" if "`" in code else f"`{code}`"
+
+    def code_block(self, code: str, info: str) -> str:
+        longest = max((len(m.group(0)) for m in _BACKTICKS.finditer(code)), default=0)
+        fence = "`" * max(3, longest + 1)  # longer than any run inside: the code is copied as it is
+        body = code if not code or code.endswith("\n") else code + "\n"
+        return f"{fence}{info}\n{body}{fence}"
+
+    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
+        shown = url.removeprefix("mailto:")
+        if autolink or not label.strip() or plain in (url, shown):
+            return shown
+        return f"{label} ({shown})"  # the target is shown whatever the label says
+
+    def heading(self, level: int, text: str) -> str:
+        if not text:
+            return ""
+        return text + "\n" + ("=" if level == 1 else "-") * max(len(line) for line in text.split("\n"))
+
+    def paragraph(self, text: str, indent: int) -> str:
+        room = max(self.width - indent, 20)
+        out: list[str] = []
+        for line in text.split("\n"):
+            if len(line) <= room or line.lstrip().startswith("|"):
+                out.append(line)
+            else:
+                out.extend(textwrap.wrap(line, room, break_long_words=False, break_on_hyphens=False))
+        return "\n".join(out)
 
 
 def render(reply: Reply, width: int = 88) -> str:
     lines = [reply.title, "=" * min(len(reply.title), width), ""]
-    code = {n for start, end in fence_lines(reply.body) for n in range(start, end)}  # ``` or ~~~: never wrapped
-    for n, line in enumerate(split_lines(reply.body)):
-        para = line.rstrip("\r\n")
-        if n in code or len(para) <= width or para.lstrip().startswith(("```", "|", "    ")):
-            lines.append(para)
-        else:
-            indent = para[: len(para) - len(para.lstrip())]
-            bullet = para.lstrip()[:2] if para.lstrip()[:2] in ("- ", "* ", "+ ") else ""
-            lines.extend(textwrap.wrap(para, width, initial_indent="", subsequent_indent=indent + " " * len(bullet)))
+    body = convert(reply.body, Terminal(width), links=not reply.no_match)
+    if body:
+        lines.append(body)
     if reply.sources:
         lines += ["", "Sources:"]
         lines += [f"  - {s.label}  ({s.path}#{s.anchor})" for s in reply.sources]

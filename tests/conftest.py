@@ -59,7 +59,7 @@ def write(root: Path, name: str, text: str | bytes) -> Path:
 def run_cloudai(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """`cloudai ARGS` in a fresh interpreter, with `env` and none of this shell's platform settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=cwd,
                           env={**clean, "PYTHONPATH": str(ROOT), **env}, capture_output=True, text=True, timeout=120)
 
 

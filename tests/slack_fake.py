@@ -19,6 +19,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack import SlackSettings
 from bot.settings import Settings
 
 SIGNING_SECRET = "test-signing-secret"
@@ -94,8 +95,8 @@ class FakeSlack:
 
 def settings_for(fake: FakeSlack) -> Settings:
     """Settings for the Slack adapter in HTTP mode against this fake (no .env read)."""
-    return Settings(_env_file=None, slack_bot_token="xoxb-test", slack_signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
-                    slack_api_url=f"{fake.url}/api/", slack_mode="http")
+    return Settings(_env_file=None).given(SlackSettings(  # type: ignore[call-arg]
+        _env_file=None, bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=f"{fake.url}/api/", mode="http"))
 
 
 def start_fake_slack(delays: dict[str, float] | None = None) -> FakeSlack:

@@ -37,7 +37,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
         command: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        (command or [sys.executable, "-m", "bot.cli"]) + list(args),
+        (command or [sys.executable, "-m", "app.cli"]) + list(args),
         cwd=ROOT, input=stdin, capture_output=True, text=True, encoding="utf-8", errors="replace",
         env=env or clean_env(), timeout=120,
     )

@@ -213,7 +213,7 @@ def test_the_limit_comes_before_the_text_is_read(bundled: Assistant, monkeypatch
 
 
 def test_reload_is_for_admins(bundled: Assistant) -> None:
-    bot = FakePlatform(Conversation(LiveAssistant(bundled, Admins.parse("U1"))))
+    bot = FakePlatform(Conversation(LiveAssistant(bundled, Admins.parse("U1", ["chat"]))))
     refused = bot.ask("reload", user="U9")
     assert refused.kind == "admin" and refused.reply is not None and refused.reply.title == "Not allowed"
     done = bot.ask("<@UBOT> Reload!", user="U1")
@@ -289,7 +289,7 @@ def test_a_store_that_is_down_falls_back_to_memory(bundled: Assistant, tmp_path:
 def chat(stdin: str, home: Path, **env: str) -> str:
     """`cloudai chat` in a fresh interpreter, typed into on stdin; what it printed."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_"))}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], cwd=home, input=stdin, text=True,
+    done = subprocess.run([sys.executable, "-m", "app.cli", "chat"], cwd=home, input=stdin, text=True,
                           capture_output=True, timeout=120, encoding="utf-8",
                           env={**clean, "PYTHONPATH": str(ROOT), "HOME": str(home), **env})
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _parser
+from app.cli import _parser
 from tests import discord_fake as fake_discord
 from tests.conftest import ROOT, free_port
 from tests.discord_fake import BOT_ID, CHANNEL_ID, FakeDiscord

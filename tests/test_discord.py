@@ -18,6 +18,7 @@ import discord
 import pytest
 import yarl
 
+from adapters import platforms
 from adapters.discord import (
     ASKED_PREFIX,
     BUTTONS_MAX,
@@ -25,6 +26,7 @@ from adapters.discord import (
     EMBED_TOTAL_MAX,
     FIELD_VALUE_MAX,
     DiscordAdapter,
+    DiscordSettings,
     login_problem,
     render,
     serve,
@@ -59,11 +61,10 @@ def play(scenario: Scenario, assistant: Assistant, **options: Any) -> None:
 
     async def main() -> None:
         fake = await FakeDiscord(shards=options.pop("shards", 1)).start()
-        settings = Settings(_env_file=None, discord_token=fake_discord.TOKEN,  # type: ignore[call-arg]
-                            discord_api_url=fake.base, discord_gateway_url=fake.gateway,
-                            discord_guild_id=options.pop("guild_id", int(fake_discord.GUILD_ID)),
-                            discord_message_content=options.pop("message_content", False),
-                            discord_autoshard=options.pop("autoshard", False))
+        settings = Settings(_env_file=None).given(DiscordSettings(  # type: ignore[call-arg]
+            _env_file=None, token=fake_discord.TOKEN, api_url=fake.base, gateway_url=fake.gateway,
+            guild_id=options.pop("guild_id", int(fake_discord.GUILD_ID)),
+            message_content=options.pop("message_content", False), autoshard=options.pop("autoshard", False)))
         bot = DiscordAdapter(assistant, settings, **options)
         bot.client._connection.guild_ready_timeout = 0.05  # one guild; no need to wait 2 s for more
         task = asyncio.create_task(serve(bot))
@@ -438,8 +439,9 @@ def test_cloudai_run_without_any_platform_lists_what_to_set(tmp_path: Path) -> N
 
 
 def test_the_token_is_masked_and_the_procfile_runs_discord() -> None:
-    settings = Settings(_env_file=None, discord_token="secret-token-value")  # type: ignore[call-arg]
-    assert "secret-token-value" not in repr(settings) + str(settings)
+    section = DiscordSettings(_env_file=None, token="secret-token-value")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None).given(section)  # type: ignore[call-arg]
+    assert "secret-token-value" not in repr(settings) + str(settings) + repr(section) + str(section)
     procfile = (ROOT / "Procfile").read_text(encoding="utf-8")
     assert "discord: cloudai discord" in procfile
     assert yarl.URL(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY).host == "gateway.discord.gg"
@@ -458,10 +460,13 @@ def test_cloudai_run_serves_slack_and_discord_from_one_knowledge_base(bundled: A
         fake = await FakeDiscord().start()
         stopping = asyncio.Event()
         ports: list[int | None] = []
-        settings = Settings(_env_file=None, slack_bot_token="xoxb-test",  # type: ignore[call-arg]
-                            slack_signing_secret=SIGNING_SECRET, slack_api_url=f"{slack_fake.url}/api/",
-                            host="127.0.0.1", discord_token=fake_discord.TOKEN, discord_api_url=fake.base,
-                            discord_gateway_url=fake.gateway, reload=False)
+        from adapters.slack import SlackSettings
+
+        settings = Settings(_env_file=None, host="127.0.0.1", reload=False).given(  # type: ignore[call-arg]
+            SlackSettings(_env_file=None, bot_token="xoxb-test", signing_secret=SIGNING_SECRET,  # type: ignore[call-arg]
+                          api_url=f"{slack_fake.url}/api/"),
+            DiscordSettings(_env_file=None, token=fake_discord.TOKEN, api_url=fake.base,  # type: ignore[call-arg]
+                            gateway_url=fake.gateway))
         running = asyncio.create_task(serve_all(bundled, settings, Plan({"slack": "http", "discord": True}, port=0),
                                                 limiter=limiter, stopping=stopping,
                                                 on_started=lambda name, r: ports.append(r.port) if name == "slack" else None))
@@ -517,7 +522,7 @@ def test_reload_is_an_admin_command_answered_privately(tmp_path: Path) -> None:
 
     folder = tmp_path / "kb"
     write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by air.\n")
-    live = LiveAssistant(Assistant.load(folder), Admins.parse(f"discord:{fake_discord.USER_ID}"))
+    live = LiveAssistant(Assistant.load(folder), Admins.parse(f"discord:{fake_discord.USER_ID}", platforms.names()))
 
     async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
         await fake.pop(1)

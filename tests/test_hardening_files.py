@@ -50,7 +50,7 @@ def run_bounded(args: list[str], timeout: float = 30, memory: int = 1 << 30) -> 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT,
                           env={**clean, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
                           timeout=timeout, preexec_fn=limit)
 

@@ -177,7 +177,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                CLOUDAI_HTTP_TIMEOUT=str(HTTP_TIMEOUT), HOME=str(tmp), PYTHONPATH=str(ROOT))
     log = tmp / "cloudai.log"
     with open(log, "w", encoding="utf-8") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "slack", "--http", "--port", str(port)], cwd=tmp,
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "slack", "--http", "--port", str(port)], cwd=tmp,
                                 env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
     served = Served(fake, port, proc, log, tmp / "data" / "cloudai.db")
     try:

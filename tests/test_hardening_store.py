@@ -75,7 +75,7 @@ def digest_env(slack: FakeSlack, tmp_path: Path, **extra: str) -> dict[str, str]
 def start_cloudai(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     """`cloudai ARGS` started in the background, environment as `run_cloudai` builds it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, text=True,
+    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=ROOT, text=True,
                             env={**clean, "PYTHONPATH": str(ROOT), **env},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

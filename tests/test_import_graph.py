@@ -1,4 +1,5 @@
-"""The import graph of bot/ and adapters/: no cycle, and the core never reaches the adapters.
+"""The import graph of bot/, adapters/ and app/: no cycle, the core (bot/) never reaches the
+adapters or the app, and only the app (the `cloudai` command) wires them together.
 
 The graph is built from every import statement in the source (module level, in functions,
 under TYPE_CHECKING), so a cycle hidden behind a function-level import counts too.
@@ -11,8 +12,8 @@ from pathlib import Path
 
 from .conftest import ROOT
 
-PACKAGES = ("bot", "adapters")
-ENTRY_POINT = "bot.cli"  # `cloudai` (pyproject's [project.scripts]): it starts the platforms, so it reaches the runner
+PACKAGES = ("bot", "adapters", "app")
+ENTRY_POINT = "app.cli"  # `cloudai` (pyproject's [project.scripts]): it starts the platforms, so it reaches the runner
 
 
 def module_name(path: Path) -> str:
@@ -21,7 +22,7 @@ def module_name(path: Path) -> str:
 
 
 def imports(path: Path, modules: set[str]) -> set[str]:
-    """The bot/ and adapters/ modules `path` imports anywhere in its source."""
+    """The bot/, adapters/ and app/ modules `path` imports anywhere in its source."""
     name = module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -86,7 +87,7 @@ def test_the_graph_is_read_from_every_kind_of_import() -> None:
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
-def test_bot_and_adapters_import_each_other_without_a_cycle() -> None:
+def test_bot_adapters_and_app_import_each_other_without_a_cycle() -> None:
     assert cycle(graph()) is None
 
 
@@ -96,15 +97,37 @@ def test_no_adapter_module_imports_the_runner_and_the_registry_imports_no_platfo
     assert {t for t in edges["adapters.platforms"] if t.startswith("adapters.")} == set()
 
 
-def test_only_the_entry_point_reaches_adapters_from_bot() -> None:
-    """bot/ is the platform-free core: only `cloudai`'s entry point starts the runner, from inside
-    the service commands (so `cloudai ask` imports no adapter), and it names the registry and the
-    runner only, never an adapter module."""
+def test_bot_imports_nothing_from_adapters_or_app() -> None:
+    """bot/ is the platform-free core, with no exception: the `cloudai` entry point that wires
+    the platforms lives in app/."""
     edges = graph()
-    reaching = {m: {t for t in targets if t.startswith("adapters")} for m, targets in edges.items()
-                if m.startswith("bot.")}
-    assert {m for m, targets in reaching.items() if targets} == {ENTRY_POINT}
-    assert reaching[ENTRY_POINT] <= {"adapters.runner", "adapters.platforms"}
-    module_level = ast.parse((ROOT / "bot" / "cli.py").read_text(encoding="utf-8")).body
+    assert "bot.cli" not in edges and ENTRY_POINT in edges
+    reaching = {m: sorted(t for t in targets if t.startswith(("adapters", "app"))) for m, targets in edges.items()
+                if m.startswith("bot")}
+    assert {m: targets for m, targets in reaching.items() if targets} == {}
+
+
+def test_adapters_import_nothing_from_app() -> None:
+    edges = graph()
+    assert {m: targets for m, targets in edges.items()
+            if m.startswith("adapters") and {t for t in targets if t.startswith("app")}} == {}
+
+
+def test_the_entry_point_names_the_registry_and_the_runner_only_from_inside_its_commands() -> None:
+    """`cloudai ask` imports no adapter: app.cli reaches adapters/ from inside the service
+    commands, and never names an adapter module (a platform) itself."""
+    edges = graph()
+    assert {t for t in edges[ENTRY_POINT] if t.startswith("adapters")} <= {"adapters.runner", "adapters.platforms"}
+    module_level = ast.parse((ROOT / "app" / "cli.py").read_text(encoding="utf-8")).body
     assert not [n for n in module_level if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("adapters")
                 or isinstance(n, ast.Import) and any(a.name.startswith("adapters") for a in n.names)]
+
+
+def test_the_settings_admins_runner_and_command_name_no_platform() -> None:
+    """Each platform's settings are its adapter's own model (a section of Settings), admin ids
+    take the registered names as a parameter, and the runner and `cloudai` read the registry
+    (adapters/platforms.py, which lists the platforms): none of these modules names one."""
+    for path in (ROOT / "bot" / "settings.py", ROOT / "bot" / "admins.py", ROOT / "adapters" / "runner.py",
+                 ROOT / "app" / "cli.py"):
+        text = path.read_text(encoding="utf-8").lower()
+        assert "slack" not in text and "discord" not in text, path

@@ -35,7 +35,7 @@ def imported(code: str, tmp_path: Path) -> set[str]:
 
 @pytest.mark.parametrize("code", [
     "import bot.store",
-    "from bot.cli import main; raise SystemExit(main(['feedback']))",  # the command, start to end
+    "from app.cli import main; raise SystemExit(main(['feedback']))",  # the command, start to end
 ], ids=["bot.store", "cloudai feedback"])
 def test_the_store_and_cloudai_feedback_load_no_search_stack(code: str, tmp_path: Path) -> None:
     loaded = imported(code, tmp_path)

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters import platforms
 from adapters.slack import build_app, http_server
 from bot.admins import Admins
 from bot.assistant import Assistant
@@ -184,7 +185,7 @@ def test_a_question_during_reloads_is_answered_wholly_from_one_version(tmp_path:
 def test_slack_reload_is_for_admins_and_answered_privately(tmp_path: Path, slack_server) -> None:
     folder = tmp_path / "kb"
     write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by air.\n")
-    live = LiveAssistant(Assistant.load(folder), Admins.parse("slack:U1, discord:1234"))
+    live = LiveAssistant(Assistant.load(folder), Admins.parse("slack:U1, discord:1234", platforms.names()))
     fake = start_fake_slack()
     url = slack_server(live, fake) + "/slack/events"
     write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by liquid.\n")
@@ -291,7 +292,7 @@ def test_a_discord_worker_serves_health_and_metrics_and_logs_json(tmp_path: Path
         env = {**clean, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), "DISCORD_TOKEN": fake_discord.TOKEN,
                "DISCORD_API_URL": fake.base, "DISCORD_GATEWAY_URL": fake.gateway, "CLOUDAI_HEALTH_PORT": str(port),
                "CLOUDAI_HOST": "127.0.0.1", "CLOUDAI_DATA_DIR": str(tmp_path / "data")}
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "discord", "--log-format", "json"], cwd=tmp_path,
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "discord", "--log-format", "json"], cwd=tmp_path,
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             await asyncio.wait_for(fake.identified.wait(), 30)
@@ -355,9 +356,11 @@ def test_two_instances_on_one_database_answer_a_retried_event_once_and_share_vot
 # -- settings ------------------------------------------------------------------------------------
 
 def test_example_env_documents_every_setting() -> None:
+    """The core settings and each registered platform's section."""
     documented = (ROOT / "config" / "example.env").read_text(encoding="utf-8")
-    missing = [variable_name(f) for f in Settings.model_fields
-               if not re.search(rf"^#?\s*{variable_name(f)}=", documented, re.MULTILINE)]
+    models = [Settings, *(platforms.platform(name).settings_model for name in platforms.names())]
+    missing = [variable_name(f, model) for model in models for f in model.model_fields
+               if not re.search(rf"^#?\s*{variable_name(f, model)}=", documented, re.MULTILINE)]
     assert not missing
 
 
@@ -375,11 +378,11 @@ def test_bad_admin_ids_and_ports_are_one_line_naming_the_variable(tmp_path: Path
 
 
 def test_admin_ids_match_their_platform() -> None:
-    admins = Admins.parse("U0123, discord:1234, slack:<@U0456>")
+    admins = Admins.parse("U0123, discord:1234, slack:<@U0456>", platforms.names())
     assert admins.allows("slack", "U0123") and admins.allows("discord", "U0123")
     assert admins.allows("discord", "1234") and not admins.allows("slack", "1234")
     assert admins.allows("slack", "U0456") and not admins.allows("slack", None)
-    assert not Admins.parse("")
+    assert not Admins.parse("", platforms.names())
 
 
 def test_three_instances_posting_on_one_postgresql_post_the_digest_once(pg_server, tmp_path: Path) -> None:

@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
+from app.cli import search_line
 from bot.assistant import Assistant
-from bot.cli import search_line
 from bot.evaluation import load_questions
 from bot.live import LiveAssistant
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow  # loads every shared corpus twice and runs `cloud
 def test_search_output_after_a_reload_is_byte_identical_to_a_fresh_start(name: str) -> None:
     folder = corpus(name)
     questions = [q.q for suffix in ("dev", "dev2") for q in load_questions(EVAL / f"{name}-{suffix}.jsonl")]
-    fresh = subprocess.run([sys.executable, "-m", "bot.cli", "search", "--knowledge", str(folder), "--json"],
+    fresh = subprocess.run([sys.executable, "-m", "app.cli", "search", "--knowledge", str(folder), "--json"],
                            input="\n".join(questions) + "\n", capture_output=True, text=True, cwd=ROOT,
                            timeout=300, check=True).stdout.splitlines()
 

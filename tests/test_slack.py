@@ -20,6 +20,7 @@ from adapters.slack import (
     BLOCKS_MAX,
     HEADER_MAX,
     SECTION_MAX,
+    SlackSettings,
     build_app,
     http_server,
     render,
@@ -284,8 +285,8 @@ def test_markdown_becomes_mrkdwn() -> None:
 
 
 def test_socket_mode_handler_builds_from_settings_without_network(bundled: Assistant) -> None:
-    settings = Settings(_env_file=None, slack_bot_token="xoxb-test", slack_app_token="xapp-test",  # type: ignore[call-arg]
-                        slack_mode="socket")
+    settings = Settings(_env_file=None).given(SlackSettings(  # type: ignore[call-arg]
+        _env_file=None, bot_token="xoxb-test", app_token="xapp-test", mode="socket"))
     adapter = build_app(bundled, settings, verify_token=False)
     handler = socket_mode_handler(adapter, settings)
     assert handler.app is adapter.app
@@ -293,9 +294,9 @@ def test_socket_mode_handler_builds_from_settings_without_network(bundled: Assis
 
 
 def test_settings_mask_secrets() -> None:
-    settings = Settings(_env_file=None, slack_bot_token="xoxb-secret-value",  # type: ignore[call-arg]
-                        slack_signing_secret="s3cr3t", database_url="postgresql://u:pw-secret@db/x")
-    shown = repr(settings) + str(settings.model_dump())
+    section = SlackSettings(_env_file=None, bot_token="xoxb-secret-value", signing_secret="s3cr3t")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url="postgresql://u:pw-secret@db/x").given(section)  # type: ignore[call-arg]
+    shown = repr(settings) + str(settings.model_dump()) + repr(section) + str(section.model_dump())
     assert "xoxb-secret-value" not in shown and "s3cr3t" not in shown and "pw-secret" not in shown
 
 
@@ -303,7 +304,7 @@ def test_cloudai_slack_without_tokens_names_the_missing_variables(tmp_path: Path
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLOUDAI_"))}
     for args, expected in ((["slack"], ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"]),
                            (["slack", "--http"], ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"])):
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=tmp_path, env=env,
+        proc = subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2
         for name in expected:
@@ -380,7 +381,7 @@ def test_cloudai_slack_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLOUDAI_", "DISCORD_"))}
     env.update(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=f"{fake.url}/api/",
                CLOUDAI_HOST="127.0.0.1", CLOUDAI_DATA_DIR=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "slack", "--http", "--port", str(port)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "slack", "--http", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(200):

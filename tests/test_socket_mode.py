@@ -60,7 +60,7 @@ def cloudai_slack(fake: FakeSocketSlack, work: Path, **extra: str) -> Iterator[B
     log_path = work / "cloudai.log"
     connected = fake.connections + 1
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "slack"], cwd=work, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "app.cli", "slack"], cwd=work, env=env,
                                 stdout=log, stderr=subprocess.STDOUT)
     bot = Bot(proc, log_path)
     try:
@@ -226,7 +226,7 @@ def test_refresh_requested_reconnects_and_keeps_answering(tmp_path: Path) -> Non
 def test_rejected_app_token_is_one_line_and_exit_2(tmp_path: Path) -> None:
     with start_fake_socket_slack(app_token="xapp-the-real-one") as fake:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", "slack"], cwd=tmp_path, capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "app.cli", "slack"], cwd=tmp_path, capture_output=True,
                               text=True, timeout=60,
                               env={**clean, "PYTHONPATH": str(ROOT), "HOME": str(tmp_path),
                                    "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,

@@ -1,6 +1,6 @@
-"""A third platform, EchoChat, added in this one file and nowhere else: its `Platform` (the
-contract in adapters/platforms.py), a registry line (`platforms.register`), and a stand-in for
-its chat service. The runner starts it like Slack and Discord, and a question pushed into the
+"""A third platform, EchoChat, added in this one file and nowhere else: its settings (a
+section of `Settings`), its `Platform` (the contract in adapters/platforms.py), a registry line
+(`platforms.register`), and a stand-in for its chat service. The runner starts it like Slack and Discord, and a question pushed into the
 service comes back answered by the shared `Conversation` (follow-ups, admin ids and all)."""
 
 from __future__ import annotations
@@ -11,16 +11,18 @@ import queue
 from typing import Iterator
 
 import pytest
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters import platforms
 from adapters.platforms import Launch, Plan, Running
 from adapters.runner import configured_plan, run_platform, serve_all
-from bot.admins import Admins, known_platforms
+from bot.admins import Admins
 from bot.assistant import Assistant
 from bot.conversation import Incoming, Outcome
 from bot.delivery import Target
 from bot.live import LiveAssistant
-from bot.settings import Settings
+from bot.settings import Settings, shown
 
 TOKEN = "echo-secret"
 
@@ -53,14 +55,25 @@ def render(outcome: Outcome) -> str:
     return f"{outcome.reply.title} | {outcome.reply.question}" if outcome.kind == "answer" else outcome.reply.title
 
 
+class EchoChatSettings(BaseSettings):
+    """EchoChat's own settings, read as a section of `Settings` (same environment and .env)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLOUDAI_ECHOCHAT_", extra="ignore", populate_by_name=True)
+
+    token: SecretStr | None = Field(None, validation_alias=AliasChoices("ECHOCHAT_TOKEN", "token"))
+    room: str = "general"  # CLOUDAI_ECHOCHAT_ROOM
+
+
 class EchoChatPlatform:
     """EchoChat in the `Platform` contract; its settings (ECHOCHAT_TOKEN) are its own."""
 
     name = "echochat"
     title = "EchoChat"
+    settings_model = EchoChatSettings
+    digest_variable = ""  # EchoChat posts no digest
 
     def configured(self, settings: Settings) -> bool:
-        return bool(os.environ.get("ECHOCHAT_TOKEN"))
+        return settings.section(EchoChatSettings).token is not None
 
     def mode(self, settings: Settings, http: bool | None) -> bool:
         return True
@@ -69,7 +82,9 @@ class EchoChatPlatform:
         return [] if self.configured(settings) else ["ECHOCHAT_TOKEN: the bot token from EchoChat's admin page"]
 
     async def start(self, launch: Launch) -> Running | None:
-        SERVICE.logins.append(os.environ["ECHOCHAT_TOKEN"])
+        token = launch.settings.section(EchoChatSettings).token
+        assert token is not None
+        SERVICE.logins.append(token.get_secret_value())
 
         async def serve() -> None:
             while (message := await asyncio.to_thread(SERVICE.inbox.get)) is not None:
@@ -96,19 +111,17 @@ def echochat(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> Iterator[Echo
     global SERVICE
     SERVICE = EchoChatService()
     monkeypatch.setattr(platforms, "REGISTRY", dict(platforms.REGISTRY))
-    platforms.register("echochat", __name__)
+    platforms.register("echochat", __name__, token_env=("ECHOCHAT_TOKEN",))
     for variable in [v for v in os.environ if v.startswith(("SLACK_", "DISCORD_", "CLOUDAI_"))]:
         monkeypatch.delenv(variable)
     monkeypatch.setenv("ECHOCHAT_TOKEN", TOKEN)
     monkeypatch.setenv("CLOUDAI_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CLOUDAI_RELOAD", "false")
     monkeypatch.chdir(str(tmp_path))  # no .env
-    known_platforms(platforms.names)  # as `cloudai` does on start
     try:
         yield SERVICE
     finally:
         SERVICE.hang_up()
-        known_platforms(None)
         platforms.unregister("echochat")
 
 
@@ -117,7 +130,7 @@ def test_the_runner_serves_a_registered_third_platform_through_the_conversation(
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     plan = configured_plan(settings, None)
     assert plan == Plan({"echochat": True})  # found through the registry, beside unconfigured Slack and Discord
-    live = LiveAssistant(bundled, Admins.parse("echochat:U7"))  # a name:id prefix for the new platform
+    live = LiveAssistant(bundled, Admins.parse("echochat:U7", platforms.names()))  # a name:id prefix for the new platform
 
     async def main() -> int:
         serving = asyncio.create_task(serve_all(live, settings, plan, prog="cloudai run"))
@@ -138,9 +151,38 @@ def test_the_runner_serves_a_registered_third_platform_through_the_conversation(
 
 
 def test_an_admin_id_pinned_to_an_unregistered_platform_is_refused(echochat: EchoChatService) -> None:
-    assert Admins.parse("echochat:U7").allows("echochat", "U7")
+    assert Admins.parse("echochat:U7", platforms.names()).allows("echochat", "U7")
     with pytest.raises(ValueError, match="'teams:U2' is not a user id"):
-        Admins.parse("U1, teams:U2")
+        Admins.parse("U1, teams:U2", platforms.names())
+    with pytest.raises(ValueError, match="CLOUDAI_ADMINS='echochat:U7'"):
+        Admins.parse("echochat:U7", ["slack", "discord"])  # the names are a parameter: no state left behind
+
+
+def test_its_settings_are_a_section_of_settings_and_configured_reads_its_token_variable(
+        echochat: EchoChatService, monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    """`configured` reads the registry line's token variable (environment or .env) without the
+    module; the section reads the same environment and .env as Settings; `cloudai config` lists it."""
+    settings = Settings()
+    assert platforms.configured(settings) == ["echochat"]
+    section = settings.section(EchoChatSettings)
+    assert section.token is not None and section.token.get_secret_value() == TOKEN
+    assert settings.section(EchoChatSettings) is section  # read once
+    assert dict(platforms.sections(settings))["echochat"] is section
+    assert "ECHOCHAT_TOKEN=********" in shown(section) and "CLOUDAI_ECHOCHAT_ROOM=general" in shown(section)
+    monkeypatch.delenv("ECHOCHAT_TOKEN")
+    with open(os.path.join(str(tmp_path), ".env"), "w", encoding="utf-8") as env:
+        env.write("ECHOCHAT_TOKEN=from-the-env-file\nCLOUDAI_ECHOCHAT_ROOM=random\n")
+    from_file = Settings()
+    assert from_file.is_set("ECHOCHAT_TOKEN") and not Settings(_env_file=None).is_set("ECHOCHAT_TOKEN")
+    assert from_file.section(EchoChatSettings).room == "random"
+    assert Settings(_env_file=None).section(EchoChatSettings).token is None  # the same env file as Settings
+
+
+def test_cloudai_has_an_echochat_command_from_the_registry_line(echochat: EchoChatService) -> None:
+    from app.cli import _parser
+
+    args = _parser().parse_args(["echochat", "--log-format", "json"])
+    assert args.command == "echochat" and not hasattr(args, "http")  # no HTTP mode registered
 
 
 def test_cloudai_echochat_reads_its_own_settings_then_serves(

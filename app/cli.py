@@ -1,4 +1,7 @@
-"""The `cloudai` command: ask, chat, search, eval and check, with no chat platform needed.
+"""The `cloudai` command: ask, chat, search, eval and check, with no chat platform needed,
+and the platform commands, which it wires to the adapters (adapters/runner.py, the registry
+in adapters/platforms.py). It lives outside bot/ because it may import both: bot/ imports
+nothing from adapters/ or from here (tests/test_import_graph.py).
 
 Errors a user can cause (a missing folder, a bad file) print one line and exit non-zero;
 no traceback reaches the terminal.
@@ -16,17 +19,12 @@ if TYPE_CHECKING:
     import datetime as dt
     from typing import Callable
 
-    from .assistant import Assistant
-    from .settings import Settings
-    from .store import Store
+    from bot.assistant import Assistant
+    from bot.settings import Settings
+    from bot.store import Store
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from adapters.platforms import names  # the registered platforms (their modules load only when served)
-
-    from .admins import known_platforms
-
-    known_platforms(names)  # `name:id` in CLOUDAI_ADMINS: any registered platform's name
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
@@ -59,13 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--knowledge", "-k", type=Path, metavar="DIR",
                         help="knowledge folder (default: $CLOUDAI_KNOWLEDGE_DIR, else the bundled knowledge)")
 
-    def bot_command(name: str, summary: str, run: object, http: bool) -> None:
-        """A long-running bot command: knowledge, log format and, for Slack, HTTP mode."""
+    def bot_command(name: str, summary: str, run: object, http: str) -> None:
+        """A long-running bot command: knowledge, log format and, for a platform with one, HTTP mode
+        (`http`: what --http does)."""
         sp = sub.add_parser(name, help=summary)
         if http:
-            sp.add_argument("--http", action="store_true",
-                            help="Slack over HTTP (POST /slack/events on PORT) instead of Socket Mode")
-            sp.add_argument("--port", type=int, help="Slack's HTTP port (default: $PORT, else 3000)")
+            sp.add_argument("--http", action="store_true", help=http)
+            sp.add_argument("--port", type=int, help="the HTTP port (default: $PORT, else 3000)")
         knowledge_arg(sp)
         sp.add_argument("--log-format", choices=["text", "json"],
                         help="logs as text lines or one JSON object a line (default: $CLOUDAI_LOG_FORMAT, text)")
@@ -92,9 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_arg(ev)
     ev.set_defaults(run=_eval)
 
-    bot_command("slack", "run the Slack bot (Socket Mode, or HTTP with --http)", _slack, http=True)
-    bot_command("discord", "run the Discord bot", _discord, http=False)
-    bot_command("run", "run every configured platform (Slack and/or Discord) in one process", _run, http=True)
+    from adapters.platforms import REGISTRY  # the registry lines only: no platform module is imported
+
+    for name, entry in REGISTRY.items():  # `cloudai NAME` for each registered platform
+        bot_command(name, entry.summary or f"run the {name} bot", _platform_command(name), http=entry.http)
+    bot_command("run", f"run every configured platform ({' and/or '.join(REGISTRY)}) in one process", _run,
+                http="; ".join(entry.http for entry in REGISTRY.values() if entry.http))
 
     digest = sub.add_parser("digest", help="the daily digest: preview it, or post today's now")
     digest.add_argument("action", choices=["preview", "post"])
@@ -104,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     knowledge_arg(digest)
     digest.set_defaults(run=_with_store(_digest))
 
-    feedback = sub.add_parser("feedback", help="the worst-rated answers (👎 from Slack and Discord)")
+    feedback = sub.add_parser("feedback", help="the worst-rated answers (👎 from every platform)")
     feedback.add_argument("--limit", type=int, default=10)
     feedback.set_defaults(run=_with_store(_feedback))
 
@@ -128,10 +129,14 @@ def _date(text: str) -> "dt.date":
 
 
 def _core_settings() -> "Settings":
-    from .settings import load_settings
+    """The settings, CLOUDAI_ADMINS checked against the registered platform names."""
+    from adapters.platforms import names  # the registered platforms (their modules load only when served)
+    from bot.settings import load_settings
 
     try:
-        return load_settings()
+        settings = load_settings()
+        settings.admin_ids(names())  # `name:id`: name must be a registered platform
+        return settings
     except ValueError as exc:
         raise _UserError(f"invalid settings: {exc}") from None
 
@@ -141,7 +146,7 @@ def _store(settings: "Settings") -> "Store":
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from .store import Store, explain
+    from bot.store import Store, explain
 
     try:
         return Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout),
@@ -170,7 +175,7 @@ def _with_store(command: "Callable[[argparse.Namespace], int]") -> "Callable[[ar
             try:
                 return command(args)
             except SQLAlchemyError as exc:
-                from .store import explain
+                from bot.store import explain
 
                 raise _StoreFailure(explain(exc, _core_settings().store_url)) from None
         except _StoreFailure as exc:
@@ -182,15 +187,15 @@ def _with_store(command: "Callable[[argparse.Namespace], int]") -> "Callable[[ar
 
 def _folder(args: argparse.Namespace, settings: "Settings") -> Path:
     """The knowledge folder: --knowledge (after or before the command), the setting, the bundle."""
-    from .knowledge import BUNDLED_KNOWLEDGE
+    from bot.knowledge import BUNDLED_KNOWLEDGE
 
     return (getattr(args, "knowledge", None) or getattr(args, "global_knowledge", None)
             or settings.knowledge_dir or BUNDLED_KNOWLEDGE)
 
 
 def _assistant(args: argparse.Namespace) -> "Assistant":
-    from .assistant import Assistant
-    from .loader import KnowledgeError
+    from bot.assistant import Assistant
+    from bot.loader import KnowledgeError
 
     settings = _core_settings()
     try:
@@ -206,7 +211,7 @@ def _assistant(args: argparse.Namespace) -> "Assistant":
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from .terminal import render
+    from bot.terminal import render
 
     assistant = _assistant(args)
     sys.stdout.write(render(assistant.reply(" ".join(args.question))))
@@ -218,9 +223,9 @@ def _chat(args: argparse.Namespace) -> int:
     ("and in finance?", "tell me more") for CLOUDAI_FOLLOWUP_MINUTES, kept in memory."""
     import uuid
 
-    from .context import ContextMemory
-    from .conversation import Conversation, Incoming
-    from .terminal import render
+    from bot.context import ContextMemory
+    from bot.conversation import Conversation, Incoming
+    from bot.terminal import render
 
     assistant = _assistant(args)
     talk = Conversation(assistant, memory=ContextMemory(minutes=_core_settings().followup_minutes))
@@ -268,7 +273,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate, load_questions
+    from bot.evaluation import evaluate, load_questions
 
     try:
         questions = load_questions(args.questions)
@@ -290,7 +295,7 @@ def _service_logging(args: argparse.Namespace) -> None:
     collectors (each answered question's fields as keys)."""
     import logging
 
-    from .settings import load_settings
+    from bot.settings import load_settings
 
     chosen = getattr(args, "log_format", None) or getattr(args, "global_log_format", None)
     if chosen is None:
@@ -310,18 +315,17 @@ def _service_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
 
 
-def _slack(args: argparse.Namespace) -> int:
-    from adapters.runner import run_platform  # the Slack libraries load only for this command
+def _platform_command(name: str) -> "Callable[[argparse.Namespace], int]":
+    """`cloudai NAME`: one registered platform (its libraries load only for this command)."""
 
-    _service_logging(args)
-    return run_platform("slack", lambda: _assistant(args), http=args.http or None, port=args.port)
+    def run(args: argparse.Namespace) -> int:
+        from adapters.runner import run_platform
 
+        _service_logging(args)
+        return run_platform(name, lambda: _assistant(args), http=getattr(args, "http", False) or None,
+                            port=getattr(args, "port", None))
 
-def _discord(args: argparse.Namespace) -> int:
-    from adapters.runner import run_platform  # discord.py loads only for this command
-
-    _service_logging(args)
-    return run_platform("discord", lambda: _assistant(args))
+    return run
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -334,7 +338,7 @@ def _run(args: argparse.Namespace) -> int:
 def _digest(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .delivery import DigestService
+    from bot.delivery import DigestService
 
     settings = _core_settings()
     store = _store(settings)
@@ -353,9 +357,10 @@ def _digest(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise _UserError(f"invalid settings: {exc}") from None
         if not targets:
-            raise _UserError("no digest channel is configured: set SLACK_DIGEST_CHANNEL (with SLACK_BOT_TOKEN) "
-                             "and/or DISCORD_DIGEST_CHANNEL_ID (with DISCORD_TOKEN)")
-        from .delivery import PROBLEMS
+            from adapters.runner import digest_settings
+
+            raise _UserError(f"no digest channel is configured: set {digest_settings()}")
+        from bot.delivery import PROBLEMS
 
         service = DigestService(lambda: assistant, store, settings, targets)
         day = service.today()
@@ -384,18 +389,27 @@ def _feedback(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> int:
-    """Every setting as NAME=value, from the environment, .env and defaults; secrets masked."""
-    from .settings import shown
+    """Every setting as NAME=value, from the environment, .env and defaults; secrets masked: the
+    core settings, then each registered platform's section."""
+    from adapters.platforms import sections
+    from bot.settings import shown
 
-    print("\n".join(shown(_core_settings())))
+    settings = _core_settings()
+    lines = shown(settings)
+    try:
+        for _, section in sections(settings):
+            lines += shown(section)
+    except ValueError as exc:
+        raise _UserError(f"invalid settings: {exc}") from None
+    print("\n".join(lines))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .assistant import DEFAULT_CATALOG
-    from .intents import IntentCatalog
-    from .knowledge import KnowledgeBase
-    from .loader import KnowledgeError
+    from bot.assistant import DEFAULT_CATALOG
+    from bot.intents import IntentCatalog
+    from bot.knowledge import KnowledgeBase
+    from bot.loader import KnowledgeError
 
     settings = _core_settings()
     catalog_path = settings.intents_file or DEFAULT_CATALOG
