@@ -13,7 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
@@ -21,6 +21,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from .text import content_words, word_stems
 
 Phrase = tuple[str, ...]
+T = TypeVar("T")
 
 
 def phrase_terms(text: str) -> Phrase:
@@ -254,6 +255,26 @@ def validate_catalog(path: Path) -> tuple[CatalogSchema, dict[str, Any]]:
     return model, data
 
 
+class _ByFirstWord(Generic[T]):
+    """Entries, each with its phrases, found by a question's words: only the entries with a
+    phrase that begins with one of the words are returned (in their order), so a question is
+    checked against a handful of phrases instead of the whole catalog."""
+
+    def __init__(self, entries: list[tuple[T, tuple[Phrase, ...]]]) -> None:
+        self._entries = entries
+        self._by_first: dict[str, set[int]] = {}
+        for number, (_, phrases) in enumerate(entries):
+            for phrase in phrases:
+                if phrase:
+                    self._by_first.setdefault(phrase[0], set()).add(number)
+
+    def started(self, words: list[str]) -> list[tuple[T, tuple[Phrase, ...]]]:
+        numbers: set[int] = set()
+        for word in set(words):
+            numbers.update(self._by_first.get(word, ()))
+        return [self._entries[n] for n in sorted(numbers)]
+
+
 class IntentCatalog:
     """Intents and synonym groups loaded from YAML."""
 
@@ -275,15 +296,11 @@ class IntentCatalog:
             for t in singles:
                 self._alternatives.setdefault(t, set()).update(singles - {t})
         names = sorted((re.escape(n.lower()) for n in bot_names), key=len, reverse=True)
-        # every slot value in catalog order, and which of them a question term can start: a
-        # question is checked only against the values one of its words begins
-        self._slot_values = [(slot, value, syns) for intent in intents for slot, values in intent.slots.items()
-                             for value, syns in values.items()]
-        self._slots_by_first: dict[str, set[int]] = {}
-        for number, (_, _, syns) in enumerate(self._slot_values):
-            for phrase in syns:
-                if phrase:
-                    self._slots_by_first.setdefault(phrase[0], set()).add(number)
+        # what a question's words are matched against, each found by the words its phrases begin with
+        self._slot_index = _ByFirstWord([((slot, value), syns) for intent in intents
+                                         for slot, values in intent.slots.items() for value, syns in values.items()])
+        self._synonym_index = _ByFirstWord([(member, (member,)) for member in self.synonyms])
+        self._intent_index = _ByFirstWord([(i, i.phrases) for i in intents if not i.answer and i.phrases])
         self._bot_prefix = re.compile(rf"^\s*@?(?:{'|'.join(names)})\b[\s,:;!-]*", re.IGNORECASE) if names else None
 
     @classmethod
@@ -330,10 +347,8 @@ class IntentCatalog:
         slots, slot_phrases = self._slots(query_terms)
         best: Intent | None = None
         best_len = 0
-        for intent in self.intents:
-            if intent.answer or not intent.phrases:
-                continue
-            n = max((len(p) for p in intent.phrases if _contains(query_terms, p)), default=0)
+        for intent, phrases in self._intent_index.started(query_terms):
+            n = max((len(p) for p in phrases if _contains(query_terms, p)), default=0)
             if n > best_len:
                 best, best_len = intent, n
         if best is None and slots:
@@ -346,8 +361,7 @@ class IntentCatalog:
     def _slots(self, query_terms: list[str]) -> tuple[dict[str, str], tuple[Phrase, ...]]:
         found: dict[str, str] = {}
         phrases: list[Phrase] = []
-        started = set().union(*(self._slots_by_first.get(t, ()) for t in set(query_terms)))
-        for slot, value, syns in (self._slot_values[number] for number in sorted(started)):
+        for (slot, value), syns in self._slot_index.started(query_terms):
             if any(_contains(query_terms, s) for s in syns):
                 found.setdefault(slot, value)
                 if found[slot] == value:
@@ -361,9 +375,9 @@ class IntentCatalog:
     def expansions(self, query_terms: list[str]) -> list[Phrase]:
         """Synonym-group members for every group member found in the question."""
         out: list[Phrase] = []
-        for member, others in self.synonyms.items():
+        for member, _ in self._synonym_index.started(query_terms):
             if _contains(query_terms, member):
-                out.extend(others)
+                out.extend(self.synonyms[member])
         return out
 
 

@@ -158,9 +158,6 @@ class _Pair:
         return cls(first, second, re.compile(head + r"(?<![^\W_]" + head + r")\w*\W+(?:\w+\W+){0,2}?"
                                              + re.escape(second)))
 
-    def near(self, text: str) -> bool:
-        return self.first in text and self.second in text and self.pattern.search(text) is not None
-
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 
@@ -434,9 +431,12 @@ class Retriever:
             cols[col] = np.isin(cand, ids).astype(float)
         cols["label_match"] = self._label_match(asked, cand)
         if pairs:
-            for i, sid in enumerate(cand.tolist()):
-                text = plain(sid)
-                cols["phrase"][i] = sum(1 for pair in pairs if pair.near(text)) / len(pairs)
+            texts = [plain(sid) for sid in cand.tolist()]
+            near = np.zeros(len(cand))
+            for pair in pairs:
+                first, second, search = pair.first, pair.second, pair.pattern.search
+                near += [first in text and second in text and search(text) is not None for text in texts]
+            cols["phrase"] = near / len(pairs)
         return cand, np.column_stack([cols[f] for f in FEATURES]), coverage
 
     def _overview(self, query: Query, order: np.ndarray) -> int | None:
