@@ -145,13 +145,15 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
 
 def _conversation(live: LiveAssistant, settings: Settings, limiter: QuestionLimiter | None,
                   store: "Store | None") -> "Conversation":
-    """The shared flow: limits, votes and follow-up context in the store (memory without one)."""
+    """The shared flow: limits, votes, follow-up context and repeated deliveries in the store
+    (memory without one)."""
     from bot.context import ContextMemory
     from bot.conversation import Conversation
+    from bot.deliveries import Deliveries
     from bot.feedback import LogFeedback
 
     return Conversation(live, limiter, store if store is not None else LogFeedback(),
-                        ContextMemory(store, settings.followup_minutes))
+                        ContextMemory(store, settings.followup_minutes), deliveries=Deliveries(store))
 
 
 async def _watch(live: LiveAssistant, stopping: asyncio.Event) -> None:

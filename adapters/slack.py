@@ -15,8 +15,6 @@ import errno
 import json
 import logging
 import re
-import threading
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
@@ -31,10 +29,10 @@ from adapters.http import DEFAULT_TIMEOUT, HTTPServer, serve_in_background
 from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
-from bot.bounded import BoundedCalls, StoreUnavailable
 from bot.compose import APOLOGY, shorten, shortened_note
 from bot.context import ContextMemory
 from bot.conversation import Conversation, Incoming, Kind, Outcome
+from bot.deliveries import Deliveries
 from bot.delivery import Target
 from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink, LogFeedback
@@ -284,49 +282,7 @@ def sorry() -> dict[str, Any]:
 
 # -- the app ----------------------------------------------------------------------------
 
-class _Seen:
-    """A bounded, thread-safe memory of ids already handled (retries, double deliveries)."""
-
-    def __init__(self, size: int = 5000) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def first_time(self, key: str) -> bool:
-        with self._lock:
-            if key in self._ids:
-                return False
-            self._ids[key] = None
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-            return True
-
-
 ANSWER_THREADS = 2  # answers at once (CPU-bound, so more threads would only slow the acks down)
-STORE_DEADLINE = 0.3  # seconds the store may take to say whether an event is new (it is asked before the ack)
-STORE_BACKLOG = 20  # store questions still unanswered beyond which the store is not asked at all
-
-
-def _first_time(store: "Store | None", deadline: float = STORE_DEADLINE) -> Callable[[str], bool]:
-    """Is this event new? Asked of this instance's memory, then of the shared store when there
-    is one (every instance agrees). A store that is down, locked or slow (more than `deadline`
-    seconds) is not waited for (bot.bounded): the memory's answer stands (an event may then be
-    answered twice across instances, never dropped, and Slack's 3-second ack is never missed)."""
-    memory = _Seen()
-    if store is None:
-        return memory.first_time
-    calls = BoundedCalls(deadline, backlog=STORE_BACKLOG, thread_name="cloudai-dedupe")
-
-    def first_time(key: str) -> bool:
-        if not memory.first_time(key):
-            return False
-        try:
-            return bool(calls.call(store.first_time, key))
-        except StoreUnavailable as exc:
-            log.warning("state store %s; deduplicating this event in memory", exc)
-            return True
-
-    return first_time
 
 
 @dataclass
@@ -373,9 +329,8 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
               request_verification_enabled=secret is not None, logger=log)
     live = LiveAssistant.of(assistant)
     talk = conversation or Conversation(live, limiter, feedback or store or LogFeedback(),
-                                        ContextMemory(store, settings.followup_minutes))
+                                        ContextMemory(store, settings.followup_minutes), deliveries=Deliveries(store))
     sink = talk.feedback
-    first_time = _first_time(store)
     answering = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="cloudai-answer")
 
     def after_ack(job: Callable[[], None]) -> None:
@@ -393,7 +348,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
     def once_per_event(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:  # noqa: A002
         """Slack retries an event it thinks we missed; the same event id is handled once."""
         event_id = body.get("event_id")
-        if event_id and not first_time(f"slack:event:{event_id}"):
+        if event_id and not talk.first_time("slack", f"event:{event_id}"):
             log.info("ignoring repeated delivery of event %s", event_id)
             return BoltResponse(status=200, body="")
         next()
@@ -451,7 +406,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
         after_ack(reply)
 
     def answer_once(event: dict[str, Any], say: Callable[..., Any], thread: str | None, what: str) -> None:
-        if first_time(f"slack:message:{event.get('channel')}:{event.get('ts')}"):
+        if talk.first_time("slack", f"message:{event.get('channel')}:{event.get('ts')}"):
             answer_event(event, say, thread, what, "dm" if event.get("channel_type") == "im" else "mention")
 
     @app.event("app_mention")

@@ -11,8 +11,9 @@ show the `Outcome`. The order is fixed here, once:
 4. the answer, read in the light of the conversation's previous question when it leans on
    it (bot/followup.py), logged in one line and counted in /metrics.
 
-Platform-specific delivery (threads, ephemeral messages, acks) stays in the adapters; event
-dedupe stays there too (Slack's retries are a transport matter, decided before the ack).
+Platform-specific delivery (threads, ephemeral messages, acks) stays in the adapters. A
+repeated delivery of one event (Slack's retries) is recognised here too: an adapter asks
+`first_time(platform, event id)` before it acknowledges (bot/deliveries.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Literal
 
 from .compose import shorten
 from .context import Context, ContextKey, ContextMemory, SectionRef
+from .deliveries import Deliveries
 from .feedback import Feedback, FeedbackSink, LogFeedback
 from .followup import next_part, read
 from .live import LiveAssistant
@@ -75,12 +77,18 @@ class Conversation:
 
     def __init__(self, assistant: "Assistant | LiveAssistant", limiter: "QuestionLimiter | None" = None,
                  feedback: FeedbackSink | None = None, memory: ContextMemory | None = None,
-                 metrics: "Metrics | None" = None) -> None:
+                 metrics: "Metrics | None" = None, deliveries: Deliveries | None = None) -> None:
         self.live = LiveAssistant.of(assistant)
         self.limiter = limiter
         self.feedback = feedback if feedback is not None else LogFeedback()
         self.memory = memory if memory is not None else ContextMemory()
         self.metrics = metrics
+        self.deliveries = deliveries if deliveries is not None else Deliveries()
+
+    def first_time(self, platform: str, event: str) -> bool:
+        """Is this the first delivery of `event` (an id the platform gives each event) from
+        `platform`? Asked before acknowledging; later deliveries are to be ignored."""
+        return self.deliveries.first_time(f"{platform}:{event}")
 
     def handle(self, incoming: Incoming) -> Outcome:
         return self.screen(incoming) or self.respond(incoming)

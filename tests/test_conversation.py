@@ -25,6 +25,7 @@ from bot.admins import Admins
 from bot.assistant import Assistant
 from bot.context import ContextKey, ContextMemory
 from bot.conversation import Conversation, Incoming, Kind, Outcome
+from bot.deliveries import Deliveries
 from bot.feedback import Feedback, LogFeedback
 from bot.followup import read
 from bot.live import LiveAssistant
@@ -250,6 +251,19 @@ def test_a_second_instance_sees_the_context_the_first_wrote(bundled: Assistant, 
     clock.advance(16)
     stale = second.ask("tell me more")
     assert stale.reply is not None and stale.reply.no_match
+
+
+def test_a_repeated_delivery_is_handled_once_across_instances(bundled: Assistant, stores: tuple[Store, Store]) -> None:
+    first, second = (Conversation(bundled, deliveries=Deliveries(store)) for store in stores)
+    assert first.first_time("slack", "event:Ev1")
+    assert not first.first_time("slack", "event:Ev1")  # a retry reaching the same instance
+    assert not second.first_time("slack", "event:Ev1")  # ... or another one behind the balancer
+    assert second.first_time("discord", "event:Ev1")  # another platform's ids are its own
+
+
+def test_a_repeated_delivery_is_recognised_without_a_store(bundled: Assistant) -> None:
+    talk = Conversation(bundled)
+    assert talk.first_time("slack", "event:Ev1") and not talk.first_time("slack", "event:Ev1")
 
 
 def test_the_store_keeps_only_the_question_its_intent_and_sections(bundled: Assistant, tmp_path: Path) -> None:
