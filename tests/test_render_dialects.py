@@ -19,7 +19,6 @@ from adapters.slack import to_mrkdwn
 from bot import markdown as fast
 from bot.loader import _split_frontmatter
 from bot.models import Reply
-from bot.render import as_backtick_fence, fence_lines, pieces
 from bot.terminal import render as terminal_render
 
 from .conftest import corpus
@@ -60,11 +59,8 @@ def test_a_tilde_fence_cannot_be_closed_early_by_backticks_inside_it() -> None:
 
 def test_fences_in_lists_and_unclosed_fences_are_code_too() -> None:
     body = "- step\n\n  ~~~\n  *kept*\n  ~~~\n\n~~~\n*open to the end*"
-    assert [p.code for p in pieces(body)] == [False, True, False, True]
-    assert "".join(p.text for p in pieces(body)) == body
     assert "*kept*" in to_mrkdwn(body) and "*open to the end*" in to_mrkdwn(body)
     assert to_mrkdwn(body).rstrip().endswith("```")  # the unclosed fence is closed for Slack
-    assert as_backtick_fence("~~~\n") == "```\n```"
 
 
 def test_the_same_markdown_renders_alike_in_every_dialect() -> None:
@@ -79,13 +75,6 @@ def test_the_same_markdown_renders_alike_in_every_dialect() -> None:
     assert "<https://docs.example.org/guide|the guide>" in slack
     assert "[the guide](https://docs.example.org/guide)" in discord
     assert "• first item" in slack and "- first item" in discord and "- first item" in term
-
-
-def test_fence_lines_follow_commonmark() -> None:
-    assert fence_lines("no code") == []
-    assert fence_lines("a\n```\nb\n```\nc") == [(1, 4)]
-    assert fence_lines("a\r\n~~~\r\nb\r\n~~~\r\n") == [(1, 4)]
-    assert fence_lines("not ``` a fence ```") == []
 
 
 # -- the loader's fast parser against markdown-it-py ----------------------------------------
