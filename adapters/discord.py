@@ -37,7 +37,7 @@ from bot.live import LiveAssistant
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
 from bot.render import Dialect, backtick_fence, convert
-from bot.settings import Settings, load_or_explain
+from bot.settings import Settings, filled, load_or_explain
 
 log = logging.getLogger("cloudai.discord")
 
@@ -575,8 +575,7 @@ class DiscordPlatform:
     digest_variable = "DISCORD_DIGEST_CHANNEL_ID"
 
     def configured(self, settings: Settings) -> bool:
-        token = discord_settings(settings).token
-        return token is not None and bool(token.get_secret_value().strip())
+        return filled(discord_settings(settings).token)
 
     def mode(self, settings: Settings, http: bool | None) -> bool:
         return True

@@ -42,7 +42,7 @@ from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
 from bot.render import Dialect, backtick_fence, convert, plain_text
-from bot.settings import Settings, load_or_explain
+from bot.settings import Settings, filled, load_or_explain
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -648,8 +648,7 @@ class SlackPlatform:
     digest_variable = "SLACK_DIGEST_CHANNEL"
 
     def configured(self, settings: Settings) -> bool:
-        token = slack_settings(settings).bot_token
-        return token is not None and bool(token.get_secret_value().strip())
+        return filled(slack_settings(settings).bot_token)
 
     def mode(self, settings: Settings, http: bool | None) -> str:
         return "http" if http else slack_settings(settings).mode

@@ -152,8 +152,13 @@ class Settings(BaseSettings):
         section would read it? (Whether a platform has a token, without importing its module.)"""
         if not variables:
             return False
-        value = getattr(_lookup(variables)(_env_file=self._env_file), "value", None)  # type: ignore[call-arg]
-        return bool(value and str(value).strip())
+        return filled(getattr(_lookup(variables)(_env_file=self._env_file), "value", None))  # type: ignore[call-arg]
+
+
+def filled(value: SecretStr | str | None) -> bool:
+    """Is a setting given, not blank (a token set to spaces is not a token)?"""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return bool(text and text.strip())
 
 
 class _Lookup(BaseSettings):
