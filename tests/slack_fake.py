@@ -13,13 +13,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack import SlackSettings
+from adapters.slack import SlackAdapter, SlackSettings, http_server
 from bot.settings import Settings
 
 SIGNING_SECRET = "test-signing-secret"
@@ -97,6 +99,18 @@ def settings_for(fake: FakeSlack) -> Settings:
     """Settings for the Slack adapter in HTTP mode against this fake (no .env read)."""
     return Settings(_env_file=None).given(SlackSettings(  # type: ignore[call-arg]
         _env_file=None, bot_token="xoxb-test", signing_secret=SIGNING_SECRET, api_url=f"{fake.url}/api/", mode="http"))
+
+
+@contextmanager
+def serving(adapter: SlackAdapter) -> Iterator[str]:
+    """`adapter` served over real HTTP on 127.0.0.1 (the production server, on a free port) for
+    the block: its base URL (events go to `{url}/slack/events`)."""
+    server = http_server(adapter, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
 
 
 def start_fake_slack(delays: dict[str, float] | None = None) -> FakeSlack:

@@ -18,7 +18,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -32,7 +31,7 @@ from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 
-from adapters.slack import build_app, http_server
+from adapters.slack import build_app
 from bot.assistant import Assistant
 from bot.ratelimit import QuestionLimiter
 from bot.retriever import MAX_QUERY_CHARS, clean_question
@@ -45,6 +44,7 @@ from .slack_fake import (
     SIGNING_SECRET,
     FakeSlack,
     event_callback,
+    serving,
     settings_for,
     signed_post,
     start_fake_slack,
@@ -91,21 +91,19 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_slack_refuses_a_user_over_the_limit_before_reading_the_text(bundled: Assistant, reads: list[str]) -> None:
     fake = start_fake_slack()
     adapter = build_app(bundled, settings_for(fake), limiter=QuestionLimiter(per_user="1/minute", per_channel=None))
-    server = http_server(adapter, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/slack/events"
     try:
-        assert signed_post(url, command(fake, "best practices", "U7", "C7", "first"), FORM)[0] == 200
-        fake.pop("/response/first")
-        reads.clear()
-        status, response = signed_post(url, command(fake, HUGE, "U7", "C7", "huge"), FORM)
-        assert status == 200 and "try again in" in json.loads(response)["text"]
-        event = {"type": "app_mention", "user": "U7", "text": f"<@UBOT> {HUGE}", "ts": "9.9", "channel": "C7"}
-        assert signed_post(url, event_callback(event, "Ev-over"), JSON)[0] == 200
-        assert "try again in" in fake.pop("/api/chat.postMessage").body["text"]
-        assert not [t for t in reads if HUGE[:1000] in t]  # the huge text was never cleaned, not even once
+        with serving(adapter) as base:
+            url = f"{base}/slack/events"
+            assert signed_post(url, command(fake, "best practices", "U7", "C7", "first"), FORM)[0] == 200
+            fake.pop("/response/first")
+            reads.clear()
+            status, response = signed_post(url, command(fake, HUGE, "U7", "C7", "huge"), FORM)
+            assert status == 200 and "try again in" in json.loads(response)["text"]
+            event = {"type": "app_mention", "user": "U7", "text": f"<@UBOT> {HUGE}", "ts": "9.9", "channel": "C7"}
+            assert signed_post(url, event_callback(event, "Ev-over"), JSON)[0] == 200
+            assert "try again in" in fake.pop("/api/chat.postMessage").body["text"]
+            assert not [t for t in reads if HUGE[:1000] in t]  # the huge text was never cleaned, not even once
     finally:
-        server.shutdown()
         adapter.close()
         fake.server.shutdown()
 

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from adapters.slack import (
     SECTION_MAX,
     SlackSettings,
     build_app,
-    http_server,
     render,
     socket_mode_handler,
     to_mrkdwn,
@@ -41,6 +39,7 @@ from .slack_fake import (
     FakeSlack,
     block_action,
     event_callback,
+    serving,
     settings_for,
     signed_post,
     slash_command,
@@ -69,10 +68,8 @@ def slack(bundled: Assistant) -> Iterator[tuple[FakeSlack, str, LogFeedback]]:
     fake = start_fake_slack()
     sink = LogFeedback()
     adapter = build_app(bundled, settings_for(fake), feedback=sink)
-    server = http_server(adapter, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield fake, f"http://127.0.0.1:{server.server_port}", sink
-    server.shutdown()
+    with serving(adapter) as url:
+        yield fake, url, sink
     fake.server.shutdown()
 
 
@@ -235,23 +232,21 @@ def test_no_user_or_document_text_can_ping(injected_knowledge: Path) -> None:
     assistant = Assistant.load(injected_knowledge)
     fake = start_fake_slack()
     adapter = build_app(assistant, settings_for(fake))
-    server = http_server(adapter, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/slack/events"
     try:
-        question = "<!channel> <!here> <@U123> @everyone GPU cluster pages"
-        signed_post(url, slash_command(fake, question), FORM)
-        event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {question}", "ts": "5.5", "channel": "C1"}
-        signed_post(url, event_callback(event, "Ev-inject"), JSON)
-        posts = [fake.pop("/response/cmd"), fake.pop("/api/chat.postMessage")]
-        for posted in posts:
-            shown = "\n".join(posted.texts)
-            assert "GPU cluster" in shown
-            assert not LIVE_MENTION.search(shown), shown
-            assert not re.search(r"(?<!\u200b)@(everyone|here|channel)\b", shown.replace("@\u200b", "")), shown
-        assert "&lt;!channel&gt;" in "\n".join(posts[1].texts)
+        with serving(adapter) as base:
+            url = f"{base}/slack/events"
+            question = "<!channel> <!here> <@U123> @everyone GPU cluster pages"
+            signed_post(url, slash_command(fake, question), FORM)
+            event = {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {question}", "ts": "5.5", "channel": "C1"}
+            signed_post(url, event_callback(event, "Ev-inject"), JSON)
+            posts = [fake.pop("/response/cmd"), fake.pop("/api/chat.postMessage")]
+            for posted in posts:
+                shown = "\n".join(posted.texts)
+                assert "GPU cluster" in shown
+                assert not LIVE_MENTION.search(shown), shown
+                assert not re.search(r"(?<!\u200b)@(everyone|here|channel)\b", shown.replace("@\u200b", "")), shown
+            assert "&lt;!channel&gt;" in "\n".join(posts[1].texts)
     finally:
-        server.shutdown()
         fake.server.shutdown()
 
 
@@ -354,22 +349,20 @@ def test_manifest_declares_what_the_adapter_handles() -> None:
 def test_questions_over_the_rate_limit_get_a_polite_ephemeral_notice(bundled: Assistant) -> None:
     fake = start_fake_slack()
     adapter = build_app(bundled, settings_for(fake), limiter=QuestionLimiter(per_user="1/minute", per_channel=None))
-    server = http_server(adapter, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/slack/events"
     try:
-        signed_post(url, slash_command(fake, "best practices"), FORM)
-        assert fake.pop("/response/cmd").body["response_type"] == "in_channel"
-        status, response = signed_post(url, slash_command(fake, "trends"), FORM)
-        ack = json.loads(response)
-        assert status == 200 and ack["response_type"] == "ephemeral"
-        assert "asking faster than I can keep up with" in ack["text"] and "try again in" in ack["text"]
-        event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> trends", "ts": "7.7", "channel": "C1"}
-        signed_post(url, event_callback(event, "Ev-limited"), JSON)
-        assert "try again in" in fake.pop("/api/chat.postMessage").body["text"]
-        assert fake.settle(0.3) == []
+        with serving(adapter) as base:
+            url = f"{base}/slack/events"
+            signed_post(url, slash_command(fake, "best practices"), FORM)
+            assert fake.pop("/response/cmd").body["response_type"] == "in_channel"
+            status, response = signed_post(url, slash_command(fake, "trends"), FORM)
+            ack = json.loads(response)
+            assert status == 200 and ack["response_type"] == "ephemeral"
+            assert "asking faster than I can keep up with" in ack["text"] and "try again in" in ack["text"]
+            event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> trends", "ts": "7.7", "channel": "C1"}
+            signed_post(url, event_callback(event, "Ev-limited"), JSON)
+            assert "try again in" in fake.pop("/api/chat.postMessage").body["text"]
+            assert fake.settle(0.3) == []
     finally:
-        server.shutdown()
         fake.server.shutdown()
 
 
