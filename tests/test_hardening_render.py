@@ -29,7 +29,7 @@ from bot.assistant import Assistant
 from bot.digest import Digest, DigestItem
 from bot.models import Reply, Source
 from tests.discord_fake import FakeDiscord
-from tests.slack_fake import FORM, JSON, event_callback, signed_post, slash_command
+from tests.slack_fake import FORM, JSON, Posted, event_callback, signed_post, slash_command
 from tests.test_discord import _restore_discord_urls, mention, no_pings, only, play  # noqa: F401 (fixture)
 from tests.test_slack import slack  # noqa: F401 (the module's fake Slack + adapter fixture)
 
@@ -71,21 +71,7 @@ def deceptive(links: list[tuple[str, str | None]]) -> list[tuple[str, str | None
 
 def slack_shown(message: dict) -> str:
     """All text of a chat.postMessage / response_url payload, as the user sees it."""
-    texts = [message.get("text", "")]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "text" and isinstance(value, str):
-                    texts.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message.get("blocks", []))
-    return "\n".join(texts)
+    return "\n".join(Posted("", message).texts)
 
 
 def embed_markdown(embed: dict) -> str:
