@@ -97,13 +97,6 @@ class _Walk:
     problems: list[LoadProblem]
 
 
-def markdown_files(root: Path, problems: list[LoadProblem]) -> list[Path]:
-    """Markdown files under `root`, sorted, following links only inside `root`, never in a loop."""
-    walk = _walk(root)
-    problems.extend(walk.problems)
-    return [path for path, _real in walk.files]
-
-
 def knowledge_folders(root: Path) -> list[Path]:
     """The real paths of the folders the loader reads under `root` (itself included): what hot
     reload watches, so it never watches a folder outside `root` a link points to."""

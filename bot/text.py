@@ -83,13 +83,6 @@ def word_stems(text: str) -> list[str]:
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?")
 
 
-def tokens(text: str) -> list[str]:
-    """Tokens as written (case kept), curly apostrophes folded."""
-    if "’" in text:
-        text = text.replace("’", "'")
-    return _TOKEN.findall(text)
-
-
 _TOKEN_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'"
 # bytes.translate table: token characters kept, every other byte becomes a space
 _RUN_TABLE = bytes(c if c in _TOKEN_BYTES else 0x20 for c in range(256))
@@ -98,7 +91,7 @@ _RUN_TABLE = bytes(c if c in _TOKEN_BYTES else 0x20 for c in range(256))
 def token_runs(text: str) -> list[bytes]:
     """Runs of ASCII letters, digits and apostrophes in `text`, in order, as bytes.
 
-    `run_tokens` of each run, concatenated, is exactly `tokens(text)`: the token pattern
+    `run_tokens` of each run, concatenated, are exactly the tokens of `text`: the token pattern
     only matches those characters, so no token crosses a run's edge. Encoding (anything
     else becomes `?`), translating and splitting all run in C, which makes a whole
     corpus several times cheaper to cut than with `findall` — this is what indexing uses.
@@ -170,11 +163,6 @@ class Analyser:
         if got is None:
             got = self._runs[run] = tuple(t for tok in run_tokens(run) for t in self.token_terms(tok))
         return got
-
-
-def term_of(word: str) -> str:
-    """The index term for one surface word ("" for a stop word), remembering nothing."""
-    return _term_of(_normalise(word))
 
 
 def terms(text: str) -> list[str]:
