@@ -37,7 +37,7 @@ from bot.live import LiveAssistant
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
 from bot.render import Dialect, backtick_fence, convert
-from bot.settings import Settings, filled, load_or_explain
+from bot.settings import Settings, filled
 
 log = logging.getLogger("cloudai.discord")
 
@@ -64,11 +64,6 @@ INVITE_PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, 
                                          embed_links=True, read_message_history=True)
 
 
-def _env(*names: str) -> AliasChoices:
-    """The variable names a field is read from, the documented one first."""
-    return AliasChoices(*names)
-
-
 class DiscordSettings(BaseSettings):
     """Discord's settings, a section of `Settings` (`settings.section(DiscordSettings)`): the
     secrets keep the names Discord's docs use, a `CLOUDAI_` spelling is accepted too."""
@@ -76,16 +71,13 @@ class DiscordSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLOUDAI_DISCORD_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore", populate_by_name=True)
 
-    token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN", "CLOUDAI_DISCORD_TOKEN", "token"))
-    guild_id: int | None = Field(None, validation_alias=_env("DISCORD_GUILD_ID", "CLOUDAI_DISCORD_GUILD_ID",
-                                                             "guild_id"))
+    token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN", "CLOUDAI_DISCORD_TOKEN"))
+    guild_id: int | None = Field(None, validation_alias=AliasChoices("DISCORD_GUILD_ID", "CLOUDAI_DISCORD_GUILD_ID"))
     message_content: bool = False  # CLOUDAI_DISCORD_MESSAGE_CONTENT: the privileged intent
     autoshard: bool = False  # CLOUDAI_DISCORD_AUTOSHARD: AutoShardedClient (past ~1,000 servers)
-    api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL", "CLOUDAI_DISCORD_API_URL", "api_url"))
-    gateway_url: str | None = Field(None, validation_alias=_env("DISCORD_GATEWAY_URL", "CLOUDAI_DISCORD_GATEWAY_URL",
-                                                                "gateway_url"))
-    digest_channel_id: str = Field("", validation_alias=_env(
-        "DISCORD_DIGEST_CHANNEL_ID", "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID", "digest_channel_id"))
+    api_url: str | None = Field(None, validation_alias=AliasChoices("DISCORD_API_URL", "CLOUDAI_DISCORD_API_URL"))
+    gateway_url: str | None = Field(None, validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "CLOUDAI_DISCORD_GATEWAY_URL"))
+    digest_channel_id: str = Field("", validation_alias=AliasChoices("DISCORD_DIGEST_CHANNEL_ID", "CLOUDAI_DISCORD_DIGEST_CHANNEL_ID"))
 
     @field_validator("digest_channel_id")
     @classmethod
@@ -103,7 +95,7 @@ def discord_settings(settings: Settings) -> DiscordSettings:
 
 def missing(settings: Settings) -> list[str]:
     """DISCORD_TOKEN, with where to find it, when it is not set."""
-    if discord_settings(settings).token:
+    if filled(discord_settings(settings).token):
         return []
     return ["DISCORD_TOKEN: the bot token from https://discord.com/developers/applications "
             "→ your application → Bot → Reset Token"]
@@ -541,11 +533,6 @@ async def _apologise(interaction: discord.Interaction) -> None:
 
 
 # -- running ---------------------------------------------------------------------------
-
-def load_settings(prog: str = "cloudai discord") -> Settings | None:
-    """The settings, or None after printing what is wrong (invalid or missing variables)."""
-    return load_or_explain(prog, missing, " (Discord)")
-
 
 async def serve(adapter: DiscordAdapter) -> None:
     """Connect and stay connected (discord.py reconnects by itself) until cancelled."""

@@ -42,7 +42,7 @@ from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
 from bot.render import Dialect, backtick_fence, convert, plain_text
-from bot.settings import Settings, filled, load_or_explain
+from bot.settings import Settings, filled
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -73,11 +73,6 @@ FEEDBACK_ACTION = re.compile(r"^cloudai_feedback_(up|down)$")
 FEEDBACK_BLOCK = "cloudai_feedback"
 
 
-def _env(*names: str) -> AliasChoices:
-    """The variable names a field is read from, the documented one first."""
-    return AliasChoices(*names)
-
-
 class SlackSettings(BaseSettings):
     """Slack's settings, a section of `Settings` (`settings.section(SlackSettings)`): the secrets
     keep the names Slack's docs use, a `CLOUDAI_` spelling is accepted too."""
@@ -85,16 +80,12 @@ class SlackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLOUDAI_SLACK_", env_file=".env", env_file_encoding="utf-8",
                                       extra="ignore", populate_by_name=True)
 
-    bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN", "CLOUDAI_SLACK_BOT_TOKEN",
-                                                                    "bot_token"))
-    app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN", "CLOUDAI_SLACK_APP_TOKEN",
-                                                                    "app_token"))
-    signing_secret: SecretStr | None = Field(None, validation_alias=_env(
-        "SLACK_SIGNING_SECRET", "CLOUDAI_SLACK_SIGNING_SECRET", "signing_secret"))
-    api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL", "CLOUDAI_SLACK_API_URL", "api_url"))
+    bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "CLOUDAI_SLACK_BOT_TOKEN"))
+    app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN", "CLOUDAI_SLACK_APP_TOKEN"))
+    signing_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "CLOUDAI_SLACK_SIGNING_SECRET"))
+    api_url: str | None = Field(None, validation_alias=AliasChoices("SLACK_API_URL", "CLOUDAI_SLACK_API_URL"))
     mode: Literal["socket", "http"] = "socket"  # CLOUDAI_SLACK_MODE
-    digest_channel: str = Field("", validation_alias=_env("SLACK_DIGEST_CHANNEL", "CLOUDAI_SLACK_DIGEST_CHANNEL",
-                                                          "digest_channel"))
+    digest_channel: str = Field("", validation_alias=AliasChoices("SLACK_DIGEST_CHANNEL", "CLOUDAI_SLACK_DIGEST_CHANNEL"))
 
 
 def slack_settings(settings: Settings) -> SlackSettings:
@@ -115,7 +106,7 @@ def missing(settings: Settings, mode: str) -> list[str]:
     else:
         need["SLACK_APP_TOKEN"] = (slack.app_token, "an app-level token (xapp-…) with connections:write, "
                                                     "under 'Basic Information' → 'App-Level Tokens'")
-    return [f"{name}: {where}" for name, (value, where) in need.items() if not value]
+    return [f"{name}: {where}" for name, (value, where) in need.items() if not filled(value)]
 
 
 # -- rendering -------------------------------------------------------------------------
@@ -569,12 +560,6 @@ def socket_mode_handler(adapter: SlackAdapter, settings: Settings) -> Any:
     if app_token is None:
         raise ValueError("SLACK_APP_TOKEN is not set")
     return SocketModeHandler(adapter.app, app_token.get_secret_value(), logger=log)
-
-
-def load_settings(http: bool | None = None, prog: str = "cloudai slack") -> tuple[Settings, str] | None:
-    """The settings and the mode, or None after printing what is wrong or missing."""
-    settings = load_or_explain(prog, lambda s: missing(s, PLATFORM.mode(s, http)), " (Slack)")
-    return (settings, PLATFORM.mode(settings, http)) if settings is not None else None
 
 
 def connect(assistant: Assistant | LiveAssistant, settings: Settings, prog: str = "cloudai slack",

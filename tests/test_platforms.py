@@ -62,3 +62,19 @@ def test_the_runner_starts_explains_and_stops_a_registered_platform(
     assert code == 2 and recorder.stopped
     assert capsys.readouterr().err.strip() == "cloudai test: explained: the platform said no"
     assert recorder.launch is not None and recorder.launch.conversation.live.current is bundled
+
+
+def test_a_platform_reads_only_its_own_variable_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generic names (TOKEN, API_URL) in the environment are not a platform's settings: only
+    the documented SLACK_…/DISCORD_… names and their CLOUDAI_ spellings are."""
+    from adapters.discord import DiscordSettings
+    from adapters.slack import SlackSettings
+
+    for name, value in {"TOKEN": "t", "BOT_TOKEN": "b", "API_URL": "http://elsewhere.example"}.items():
+        monkeypatch.setenv(name, value)
+    slack, discord = SlackSettings(_env_file=None), DiscordSettings(_env_file=None)  # type: ignore[call-arg]
+    assert (slack.bot_token, slack.api_url, discord.token, discord.api_url) == (None, None, None, None)
+    monkeypatch.setenv("CLOUDAI_DISCORD_TOKEN", "d")
+    monkeypatch.setenv("SLACK_API_URL", "http://slack.example/api/")
+    assert DiscordSettings(_env_file=None).token is not None  # type: ignore[call-arg]
+    assert SlackSettings(_env_file=None).api_url == "http://slack.example/api/"  # type: ignore[call-arg]
