@@ -91,7 +91,6 @@ class Evidence:
     names: int  # ... of them typed as names
     rarest: float  # IDF of a word in one section: what an unknown word weighs
     match: np.ndarray  # per section: BM25F as a share of the best score the question allows
-    matched: np.ndarray  # per section: distinct question words held
     distinct: int  # distinct words in the question (known or not)
 
 
@@ -103,4 +102,4 @@ def confident(params: Params, evidence: Evidence) -> bool:
                              + params.name_weight * evidence.names) * evidence.rarest ** params.coverage_power
     coverage = evidence.held @ weights / (total or 1.0)
     return bool(((coverage >= params.min_coverage) & (evidence.match >= params.min_match)
-                 & (evidence.matched >= min(params.min_words, evidence.distinct))).any())
+                 & (evidence.held.sum(axis=1) >= min(params.min_words, evidence.distinct))).any())

@@ -78,12 +78,16 @@ class _Coverage:
     synonym) anywhere and in their labels. Sums are taken only for the sections asked about
     (the candidates, the best few), not over the whole index."""
 
-    known: float  # IDF of all the question's known words
     match: np.ndarray  # per section: BM25F as a share of the question's best possible score
     found: list[np.ndarray]  # per known word: which sections hold it (or a synonym)
     named: list[np.ndarray]  # ... in their heading or context
     docs: list[np.ndarray]  # per known word: the numbers of the documents holding it
     idfs: list[float]  # per known word: its IDF
+
+    @property
+    def known(self) -> float:
+        """IDF of all the question's known words."""
+        return sum(self.idfs)
 
     def covered(self, ids: np.ndarray) -> np.ndarray:
         """IDF of the known question words each of `ids` holds."""
@@ -92,13 +96,6 @@ class _Coverage:
     def labels(self, ids: np.ndarray) -> np.ndarray:
         """... in its heading or context."""
         return self._sum(self.named, ids)
-
-    def matched(self, ids: np.ndarray) -> np.ndarray:
-        """Distinct question words each of `ids` holds."""
-        out = np.zeros(len(ids), dtype=np.int32)
-        for found in self.found:
-            out += found[ids]
-        return out
 
     def _sum(self, per_word: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
         out = np.zeros(len(ids), dtype=np.float64)
@@ -380,7 +377,7 @@ class Retriever:
                 else np.zeros((len(head), 0), dtype=bool))
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
-            rarest=self.index.max_idf, match=parts.match[head], matched=parts.matched(head),
+            rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}))
         coverage = np.zeros(self.index.n, dtype=np.float64)
         coverage[order] = parts.covered(order) / (parts.known or 1.0)
@@ -460,15 +457,19 @@ class Retriever:
                     return cand
         return None
 
+    def _presence(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
+        """Per section: does it hold `term`, or a synonym of it from the catalog, in `fields`."""
+        found = self.index.presence(term, fields)
+        for alt in self.catalog.alternatives(term):
+            found |= self.index.presence(alt, fields)
+        return found
+
     def _named_sections(self, terms: tuple[str, ...]) -> np.ndarray:
         """Per section: an overview candidate whose own heading (an intro: its title) holds
         every term (or a synonym of it) and that has OVERVIEW_CHILDREN children or more."""
         mask = self._overviews.copy()
         for term in terms:
-            found = self.index.presence(term, ("heading",))
-            for alt in self.catalog.alternatives(term):
-                found |= self.index.presence(alt, ("heading",))
-            mask &= found
+            mask &= self._presence(term, ("heading",))
             if not mask.any():
                 break
         return mask
@@ -555,13 +556,10 @@ class Retriever:
                 holders = np.concatenate([holders, *map(self.index.holders, alternatives)])
             found = np.zeros(self.index.n, dtype=bool)
             found[holders] = True
-            named = self.index.presence(term, LABEL_FIELDS)
-            for alt in alternatives:
-                named |= self.index.presence(alt, LABEL_FIELDS)
             found_per_word.append(found)
-            named_per_word.append(named)
+            named_per_word.append(self._presence(term, LABEL_FIELDS))
             docs.append(self._doc_of[holders])
-        return _Coverage(sum(weights.values()), match, found_per_word, named_per_word, docs, list(weights.values()))
+        return _Coverage(match, found_per_word, named_per_word, docs, list(weights.values()))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
