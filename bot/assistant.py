@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
@@ -34,13 +35,13 @@ _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
 
 
-def sentences(markdown: str) -> list[str]:
+def sentences(markdown: str, terms_of: Callable[[str], list[str]] = terms) -> list[str]:
     """The sentences (and list items) of some Markdown as their index terms (stemmed, stop
     words dropped), for comparing what two texts say; fragments of fewer than three terms
-    are left out."""
+    are left out. `terms_of`: a knowledge base's analyser's, which knows its words' terms already."""
     out = []
     for piece in _SENTENCE_SPLIT.split(strip_markup(markdown)):
-        found = terms(piece)
+        found = terms_of(piece)
         if len(found) >= 3:
             out.append(" ".join(found))
     return out
@@ -59,6 +60,12 @@ def repeats(sentence: str, shown: set[str]) -> bool:
         if len(mine & theirs) >= SAME_SENTENCE * min(len(mine), len(theirs)):
             return True
     return False
+
+
+def section_body(sec: Section) -> str:
+    """One section as a reply's body: shortened to BODY_LIMIT, saying where the rest is."""
+    body, cut = shorten(sec.text, BODY_LIMIT)
+    return body + f"\n\n_More in {source_of(sec).label}._" if cut else body
 
 
 class Assistant:
@@ -128,9 +135,7 @@ class Assistant:
         lead = max(parts, key=lambda h: result.covered.get(h.section.id, 0.0))  # the block that answers best
         top = parts[0].section
         if len(parts) == 1:
-            body, cut = shorten(top.text, BODY_LIMIT)
-            if cut:
-                body += f"\n\n_More in {source_of(top).label}._"
+            body = section_body(top)
         else:
             budget = BODY_LIMIT // len(parts) - 40
             body = "\n\n".join(f"**{source_of(h.section).label}**\n{shorten(h.section.text, budget)[0]}"
@@ -149,8 +154,7 @@ class Assistant:
             top_score=hits[0].score,
         )
 
-    @staticmethod
-    def _parts(result: SearchResult) -> list[Hit]:
+    def _parts(self, result: SearchResult) -> list[Hit]:
         """The best section, and up to MAX_PARTS - 1 more from other documents that answer
         the question by themselves: nearly as well scored, covering as much of the question,
         and saying nothing already shown (sentence by sentence, so the same fact copied
@@ -159,7 +163,8 @@ class Assistant:
         parts = [hits[0]]
         if result.overview:  # an overview answers alone: its list of children is the answer
             return parts
-        shown = set(sentences(hits[0].section.text))
+        terms_of = self.kb.index.analyser.terms
+        shown = set(sentences(hits[0].section.text, terms_of))
         top_coverage = result.covered.get(hits[0].section.id, 0.0)
         for hit in hits[1:]:
             if len(parts) >= MAX_PARTS:
@@ -169,7 +174,7 @@ class Assistant:
                     or result.covered.get(sec.id, 0.0) < top_coverage
                     or any(sec.doc is p.section.doc for p in parts)):
                 continue
-            own = sentences(sec.text)
+            own = sentences(sec.text, terms_of)
             if any(repeats(sentence, shown) for sentence in own):
                 continue
             parts.append(hit)

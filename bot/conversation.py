@@ -23,7 +23,6 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from .compose import shorten
 from .context import Context, ContextKey, ContextMemory, SectionRef
 from .deliveries import Deliveries
 from .feedback import Feedback, FeedbackSink, LogFeedback
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("cloudai.answers")  # the per-question line operators read (and always have)
 HELP_WORDS = frozenset({"", "help", "?", "usage"})
 NOT_CONTEXT = frozenset({"help", "greeting", "topics", "admin"})  # replies the next question cannot lean on
-MORE_LIMIT = 1500  # characters of a "tell me more" answer, as Assistant.reply shows a section
 
 Kind = Literal["command", "mention", "dm", "button", "chat"]
 
@@ -141,7 +139,7 @@ class Conversation:
     @staticmethod
     def _more(assistant: "Assistant", previous: Context, typed: str) -> Reply:
         """The next part of the previous answer's top section."""
-        from .assistant import source_of
+        from .assistant import section_body, source_of
 
         top = previous.sections[0] if previous.sections else None
         nxt = next_part(assistant.kb, top.path, top.heading_path, top.anchor) if top is not None else None
@@ -150,13 +148,9 @@ class Conversation:
             return Reply(title="Nothing more", intent=previous.intent, question=typed,
                          body=f"That is all the knowledge base says about {what}. Ask another question, "
                               "or `topics` to see what else it covers.")
-        body, cut = shorten(nxt.text, MORE_LIMIT)
-        source = source_of(nxt)
-        if cut:
-            body += f"\n\n_More in {source.label}._"
         related = tuple(assistant.kb.sections[c].heading for c in nxt.children[:5])
-        return Reply(title=nxt.heading or nxt.doc.title, body=body, sources=(source,), related=related,
-                     intent=previous.intent, question=previous.question)
+        return Reply(title=nxt.heading or nxt.doc.title, body=section_body(nxt), sources=(source_of(nxt),),
+                     related=related, intent=previous.intent, question=previous.question)
 
     def _log(self, incoming: Incoming, reply: Reply, seconds: float, reading: str) -> None:
         """The one line per question operators read: platform, channel, intent, top section,
