@@ -5,16 +5,21 @@ event dedupe and the conversation context ask the shared store through `BoundedC
 each call gets at most `deadline` seconds on a small pool of threads (a late call still
 completes in the background, for the instances that ask later); with `backlog` calls still
 unanswered, or for `pause` seconds after a failure, the store is not asked at all. The
-caller keeps its answer in memory and falls back on it when `StoreUnavailable` is raised.
+caller keeps its answer in memory (`Recent`) and falls back on it when `StoreUnavailable` is
+raised.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable
+from typing import Any, Callable, Generic, Hashable, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class StoreUnavailable(Exception):
@@ -59,3 +64,28 @@ class BoundedCalls:
         finally:
             with self._lock:
                 self._pending -= 1
+
+
+class Recent(Generic[K, V]):
+    """What the memory a caller falls back on holds: the last `size` keys put, with their
+    values, the oldest dropped first; safe to use from several threads."""
+
+    def __init__(self, size: int) -> None:
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def put(self, key: K, value: V, replace: bool = True) -> bool:
+        """Keep `value` for `key` (unless it is there and not `replace`); True if `key` was new."""
+        with self._lock:
+            new = key not in self._items
+            if new or replace:
+                self._items[key] = value
+                self._items.move_to_end(key)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return new

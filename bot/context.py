@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from .bounded import BoundedCalls, StoreUnavailable
+from .bounded import BoundedCalls, Recent, StoreUnavailable
 
 if TYPE_CHECKING:
     from .store import Store
@@ -68,16 +66,14 @@ class ContextMemory:
         self.store = store
         self.window = dt.timedelta(minutes=minutes)
         self.clock = clock
-        self._memory: OrderedDict[ContextKey, Context] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+        self._memory: Recent[ContextKey, Context] = Recent(size)
         self._calls = BoundedCalls(STORE_DEADLINE, pause=STORE_PAUSE, thread_name="cloudai-context") if store else None
 
     def recall(self, key: ContextKey) -> Context | None:
         """The conversation's last question, if it was asked within the window."""
         if self.window <= dt.timedelta(0):
             return None
-        found = self._from_memory(key)
+        found = self._memory.get(key)
         if self.store is not None and self._calls is not None and not self._calls.paused():
             try:
                 row = self._calls.call(self.store.load_context, key.platform, key.channel, key.thread)
@@ -92,11 +88,7 @@ class ContextMemory:
     def remember(self, key: ContextKey, context: Context) -> None:
         if self.window <= dt.timedelta(0):
             return
-        with self._lock:
-            self._memory[key] = context
-            self._memory.move_to_end(key)
-            while len(self._memory) > self._size:
-                self._memory.popitem(last=False)
+        self._memory.put(key, context)
         if self.store is not None and self._calls is not None and not self._calls.paused():
             try:
                 self._calls.call(self.store.save_context, key.platform, key.channel, key.thread, context.question,
@@ -104,10 +96,6 @@ class ContextMemory:
                                  context.at)
             except StoreUnavailable as exc:
                 self._store_down(exc)
-
-    def _from_memory(self, key: ContextKey) -> Context | None:
-        with self._lock:
-            return self._memory.get(key)
 
     def _store_down(self, exc: StoreUnavailable) -> None:
         log.warning("state store %s for conversation context; keeping it in memory for %d s", exc, STORE_PAUSE)

@@ -14,11 +14,9 @@ instances; it is never dropped.
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from .bounded import BoundedCalls, StoreUnavailable
+from .bounded import BoundedCalls, Recent, StoreUnavailable
 
 if TYPE_CHECKING:
     from .store import Store
@@ -35,13 +33,11 @@ class Deliveries:
 
     def __init__(self, store: "Store | None" = None, deadline: float = DEADLINE, size: int = REMEMBERED) -> None:
         self._store = store
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
+        self._seen: Recent[str, None] = Recent(size)
         self._calls = BoundedCalls(deadline, backlog=BACKLOG, thread_name="cloudai-dedupe") if store else None
 
     def first_time(self, key: str) -> bool:
-        if not self._remember(key):
+        if not self._seen.put(key, None, replace=False):  # this instance has seen it
             return False
         if self._store is None or self._calls is None:
             return True
@@ -49,14 +45,4 @@ class Deliveries:
             return bool(self._calls.call(self._store.first_time, key))
         except StoreUnavailable as exc:
             log.warning("state store %s; deduplicating this event in memory", exc)
-            return True
-
-    def _remember(self, key: str) -> bool:
-        """This instance's bounded memory: False when `key` is in it already."""
-        with self._lock:
-            if key in self._seen:
-                return False
-            self._seen[key] = None
-            if len(self._seen) > self._size:
-                self._seen.popitem(last=False)
             return True

@@ -57,7 +57,7 @@ from .feedback import Feedback
 
 log = logging.getLogger("cloudai.store")
 Clock = Callable[[], dt.datetime]
-PRUNE_EVERY = 500  # events recorded between two prunes of old event keys
+PRUNE_EVERY = 500  # rows written (events, conversation contexts) between two prunes of old ones
 SCHEMA_LOCK = 727_001  # PostgreSQL advisory lock id held while creating the schema
 SQLITE_BUSY_SECONDS = 30  # how long an SQLite write waits for another writer (digest, feedback, schema)
 EVENT_BUSY_MS = 250  # ...and the Slack event-dedupe write, asked before the ack (adapters/slack.py: 0.3 s)
@@ -358,8 +358,7 @@ class Store:
         self.clock = clock
         self.claim_timeout = claim_timeout or dt.timedelta(minutes=10)
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._events = 0
-        self._contexts = 0
+        self._writes: dict[str, int] = {}  # rows written per table, for pruning now and then
         self._create_schema()
         self._file_id = self._identity()
         if self.file is not None:  # beside the file: the journal goes wherever the database goes
@@ -442,11 +441,17 @@ class Store:
                         conn.commit()
                     except SQLAlchemyError:
                         conn.invalidate()
-        self._events += 1
-        if self._events % PRUNE_EVERY == 1:  # prune now and then, not on every event
-            with self._session.begin() as s:
-                s.execute(delete(EventRow).where(EventRow.at < now - dt.timedelta(days=1)))
+        self._prune_sometimes(EventRow, now - dt.timedelta(days=1))
         return True
+
+    def _prune_sometimes(self, table: "type[EventRow] | type[ContextRow]", before: dt.datetime) -> None:
+        """After the first of every PRUNE_EVERY writes to `table`, delete its rows older than
+        `before` (now and then, not on every write)."""
+        name = table.__tablename__
+        count = self._writes[name] = self._writes.get(name, 0) + 1
+        if count % PRUNE_EVERY == 1:
+            with self._session.begin() as s:
+                s.execute(delete(table).where(table.at < before))
 
     @property
     def safe_url(self) -> str:
@@ -629,10 +634,7 @@ class Store:
             with self._session.begin() as s:
                 s.execute(update(ContextRow).where(ContextRow.platform == key[0], ContextRow.channel == key[1],
                                                    ContextRow.thread == key[2]).values(**values))
-        self._contexts += 1
-        if self._contexts % PRUNE_EVERY == 1:  # now and then: rows of conversations long over
-            with self._session.begin() as s:
-                s.execute(delete(ContextRow).where(ContextRow.at < at - dt.timedelta(days=1)))
+        self._prune_sometimes(ContextRow, at - dt.timedelta(days=1))  # conversations long over
 
     def load_context(self, platform: str, channel: str, thread: str
                      ) -> tuple[str, str | None, list[tuple[str, str, str]], dt.datetime] | None:
