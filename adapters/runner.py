@@ -229,13 +229,11 @@ def _keep_out_of_gc(live: LiveAssistant) -> None:
 def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings, plan: Plan,
                   prog: str = PROG) -> int:
     """Open the store, load the knowledge and serve `plan` until stopped (SIGTERM, SIGINT)."""
-    import datetime as dt
-
     from bot.health import Health
     from bot.metrics import Metrics
     from bot.store import Store
 
-    store = Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout))
+    store = Store.configured(settings)
     log.info("state store: %s", store.safe_url)
     metrics = Metrics()
     live = LiveAssistant(assistant_factory(), settings.admin_ids(platforms.names()), metrics)

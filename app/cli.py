@@ -142,15 +142,12 @@ def _core_settings() -> "Settings":
 
 
 def _store(settings: "Settings") -> "Store":
-    import datetime as dt
-
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.store import Store, explain
 
     try:
-        return Store(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout),
-                     data_dir=settings.data_dir)
+        return Store.configured(settings)
     except (SQLAlchemyError, OSError) as exc:
         raise _StoreFailure(explain(exc, settings.store_url)) from None
 
