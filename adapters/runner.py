@@ -13,7 +13,7 @@ import asyncio
 import logging
 import signal
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable
 
 from adapters import platforms
 from adapters.platforms import Launch, Plan, Platform, Running
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from bot.conversation import Conversation
     from bot.delivery import Target
     from bot.health import Health
-    from bot.live import ReloadResult
     from bot.store import Store
 
 __all__ = ["Plan", "configured_plan", "configured_targets", "digest_settings", "digest_targets", "run_all", "run_platform",
@@ -205,27 +204,6 @@ def run_platform(name: str, assistant_factory: Callable[[], Assistant], http: bo
     return run_platforms(assistant_factory, settings, Plan({name: platform.mode(settings, http)}, port), prog=prog)
 
 
-def _keep_out_of_gc(live: LiveAssistant) -> None:
-    """The loaded knowledge is some 100,000 long-lived objects, and every full collection of
-    the garbage collector walks them all: a pause of tens of milliseconds with the GIL held,
-    which every platform acknowledgement in flight waits out. So they are frozen (gc.freeze) once loaded, and
-    again after each reload, unfrozen first so the replaced knowledge can be collected."""
-    import gc
-
-    gc.freeze()
-    reload = live.reload
-
-    def reload_then_freeze(changed: Iterable[str] = ()) -> "ReloadResult":
-        result = reload(changed)
-        if result.ok:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-        return result
-
-    live.reload = reload_then_freeze  # type: ignore[method-assign]
-
-
 def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings, plan: Plan,
                   prog: str = PROG) -> int:
     """Open the store, load the knowledge and serve `plan` until stopped (SIGTERM, SIGINT)."""
@@ -236,8 +214,7 @@ def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings
     store = Store.configured(settings)
     log.info("state store: %s", store.safe_url)
     metrics = Metrics()
-    live = LiveAssistant(assistant_factory(), settings.admin_ids(platforms.names()), metrics)
-    _keep_out_of_gc(live)
+    live = LiveAssistant(assistant_factory(), settings.admin_ids(platforms.names()), metrics, frozen=True)
     limiter = settings.limiter()
     limiter.on_refusal = lambda platform, refusal: metrics.refused.labels(platform, refusal.scope).inc()
     if not live.admins:
