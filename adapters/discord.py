@@ -28,7 +28,6 @@ from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
-from bot.context import ContextMemory
 from bot.conversation import Conversation, Incoming, Kind, Outcome
 from bot.delivery import Target
 from bot.digest import Digest
@@ -360,8 +359,8 @@ class DiscordAdapter:
     def __post_init__(self) -> None:
         self.live = LiveAssistant.of(self.assistant)
         if self.conversation is None:
-            self.conversation = Conversation(self.live, self.limiter, self.feedback,
-                                             ContextMemory(None, self.settings.followup_minutes))
+            self.conversation = Conversation.kept_in(None, self.live, self.limiter, self.settings.followup_minutes,
+                                                     self.feedback)
         intents = discord.Intents.default()
         intents.message_content = discord_settings(self.settings).message_content
         kind = CloudaiShardedClient if discord_settings(self.settings).autoshard else CloudaiClient
@@ -571,9 +570,7 @@ class DiscordPlatform:
         return missing(settings)
 
     async def start(self, launch: Launch) -> Running | None:
-        bot = DiscordAdapter(launch.live, launch.settings, limiter=launch.conversation.limiter,
-                             conversation=launch.conversation,
-                             **({"feedback": launch.store} if launch.store is not None else {}))
+        bot = DiscordAdapter(launch.live, launch.settings, conversation=launch.conversation)
         return Running(task=asyncio.create_task(serve(bot), name="discord"), client=bot.client)
 
     def digest_target(self, settings: Settings, running: Running | None) -> Target | None:

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, Callable
 from adapters import platforms
 from adapters.platforms import Launch, Plan, Platform, Running
 from bot.assistant import Assistant
+from bot.conversation import Conversation
 from bot.live import LiveAssistant
 from bot.ratelimit import QuestionLimiter
 from bot.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.conversation import Conversation
     from bot.delivery import Target
     from bot.health import Health
     from bot.store import Store
@@ -84,7 +84,7 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
     printing a start-up problem a user can fix (a rejected token). `on_started` hears of each
     platform once it serves (its name, and what it reported: an HTTP port)."""
     live = LiveAssistant.of(assistant)
-    conversation = _conversation(live, settings, limiter, store)  # one per process: every platform's flow
+    conversation = Conversation.kept_in(store, live, limiter, settings.followup_minutes)  # every platform's flow
     stopping = stopping or asyncio.Event()
     stops: list[Callable[[], None]] = []
     tasks: list[asyncio.Task[Any]] = []
@@ -142,19 +142,6 @@ async def serve_all(assistant: Assistant | LiveAssistant, settings: Settings, pl
             stop()
 
 
-def _conversation(live: LiveAssistant, settings: Settings, limiter: QuestionLimiter | None,
-                  store: "Store | None") -> "Conversation":
-    """The shared flow: limits, votes, follow-up context and repeated deliveries in the store
-    (memory without one)."""
-    from bot.context import ContextMemory
-    from bot.conversation import Conversation
-    from bot.deliveries import Deliveries
-    from bot.feedback import LogFeedback
-
-    return Conversation(live, limiter, store if store is not None else LogFeedback(),
-                        ContextMemory(store, settings.followup_minutes), deliveries=Deliveries(store))
-
-
 async def _watch(live: LiveAssistant, stopping: asyncio.Event) -> None:
     """Hot reload for as long as the process runs; a watcher that cannot start is logged, not fatal."""
     from bot.watch import watch
@@ -209,9 +196,8 @@ def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings
     """Open the store, load the knowledge and serve `plan` until stopped (SIGTERM, SIGINT)."""
     from bot.health import Health
     from bot.metrics import Metrics
-    from bot.store import Store
 
-    store = Store.configured(settings)
+    store = settings.open_store()
     log.info("state store: %s", store.safe_url)
     metrics = Metrics()
     live = LiveAssistant(assistant_factory(), settings.admin_ids(platforms.names()), metrics, frozen=True)

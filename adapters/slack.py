@@ -30,12 +30,10 @@ from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
-from bot.context import ContextMemory
 from bot.conversation import Conversation, Incoming, Kind, Outcome
-from bot.deliveries import Deliveries
 from bot.delivery import Target
 from bot.digest import Digest
-from bot.feedback import Feedback, FeedbackSink, LogFeedback
+from bot.feedback import Feedback, FeedbackSink
 from bot.health import Health, WSGIApp, ops_app
 from bot.live import LiveAssistant
 from bot.metrics import Metrics
@@ -282,7 +280,6 @@ class SlackAdapter:
 
     app: App
     assistant: LiveAssistant
-    feedback: FeedbackSink
     signing_secret: str | None = None  # HTTP mode checks every request against it before Bolt reads it
     answering: ThreadPoolExecutor | None = None  # the threads that answer, after the ack
 
@@ -319,9 +316,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
     app = App(client=web_client(settings), signing_secret=secret, token_verification_enabled=verify_token,
               request_verification_enabled=secret is not None, logger=log)
     live = LiveAssistant.of(assistant)
-    talk = conversation or Conversation(live, limiter, feedback or store or LogFeedback(),
-                                        ContextMemory(store, settings.followup_minutes), deliveries=Deliveries(store))
-    sink = talk.feedback
+    talk = conversation or Conversation.kept_in(store, live, limiter, settings.followup_minutes, feedback)
     answering = ThreadPoolExecutor(max_workers=ANSWER_THREADS, thread_name_prefix="cloudai-answer")
 
     def after_ack(job: Callable[[], None]) -> None:
@@ -458,7 +453,7 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
 
         after_ack(record)
 
-    return SlackAdapter(app, live, sink, secret, answering)
+    return SlackAdapter(app, live, secret, answering)
 
 
 def _quietly(send: Callable[[], Any]) -> None:
@@ -645,7 +640,7 @@ class SlackPlatform:
         import sys
 
         adapter = await asyncio.to_thread(connect, launch.live, launch.settings, launch.prog,
-                                          launch.conversation.limiter, launch.store, launch.conversation)
+                                          conversation=launch.conversation)
         if adapter is None:
             return None
         mode = launch.plan.mode(self.name)

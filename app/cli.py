@@ -144,10 +144,10 @@ def _core_settings() -> "Settings":
 def _store(settings: "Settings") -> "Store":
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.store import Store, explain
+    from bot.store import explain
 
     try:
-        return Store.configured(settings)
+        return settings.open_store()
     except (SQLAlchemyError, OSError) as exc:
         raise _StoreFailure(explain(exc, settings.store_url)) from None
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .assistant import Assistant
     from .metrics import Metrics
     from .ratelimit import QuestionLimiter
+    from .store import Store
 
 log = logging.getLogger("cloudai.answers")  # the per-question line operators read (and always have)
 HELP_WORDS = frozenset({"", "help", "?", "usage"})
@@ -82,6 +83,15 @@ class Conversation:
         self.memory = memory if memory is not None else ContextMemory()
         self.metrics = metrics
         self.deliveries = deliveries if deliveries is not None else Deliveries()
+
+    @classmethod
+    def kept_in(cls, store: "Store | None", assistant: "Assistant | LiveAssistant",
+                limiter: "QuestionLimiter | None" = None, followup_minutes: float = 15,
+                feedback: FeedbackSink | None = None) -> "Conversation":
+        """The flow with its state in `store`: votes (unless `feedback` takes them), follow-up
+        context and repeated deliveries, shared by every instance on it; in memory without one."""
+        return cls(assistant, limiter, feedback or store or LogFeedback(), ContextMemory(store, followup_minutes),
+                   deliveries=Deliveries(store))
 
     def first_time(self, platform: str, event: str) -> bool:
         """Is this the first delivery of `event` (an id the platform gives each event) from

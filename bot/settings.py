@@ -23,6 +23,7 @@ from .ratelimit import QuestionLimiter, parse_limit
 
 if TYPE_CHECKING:
     from .admins import Admins
+    from .store import Store
 
 S = TypeVar("S", bound=BaseSettings)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as date.weekday() counts, and cron names them
@@ -119,6 +120,14 @@ class Settings(BaseSettings):
         from .store import default_database_url
 
         return self.database_url.get_secret_value() if self.database_url else default_database_url(self.data_dir)
+
+    def open_store(self) -> "Store":
+        """The store these settings name, with their claim timeout and data directory: what
+        every command opens (SQLAlchemy loads only now)."""
+        from .store import Store
+
+        return Store(self.store_url, claim_timeout=dt.timedelta(seconds=self.digest_claim_timeout),
+                     data_dir=self.data_dir)
 
     def limiter(self) -> QuestionLimiter:
         return QuestionLimiter(self.rate_limit_user or None, self.rate_limit_channel or None)

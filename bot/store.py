@@ -29,7 +29,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from sqlalchemy import (
     Date,
@@ -53,9 +53,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from .edition import Digest, History  # not .digest: that loads the search stack (numpy, rapidfuzz)
-
-if TYPE_CHECKING:
-    from .settings import Settings
 from .feedback import Feedback
 
 log = logging.getLogger("cloudai.store")
@@ -341,13 +338,6 @@ def _sqlite_wal(dbapi_conn: Any, _record: Any) -> None:
 
 class Store:
     """One database; safe to share between threads, and between processes through the database."""
-
-    @classmethod
-    def configured(cls, settings: "Settings") -> "Store":
-        """The store the settings name (CLOUDAI_DATABASE_URL, else SQLite in the data directory),
-        with their claim timeout and data directory: what every command opens."""
-        return cls(settings.store_url, claim_timeout=dt.timedelta(seconds=settings.digest_claim_timeout),
-                   data_dir=settings.data_dir)
 
     def __init__(self, url: str | None = None, clock: Clock = utcnow, claim_timeout: dt.timedelta | None = None,
                  owner: str | None = None, data_dir: Path | None = None) -> None:
