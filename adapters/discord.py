@@ -24,7 +24,6 @@ from discord import app_commands
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
@@ -35,7 +34,7 @@ from bot.feedback import Feedback, FeedbackSink, LogFeedback
 from bot.live import LiveAssistant
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
-from bot.render import Dialect, backtick_fence, convert
+from bot.render import Dialect, Link, backtick_fence, convert
 from bot.settings import Settings, filled
 
 log = logging.getLogger("cloudai.discord")
@@ -133,12 +132,12 @@ def _inert(text: str, code: bool = False) -> str:
     return _CLOSES_LABEL.sub("]\u200b" if code else lambda m: "]\\", text)
 
 
-def _link(label: str, url: str, plain: str, autolink: bool = False) -> str:
+def _link(link: Link) -> str:
     """A document's `[label](url)`: a masked link whose label holds no bracket (so no `[` before
     it can stretch a label over it), or the URL itself where the label names another site."""
-    quoted = _defuse("".join(_URL_QUOTED.get(c, c) for c in url))
-    label = _BRACKETS.sub("", label)
-    if autolink or misleading(plain, url) or not label.strip():
+    quoted = _defuse("".join(_URL_QUOTED.get(c, c) for c in link.url))
+    label = _BRACKETS.sub("", link.label)
+    if link.bare or not label.strip():
         return f"<{quoted}>"  # the label names another site (or nothing): show where the link goes
     return "[" + label + _OURS + quoted + ")"
 
@@ -165,8 +164,8 @@ class DiscordMarkdown(Dialect):
     def code_block(self, code: str, info: str) -> str:
         return _inert(backtick_fence(code, info), code=True)
 
-    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
-        return _link(label, url, plain, autolink)
+    def link(self, link: Link) -> str:
+        return _link(link)
 
     def heading(self, level: int, text: str) -> str:
         return f"**{text}**" if text else ""

@@ -26,7 +26,6 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from adapters.http import DEFAULT_TIMEOUT, HTTPServer, serve_in_background
-from adapters.linkcheck import misleading
 from adapters.platforms import Launch, Running
 from bot.assistant import Assistant
 from bot.compose import APOLOGY, shorten, shortened_note
@@ -39,7 +38,7 @@ from bot.live import LiveAssistant
 from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
-from bot.render import Dialect, backtick_fence, convert, plain_text
+from bot.render import Dialect, Link, backtick_fence, convert, plain_text
 from bot.settings import Settings, filled
 
 if TYPE_CHECKING:
@@ -143,11 +142,11 @@ class Mrkdwn(Dialect):
     def code_block(self, code: str, info: str) -> str:
         return escape(backtick_fence(code, info))
 
-    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
-        target = escape(url.replace("|", "%7C"))  # `|` would end the URL
-        if autolink or not label.strip() or misleading(plain, url):
+    def link(self, link: Link) -> str:
+        target = escape(link.url.replace("|", "%7C"))  # `|` would end the URL
+        if link.bare:
             return f"<{target}>"  # the label names another site: show where the link really goes
-        return f"<{target}|{label.replace('|', '¦')}>"
+        return f"<{target}|{link.label.replace('|', '¦')}>"
 
     def heading(self, level: int, text: str) -> str:
         return f"*{text}*" if text else ""

@@ -13,8 +13,9 @@ What every dialect gets from the walker:
   dialect that defuses `@here` sees `@[here](page)` or `@&#104;ere` as the `@here` it shows;
 - code (spans and blocks) is handed over exactly as written; a ~~~ fence is a code block
   like a ``` one, and an unclosed fence runs to the end of the text;
-- a link's label arrives already written, with its plain text (to check where it claims to
-  go) and its URL as CommonMark normalised it (`|`, spaces and `<>` percent-encoded); a URL
+- a link arrives as a `Link`: its label already written, its URL as CommonMark normalised it,
+  and whether the label names another site than the URL opens (`misleading`: then a chat
+  dialect shows the URL, `Link.bare`), so no dialect can forget to ask; a URL
   the dialect cannot link (`links_to`) leaves its label as text; with `links=False` (text
   quoting what a user wrote) no link is made at all: `[label](url)` is shown as written.
 """
@@ -25,6 +26,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
+
+from .linkcheck import misleading
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -49,6 +52,22 @@ def _tokens(markdown: str) -> Sequence["Token"]:
 
 
 # -- the dialects' interface -------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link as the walker read it."""
+
+    label: str  # as the dialect wrote it
+    url: str  # as CommonMark normalised it (`|`, spaces and `<>` percent-encoded)
+    plain: str  # the label's plain text
+    autolink: bool  # written `<url>`
+    misleading: bool  # the label names a site other than the one the URL opens (bot.linkcheck)
+
+    @property
+    def bare(self) -> bool:
+        """Show the URL itself rather than a label: an autolink, no label, or a misleading one."""
+        return self.autolink or self.misleading or not self.label.strip()
+
 
 class Dialect:
     """How one Markdown dialect writes what the parser found. This base writes plain text
@@ -86,9 +105,9 @@ class Dialect:
         """Can this dialect link to `url`? If not, the link's label is shown as text."""
         return url.startswith(self.link_schemes)
 
-    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
-        """A link: `label` as written by this dialect, `plain` its plain text, `autolink` for `<url>`."""
-        return label if label.strip() and not autolink else url.removeprefix("mailto:")
+    def link(self, link: "Link") -> str:
+        """A link (its label already written by this dialect)."""
+        return link.label if link.label.strip() and not link.autolink else link.url.removeprefix("mailto:")
 
     def heading(self, level: int, text: str) -> str:
         return text
@@ -264,7 +283,8 @@ class _Walk:
                         end += 1
                     label = " ".join(self.inline(tokens[i + 1:end], depth).split("\n"))
                     flush()
-                    out.append(d.link(label, url, _plain(tokens[i + 1:end]), autolink))
+                    plain = _plain(tokens[i + 1:end])
+                    out.append(d.link(Link(label, url, plain, autolink, misleading(plain, url))))
                     i = end
             elif kind == "link_close":
                 run.append(closing.pop() if closing else "")
@@ -277,7 +297,7 @@ class _Walk:
                     run.append(alt)
                 else:
                     flush()
-                    out.append(d.link(d.text(alt), url, alt, False))
+                    out.append(d.link(Link(d.text(alt), url, alt, False, misleading(alt, url))))
             i += 1
         flush()
         return "".join(out)

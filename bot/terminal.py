@@ -6,7 +6,7 @@ import re
 import textwrap
 
 from .models import Reply
-from .render import Dialect, convert
+from .render import Dialect, Link, convert
 
 _BACKTICKS = re.compile(r"`+")
 
@@ -30,11 +30,11 @@ class Terminal(Dialect):
         body = code if not code or code.endswith("\n") else code + "\n"
         return f"{fence}{info}\n{body}{fence}"
 
-    def link(self, label: str, url: str, plain: str, autolink: bool) -> str:
-        shown = url.removeprefix("mailto:")
-        if autolink or not label.strip() or plain in (url, shown):
+    def link(self, link: Link) -> str:
+        shown = link.url.removeprefix("mailto:")
+        if link.autolink or not link.label.strip() or link.plain in (link.url, shown):
             return shown
-        return f"{label} ({shown})"  # the target is shown whatever the label says
+        return f"{link.label} ({shown})"  # the target is shown whatever the label says
 
     def heading(self, level: int, text: str) -> str:
         if not text:

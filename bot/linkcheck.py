@@ -1,10 +1,11 @@
-"""Is a link's label honest about where the link goes? Shared by the Slack and Discord renderers.
+"""Is a link's label honest about where the link goes? Asked by the Markdown walker (bot/render.py)
+for every link, so every dialect gets the answer.
 
 A document may write `[https://slack.com/signin](https://evil.example/login)` or
 `[slack.com](https://evil.example)`: rendered as a masked link it looks like Slack and opens
 evil.example. `misleading(label, url)` says when a label names a site (a URL, or a host such as
-`slack.com` or `docs.example.org/guide`) other than the target's host; the renderers then show
-the target URL itself instead of the label. Ordinary labels ("the runbook", `torch.distributed`,
+`slack.com` or `docs.example.org/guide`) other than the target's host; a chat dialect then shows
+the target URL itself instead of the label (`Link.bare`). Ordinary labels ("the runbook", `torch.distributed`,
 `README.md`, "Node.js") are not host names and keep rendering as written.
 """
 
