@@ -190,11 +190,12 @@ def _folder(args: argparse.Namespace, settings: "Settings") -> Path:
             or settings.knowledge_dir or BUNDLED_KNOWLEDGE)
 
 
-def _assistant(args: argparse.Namespace) -> "Assistant":
+def _assistant(args: argparse.Namespace, settings: "Settings | None" = None) -> "Assistant":
+    """The knowledge the command names, loaded with `settings` (read now if not given)."""
     from bot.assistant import Assistant
     from bot.loader import KnowledgeError
 
-    settings = _core_settings()
+    settings = settings or _core_settings()
     try:
         assistant = Assistant.load(_folder(args, settings), settings.intents_file)
     except KnowledgeError as exc:
@@ -224,8 +225,9 @@ def _chat(args: argparse.Namespace) -> int:
     from bot.conversation import Conversation, Incoming
     from bot.terminal import render
 
-    assistant = _assistant(args)
-    talk = Conversation(assistant, memory=ContextMemory(minutes=_core_settings().followup_minutes))
+    settings = _core_settings()
+    assistant = _assistant(args, settings)
+    talk = Conversation(assistant, memory=ContextMemory(minutes=settings.followup_minutes))
     session = uuid.uuid4().hex[:12]
     interactive = sys.stdin.isatty()
     if interactive:
@@ -340,7 +342,7 @@ def _digest(args: argparse.Namespace) -> int:
     settings = _core_settings()
     store = _store(settings)
     try:
-        assistant = _assistant(args)
+        assistant = _assistant(args, settings)
         if args.action == "preview":
             service = DigestService(lambda: assistant, store, settings, [])
             sys.stdout.write(service.preview(args.date or service.today()).to_markdown())
