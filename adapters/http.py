@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from waitress import wasyncore
 from waitress.adjustments import Adjustments
@@ -22,8 +22,9 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
 
+from bot.health import WSGIApp
+
 log = logging.getLogger("cloudai.http")
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 MAX_BODY = 1 << 20  # bytes; a larger request is refused with 413 before its body is read (Slack's are a few KB)
 MAX_HEADERS = 32 << 10  # bytes of request line and headers together; more is a 431

@@ -378,11 +378,8 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
 
         def reply() -> None:
             try:
-                outcome = talk.respond(incoming)
-                if outcome.kind == "admin":
-                    respond(response_type="ephemeral", replace_original=False, **show(outcome))
-                    return
-                respond(response_type="in_channel", replace_original=False,
+                outcome = talk.respond(incoming)  # an admin result is for the admin alone
+                respond(response_type="ephemeral" if outcome.kind == "admin" else "in_channel", replace_original=False,
                         **show(outcome, asked_by=command.get("user_name") or "someone"))
             except Exception:
                 log.exception("failed to answer /cloudai")
@@ -421,8 +418,8 @@ def build_app(assistant: Assistant | LiveAssistant, settings: Settings, feedback
                 thread = message.get("thread_ts") or message.get("ts") if not container.get("is_ephemeral") else None
                 reply = show(talk.handle(Incoming("slack", (body.get("user") or {}).get("id"), channel,
                                                   thread or channel, topic, "button")), asked_by=user or "someone")
-                if message.get("ts") and not container.get("is_ephemeral"):
-                    say(thread_ts=message.get("thread_ts") or message["ts"], unfurl_links=False, **reply)
+                if message.get("ts") and thread:
+                    say(thread_ts=thread, unfurl_links=False, **reply)
                 else:
                     respond(response_type="ephemeral", replace_original=False, **reply)
             except Exception:
