@@ -213,8 +213,12 @@ def validate_catalog(path: Path) -> tuple[CatalogSchema, dict[str, Any]]:
     list). Any problem is a ValueError of one line, `file:line: intent 'id': problem`."""
     try:
         text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=_YAML_LOADER)
-        data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        loader = _YAML_LOADER(text)  # a safe loader; parsed once, for both the node tree (lines) and the data
+        try:
+            root = loader.get_single_node()
+            data: Any = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except OSError as exc:
         raise ValueError(f"cannot read intent catalog {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
