@@ -35,6 +35,7 @@ class KnowledgeBase:
     problems: list[LoadProblem]
     load_seconds: float = 0.0
     files: dict[str, LoadedFile] = field(default_factory=dict)  # as parsed, by path: what a reload reuses
+    folders: list[Path] = field(default_factory=list)  # real paths of the folders read (what hot reload watches)
     _names: dict[str, Document] = field(default_factory=dict)
     _backlinks: dict[str, list[Document]] = field(default_factory=dict)
 
@@ -48,6 +49,7 @@ class KnowledgeBase:
         files = _with_breadcrumbs(result.files)
         kb = cls(root, [f.document for f in files], [], None, result.problems)  # type: ignore[arg-type]
         kb.files = {f.document.path: f for f in result.files}
+        kb.folders = result.folders
         kb._link()
         kb.sections = build_sections(files, kb._link_names)
         kb.index = SectionIndex(kb.sections, Analyser())  # a new analyser per load: no state carried over

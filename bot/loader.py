@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -78,6 +78,7 @@ class LoadedFile:
 class LoadResult:
     files: list[LoadedFile]
     problems: list[LoadProblem]
+    folders: list[Path] = field(default_factory=list)  # real paths of the folders read (what hot reload watches)
 
     @property
     def skipped(self) -> list[LoadProblem]:
@@ -243,7 +244,7 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         detail = "; ".join(f"{p.path}: {p.reason}" for p in problems if p.skipped)
         what = f"no usable Markdown files (*.md, *.markdown) in {root}"
         raise KnowledgeError(f"{what} ({detail})" if detail else what)
-    return LoadResult(files, problems)
+    return LoadResult(files, problems, walk.folders)
 
 
 def _rel(path: Path, root: Path) -> str:

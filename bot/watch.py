@@ -81,9 +81,10 @@ async def _watch_folders(live: LiveAssistant, folder: Path, folders: list[Path],
                 continue
             names = [_label(path, folder) for change, path in changes
                      if change in (Change.added, Change.modified, Change.deleted)]
-            await asyncio.to_thread(live.reload, names)
+            reloaded = await asyncio.to_thread(live.reload, names)
             caught_up = True
-            now = await asyncio.to_thread(knowledge_folders, folder)
+            # the folders the new load walked; after a failed reload, walk them again to know
+            now = live.current.kb.folders if reloaded.ok else await asyncio.to_thread(knowledge_folders, folder)
             if now != folders:
                 return now, False
     return folders, caught_up
