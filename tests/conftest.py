@@ -37,6 +37,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def healthy(port: int, timeout: float, alive: "Callable[[], bool]" = lambda: True) -> bool:
+    """Wait until a process's /healthz on 127.0.0.1:`port` answers 200 (False after `timeout`
+    seconds, or as soon as `alive()` says the process has gone)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def corpus(name: str) -> Path:
     """A corpus from ../shared/corpora, or a visible skip where ../shared is absent."""
     path = CORPORA / name

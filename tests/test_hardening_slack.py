@@ -37,7 +37,7 @@ from bot.ratelimit import QuestionLimiter
 from bot.retriever import MAX_QUERY_CHARS, clean_question
 from bot.settings import Settings
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, free_port, healthy
 from .slack_fake import (
     FORM,
     JSON,
@@ -179,15 +179,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                                 env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
     served = Served(fake, port, proc, log, tmp / "data" / "cloudai.db")
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
-        else:
+        if not healthy(port, 60, alive=lambda: proc.poll() is None):
             raise AssertionError(f"cloudai slack --http did not start:\n{log.read_text()}")
         yield served
         proc.send_signal(signal.SIGTERM)

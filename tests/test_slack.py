@@ -31,7 +31,7 @@ from bot.models import Reply, Source
 from bot.ratelimit import QuestionLimiter
 from bot.settings import Settings
 
-from .conftest import ROOT, free_port, run_cloudai, write
+from .conftest import ROOT, free_port, healthy, run_cloudai, write
 from .slack_fake import (
     FORM,
     JSON,
@@ -377,13 +377,7 @@ def test_cloudai_slack_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "slack", "--http", "--port", str(port)], cwd=ROOT,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.05)
+        healthy(port, 10)
         signed_post(f"http://127.0.0.1:{port}/slack/events", slash_command(fake, "best practices"), FORM)
         assert fake.pop("/response/cmd").body["response_type"] == "in_channel"
         proc.send_signal(signal.SIGTERM)
