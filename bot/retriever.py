@@ -279,7 +279,8 @@ class Retriever:
 
     def _read_word(self, w: str, name: bool = False) -> list[QueryWord]:
         """One typed word as the index understands it: known, a synonym the documents use,
-        a corrected typo, another form of the word, or two run-together words; chat filler
+        a corrected typo, another form of the word, or two run-together words (a name typed
+        capitalised is only ever corrected: its prefix is not another word's); chat filler
         and very short unknown words are dropped (they must not count against coverage)."""
         if len(w) < 2:  # a lone letter ("x", "b") is markup or noise, never what was asked
             return []
@@ -294,12 +295,12 @@ class Retriever:
         fixed = self.correct(w)
         if fixed == "":
             return []
-        if fixed is None and len(w) >= WORD_FORM_MIN:
-            fixed = self._word_form(w)
+        if fixed is None and len(w) >= WORD_FORM_MIN and not name:  # a name has no other forms:
+            fixed = self._word_form(w)  # "HyperPod" is not "hyperparameter"
         if fixed is not None:
             ft = self._vocab[fixed]
             return [QueryWord(fixed, ft, self.index.has(ft), corrected_from=w)]
-        parts = self._compound(w) if len(w) >= 6 else []
+        parts = self._compound(w) if len(w) >= 6 and not name else []
         if parts:
             return [QueryWord(part, self._text.term_of(part), True, corrected_from=w) for part in parts]
         return [QueryWord(w, t, False, name=name)]

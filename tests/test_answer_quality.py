@@ -211,6 +211,15 @@ def test_word_forms_match(streaming: Assistant) -> None:
     assert not bundled_reply.no_match
 
 
+def test_a_name_is_not_read_as_another_form_of_a_word(streaming: Assistant) -> None:
+    """A product name sharing a prefix with an indexed word ("HyperPod", "hyperparameter")
+    is a name the knowledge lacks, not that word; typed in lower case it is a word form."""
+    named = streaming.retriever.analyse("how do I set retention with Retentionist")
+    assert named.corrections == [] and [w.word for w in named.words if w.name] == ["retentionist"]
+    assert streaming.retriever.search("how do I set retention with Retentionist").hits == []
+    assert streaming.retriever.analyse("retentionist rules").corrections == [("retentionist", "retention")]
+
+
 # 6. Formatting -----------------------------------------------------------------------------
 
 
