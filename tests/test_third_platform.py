@@ -134,17 +134,19 @@ def test_the_runner_serves_a_registered_third_platform_through_the_conversation(
 
     async def main() -> int:
         serving = asyncio.create_task(serve_all(live, settings, plan, prog="cloudai run"))
-        echochat.say("U1", "best practices")
-        assert await asyncio.to_thread(echochat.see) == (
-            "Best Practices for Integrating AI with Cloud Computing | best practices")
-        echochat.say("U1", "and in finance?")  # a follow-up in the same channel: the conversation remembers
-        assert await asyncio.to_thread(echochat.see) == (
-            "Best Practices for Integrating AI with Cloud Computing | best practices in finance")
-        echochat.say("U1", "reload")
-        assert await asyncio.to_thread(echochat.see) == "Not allowed"
-        echochat.say("U7", "reload")
-        assert await asyncio.to_thread(echochat.see) == "Knowledge reloaded"
-        echochat.hang_up()
+        try:
+            echochat.say("U1", "best practices")
+            assert await asyncio.to_thread(echochat.see) == (
+                "Best Practices for Integrating AI with Cloud Computing | best practices")
+            echochat.say("U1", "and in finance?")  # a follow-up in the same channel: the conversation remembers
+            assert await asyncio.to_thread(echochat.see) == (
+                "Best Practices for Integrating AI with Cloud Computing | best practices in finance")
+            echochat.say("U1", "reload")
+            assert await asyncio.to_thread(echochat.see) == "Not allowed"
+            echochat.say("U7", "reload")
+            assert await asyncio.to_thread(echochat.see) == "Knowledge reloaded"
+        finally:
+            echochat.hang_up()  # a failed assertion must not leave the platform's thread waiting forever
         return await asyncio.wait_for(serving, 30)
 
     assert asyncio.run(main()) == 0 and echochat.logins == [TOKEN]
