@@ -6,9 +6,10 @@ its score is one formula,
     score = Σ weight[f] · feature[f]
 
 and the weights (with the candidate counts, query-word weights and abstention threshold)
-come from `benchmarks/fit_ranking.py`, which fits them by coordinate ascent on the pooled
-development question sets (all three corpora) and reports the cross-validated figure
-(fitted on two corpora, scored on the third). Nothing here is tuned by hand for a question.
+come from `benchmarks/fit_ranking.py`, which fits them (a listwise softmax model with an L2
+penalty, refined on MRR@5 by coordinate ascent) on the pooled development question sets (all three corpora) and reports the
+cross-validated figure (fitted on two corpora, scored on the third). Nothing here is tuned
+by hand for a question.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ FEATURES: dict[str, str] = {
     "intent": "1 when its heading, path or tags name what the question's intent looks for",
     "slot": "1 when they name the value asked about (an industry)",
     "figures": "1 when the question asks for figures and the section holds some",
-    "topic": "1 when its heading or document is about the 'what is X' topic",
+    "defines": "1 when its opening defines the term a 'what is X' question asks about",
     "length": "log10 of the section's length in characters",
     "document": "the best BM25F share of any section of its document (the document is on topic)",
     "doc_coverage": "share of the question's known weight its document holds anywhere",
@@ -71,8 +72,8 @@ class Params:
 
 
 # Fitted by: python benchmarks/fit_ranking.py  (*-dev and *-dev2 sets pooled; cross-validated
-# hit@1 on -dev2: seeds 0.667, kubeflow 0.551, sagemaker 0.42)
-PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.275, 'heading': -0.1, 'body': 0.325, 'meta': 0.6, 'coverage': 0.475, 'label_coverage': 0.2, 'label_match': 0.95, 'phrase': 0.95, 'passage': -0.325, 'item': -0.575, 'intent': -0.25, 'document': 0.45, 'doc_coverage': 0.05, 'parent': 0.45, 'overview': 0.4}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.55, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_power=0.0)
+# hit@1 on -dev2: seeds 0.667, kubeflow 0.571, sagemaker 0.48)
+PARAMS = Params(weights={'bm25f': 1.0, 'bm25': -0.169, 'heading': 0.706, 'context': -0.703, 'body': 1.087, 'meta': -0.007, 'coverage': 0.745, 'label_coverage': 0.049, 'label_match': 1.002, 'phrase': 0.615, 'passage': -0.261, 'item': -0.642, 'intro': -0.012, 'intent': -0.222, 'slot': 0.003, 'figures': 0.002, 'defines': 0.998, 'length': -0.045, 'document': 0.111, 'doc_coverage': 0.187, 'parent': 0.773, 'overview': 0.622}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.55, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_power=0.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from .definitions import defines, defining_pattern, term_words
 from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
@@ -157,6 +158,15 @@ class _Pair:
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
+
+
+def _shared_prefix(word: str, term: str) -> str:
+    """The part of a typed word it shares with its stem (at least 3 letters): "instances"
+    is found by "instanc", and so is "instance"."""
+    n = 0
+    while n < min(len(word), len(term)) and word[n] == term[n]:
+        n += 1
+    return word[: max(n, 3)]
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -427,6 +437,8 @@ class Retriever:
         cols["parent"] = total[self._parent_of[cand]] / best
         for col, ids in self._preferred(query).items():
             cols[col] = np.isin(cand, ids).astype(float)
+        if query.intent.topic:
+            cols["defines"] = self._defines(query.intent.topic, cand)
         cols["label_match"] = self._label_match(asked, cand)
         if pairs:
             texts = [plain(sid) for sid in cand.tolist()]
@@ -527,15 +539,9 @@ class Retriever:
         Each word matches by the part it shares with its stem ("instances" by "instanc"),
         and up to two words may stand between them ("infrastructure as a service").
         """
-        def prefix(word: str, term: str) -> str:
-            n = 0
-            while n < min(len(word), len(term)) and word[n] == term[n]:
-                n += 1
-            return word[: max(n, 3)]
-
         ws = [w for w in query.words if w.known]
         return [
-            _Pair.of(prefix(a.word, a.term), prefix(b.word, b.term))
+            _Pair.of(_shared_prefix(a.word, a.term), _shared_prefix(b.word, b.term))
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
@@ -564,7 +570,7 @@ class Retriever:
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
-        (intent, slot), by content (figures) or by being about the asked-for topic."""
+        (intent, slot) or by content (figures)."""
         match = query.intent
         intent = match.intent
         label_fields = ("heading", "context", "meta")
@@ -576,15 +582,16 @@ class Retriever:
             out["slot"] = self._ids_with_any(match.slot_phrases, label_fields)
         if intent is not None and intent.prefer == "figures":
             out["figures"] = np.flatnonzero(self._figures())
-        if match.topic:
-            topic_terms = [self._vocab.get(w, self._text.term_of(w)) for w in self._text.content_words(match.topic)]
-            topic_terms = [t for t in topic_terms if self.index.has(t)]
-            if topic_terms:
-                # a heading naming the topic, or a document about it (title, folder, description)
-                named = self._ids_with_all(tuple(topic_terms), ("heading",))
-                about = self._ids_with_all(tuple(topic_terms), ("heading", "context", "meta"))
-                out["topic"] = np.union1d(named, about[self._intros[about]])
         return out
+
+    def _defines(self, topic: str, ids: np.ndarray) -> np.ndarray:
+        """Per section of `ids`: 1 when its opening defines the 'what is X' term (bot/definitions.py)."""
+        words = term_words(topic, self._text.content_words)
+        pattern = defining_pattern([_shared_prefix(w.lower(), self._text.term_of(w) or w.lower()) for w in words])
+        if pattern is None:
+            return np.zeros(len(ids))
+        sections = self.index.sections
+        return np.fromiter((defines(sections[sid].text, pattern) for sid in ids.tolist()), dtype=float, count=len(ids))
 
     def _figures(self) -> np.ndarray:
         """Sections holding market figures or statistics (found once, when first asked for)."""

@@ -138,6 +138,19 @@ def test_bundled_intent_keywords_answer_with_their_overview(bundled: Assistant, 
     assert keyword.split()[0].lower() in (top.heading or top.doc.title).lower(), top.heading_path
 
 
+@pytest.mark.parametrize("keyword, doc", [("best practices", "best-practices.md"),
+                                          ("responsible ai", "responsible-ai.md"),
+                                          ("market size", "market-figures.md")])
+@pytest.mark.parametrize("industry", ["finance", "healthcare", "retail", "manufacturing"])
+def test_a_topic_asked_for_an_industry_is_answered_from_the_topic(bundled: Assistant, keyword: str, doc: str,
+                                                                   industry: str) -> None:
+    """"best practices in finance" (also what the follow-up "and in finance?" asks) is about
+    best practices: the industry narrows it, it does not turn it into a use-case question."""
+    reply = bundled.reply(f"{keyword} in {industry}")
+    assert not reply.no_match
+    assert reply.sources[0].path == doc, reply.sources
+
+
 def test_help_examples_answer(bundled: Assistant) -> None:
     for intent in bundled.catalog.intents:
         if intent.answer or not intent.examples:

@@ -1,0 +1,56 @@
+"""Does a section define the term a "what is X" question asks about?
+
+Documentation defines a term in a few set ways near the start of the section that is about
+it: "An *inference pipeline* is a …", "This practice is known as shadow testing",
+"*Annotation consolidation* combines …", "Kale (Kubeflow Automated pipeLines Engine) turns
+…". A section that only mentions the term ("To troubleshoot inference pipeline issues, …")
+does not. These are forms of English prose, not of one corpus, and they give the ranking a
+feature (`defines`) that tells the defining section from its many namesakes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+OPENING_CHARS = 500  # a definition comes early in the section that gives it
+HEAD_WORDS = 2  # the term is the last words of the topic before any preposition ("trial" in "trial in katib")
+_QUALIFIER = frozenset({"in", "of", "for", "on", "with", "at", "from", "to", "by", "between", "vs", "versus",
+                        "when", "if", "and", "or"})
+_VERB = r"(?:is|are|refers\s+to|means|stands\s+for|describes|represents|denotes|involves|consists\s+of)"
+_NAMING = r"(?:known\s+as|called|referred\s+to\s+as|termed)"
+_LEAD = r"(?:[\w-]+\s+){0,2}"  # up to two words before the term ("An", "Amazon SageMaker")
+_MARK = r"[*_`]{0,3}"  # emphasis (or code) around the term
+_EMPHASIS = r"[*_`]{1,3}"
+
+
+def term_words(topic: str, content: Callable[[str], Sequence[str]]) -> list[str]:
+    """The defined term's words: the topic's content words before its first qualifier,
+    the last HEAD_WORDS of them ("sagemaker model dashboard" -> model, dashboard)."""
+    kept: list[str] = []
+    for word in topic.lower().split():
+        if word.strip("?!.,") in _QUALIFIER:
+            break
+        kept.append(word)
+    return list(content(" ".join(kept)))[-HEAD_WORDS:]
+
+
+def defining_pattern(prefixes: Sequence[str]) -> re.Pattern[str] | None:
+    """A pattern finding the term (each word by its `prefixes`, the part it shares with its
+    stem) in one of the defining forms; None without words."""
+    words = [re.escape(p) + r"\w*" for p in prefixes if p]
+    if not words:
+        return None
+    term = r"(?<![^\W_])" + r"[\s*_-]+".join(words)  # at a word's start ("_Trial_" too)
+    forms = (
+        _EMPHASIS + _LEAD + term + r":?" + _EMPHASIS,  # emphasised where it is introduced ("**X:** …")
+        term + r"[*_`)]*\s+(?:\([^)]{0,100}\)\s+)?" + _VERB + r"\b",  # "X is …", "X (…) means …"
+        _NAMING + r"\s+(?:an?\s+|the\s+)?" + _MARK + _LEAD + term,  # "known as X"
+        r"(?:^|[.!?:]\s+)" + _MARK + _LEAD + term + _MARK + r"\s*\(",  # "X (expansion) …" opening a sentence
+    )
+    return re.compile("|".join(f"(?:{f})" for f in forms), re.IGNORECASE)
+
+
+def defines(text: str, pattern: re.Pattern[str]) -> bool:
+    """Whether the opening of a section's Markdown `text` defines the term."""
+    return pattern.search(text[:OPENING_CHARS].replace("\\", "")) is not None

@@ -1,0 +1,66 @@
+"""A "what is X" question is answered by the section that defines X, not by the pages that
+only use the term (bot/definitions.py and the ranking's `defines` feature)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.assistant import Assistant
+from bot.definitions import defines, defining_pattern, term_words
+from bot.ranking import FEATURES
+from bot.text import content_words
+
+from .conftest import write
+
+
+def pattern_for(topic: str):  # type: ignore[no-untyped-def]
+    pattern = defining_pattern(term_words(topic, content_words))
+    assert pattern is not None
+    return pattern
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("An *inference pipeline* is a model made of two to fifteen containers.", "an inference pipeline"),
+    ("You compare the new variant against the live one. This practice is known as shadow testing.",
+     "shadow testing"),
+    ("*Annotation consolidation* combines the labels of several workers.", "annotation consolidation"),
+    ("Kale (Kubeflow Automated pipeLines Engine) turns notebooks into pipelines.", "kale"),
+    ("- **Edge Computing:** Processing data closer to the source.", "edge computing"),
+    ("A **`WorkspaceKind`** is an administrator-defined template.", "a WorkspaceKind"),
+    ("A _Trial_ is one iteration of the tuning process.", "a trial in katib"),
+    ("Edge computing refers to processing data where it is produced.", "edge computing"),
+])
+def test_the_defining_forms_are_found(text: str, topic: str) -> None:
+    assert defines(text, pattern_for(topic))
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("To troubleshoot inference pipeline issues, read the logs.", "inference pipeline"),
+    ("Cloud computing is a delivery model.", "edge computing"),  # another term with the same head
+    ("Run the trial again.", "a trial in katib"),
+])
+def test_a_mention_is_not_a_definition(text: str, topic: str) -> None:
+    assert not defines(text, pattern_for(topic))
+
+
+def test_the_qualifier_is_not_part_of_the_term() -> None:
+    assert term_words("a trial in katib", content_words) == ["trial"]
+    assert term_words("sagemaker model dashboard", content_words) == ["model", "dashboard"]
+
+
+def test_what_is_answers_with_the_defining_page(tmp_path_factory: pytest.TempPathFactory) -> None:
+    root = tmp_path_factory.mktemp("definitions")
+    for name, title in (("deploy", "Deploy a feature gate"), ("monitor", "Monitor feature gate rollouts"),
+                        ("debug", "Debug feature gate errors")):
+        write(root, f"{name}.md", f"# {title}\n\nThis page shows how to {name} a feature gate: open the "
+                                  f"feature gate console, pick the feature gate and {name} it.\n")
+    write(root, "gates.md", "# Gates\n\nA *feature gate* is a switch that turns a feature on for some users "
+                            "before everyone.\n")
+    assistant = Assistant.load(root)
+    query = assistant.retriever.analyse("what is a feature gate?")
+    cand, rows, _ = assistant.retriever.features(query)
+    fired = {assistant.kb.sections[int(s)].doc.path for s, on in zip(cand, rows[:, list(FEATURES).index("defines")])
+             if on}
+    assert fired == {"gates.md"}
+    hits = assistant.retriever.search("what is a feature gate?").hits
+    assert hits and hits[0].section.doc.path == "gates.md"
