@@ -424,7 +424,7 @@ class Retriever:
         cols["item"] = self._items[cand].astype(float)
         cols["intro"] = self._intros[cand].astype(float)
         cols["length"] = self._log_length[cand]
-        cols["overview"] = cols["label_coverage"] * self._child_share[cand]
+        cols["overview"] = cols["label_coverage"] * self._child_share[cand] * ~self._child_asked(coverage, cand)
         doc_best = np.maximum.reduceat(total, self._doc_starts)  # sections come document by document
         cols["document"] = doc_best[self._doc_of[cand]] / best
         if coverage.docs:
@@ -448,6 +448,18 @@ class Retriever:
                 near += [first in text and second in text and search(text) is not None for text in texts]
             cols["phrase"] = near / len(pairs)
         return cand, np.column_stack([cols[f] for f in FEATURES]), coverage
+
+    def _child_asked(self, coverage: "_Coverage", ids: np.ndarray) -> np.ndarray:
+        """Per section of `ids`: does the question name one of its children by a word its own
+        labels lack ("use cases in finance": the Finance child)? Then it is that child's
+        question, not a broad one for the overview."""
+        sections = self.index.sections
+        out = np.zeros(len(ids), dtype=bool)
+        for i, sid in enumerate(ids.tolist()):
+            children = sections[sid].children
+            if children:
+                out[i] = any(named[child] and not named[sid] for named in coverage.named for child in children)
+        return out
 
     def _overview(self, query: Query, order: np.ndarray) -> int | None:
         """A question that names a topic with several child sections ("trends", "use

@@ -53,7 +53,7 @@ def test_what_is_answers_with_the_defining_page(tmp_path_factory: pytest.TempPat
     for name, title in (("deploy", "Deploy a feature gate"), ("monitor", "Monitor feature gate rollouts"),
                         ("debug", "Debug feature gate errors")):
         write(root, f"{name}.md", f"# {title}\n\nThis page shows how to {name} a feature gate: open the "
-                                  f"feature gate console, pick the feature gate and {name} it.\n")
+                                  f"console, pick the gate and {name} it.\n")
     write(root, "gates.md", "# Gates\n\nA *feature gate* is a switch that turns a feature on for some users "
                             "before everyone.\n")
     assistant = Assistant.load(root)
