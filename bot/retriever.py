@@ -599,7 +599,7 @@ class Retriever:
     def _defines(self, topic: str, ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`: 1 when its opening defines the 'what is X' term (bot/definitions.py)."""
         words = term_words(topic, self._text.content_words)
-        pattern = defining_pattern([_shared_prefix(w.lower(), self._text.term_of(w) or w.lower()) for w in words])
+        pattern = defining_pattern([_shared_prefix(w, self._text.term_of(w) or w) for w in words])  # words: lower case
         if pattern is None:
             return np.zeros(len(ids))
         sections = self.index.sections

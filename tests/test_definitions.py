@@ -3,6 +3,8 @@ only use the term (bot/definitions.py and the ranking's `defines` feature)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.assistant import Assistant
@@ -13,7 +15,7 @@ from bot.text import content_words
 from .conftest import write
 
 
-def pattern_for(topic: str):  # type: ignore[no-untyped-def]
+def pattern_for(topic: str) -> re.Pattern[str]:
     pattern = defining_pattern(term_words(topic, content_words))
     assert pattern is not None
     return pattern
