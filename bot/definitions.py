@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from .text import Analyser, stem_prefix
+
 OPENING_CHARS = 500  # a definition comes early in the section that gives it
 HEAD_WORDS = 2  # the term is the last words of the topic before any preposition ("trial" in "trial in katib")
 _QUALIFIER = frozenset({"in", "of", "for", "on", "with", "at", "from", "to", "by", "between", "vs", "versus",
@@ -49,6 +51,13 @@ def defining_pattern(prefixes: Sequence[str]) -> re.Pattern[str] | None:
         r"(?:^|[.!?:]\s+)" + _MARK + _LEAD + term + _MARK + r"\s*\(",  # "X (expansion) …" opening a sentence
     )
     return re.compile("|".join(f"(?:{f})" for f in forms), re.IGNORECASE)
+
+
+def term_pattern(topic: str, analyser: Analyser) -> re.Pattern[str] | None:
+    """The defining pattern for the term of a "what is <topic>" question, each word found by
+    the part it shares with its stem ("testing" by "test")."""
+    return defining_pattern([stem_prefix(w, analyser.term_of(w) or w)
+                             for w in term_words(topic, analyser.content_words)])
 
 
 def defines(text: str, pattern: re.Pattern[str]) -> bool:

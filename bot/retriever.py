@@ -17,14 +17,14 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from .definitions import defines, defining_pattern, term_words
+from .definitions import defines, term_pattern
 from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
 from .sections import has_figures, is_navigation_section
-from .text import STOP_STEMS, STOP_WORDS, stem
+from .text import STOP_STEMS, STOP_WORDS, stem, stem_prefix
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
@@ -158,15 +158,6 @@ class _Pair:
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
-
-
-def _shared_prefix(word: str, term: str) -> str:
-    """The part of a typed word it shares with its stem (at least 3 letters): "instances"
-    is found by "instanc", and so is "instance"."""
-    n = 0
-    while n < min(len(word), len(term)) and word[n] == term[n]:
-        n += 1
-    return word[: max(n, 3)]
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -553,7 +544,7 @@ class Retriever:
         """
         ws = [w for w in query.words if w.known]
         return [
-            _Pair.of(_shared_prefix(a.word, a.term), _shared_prefix(b.word, b.term))
+            _Pair.of(stem_prefix(a.word, a.term), stem_prefix(b.word, b.term))
             for a, b in zip(ws, ws[1:]) if a.term != b.term
         ]
 
@@ -598,8 +589,7 @@ class Retriever:
 
     def _defines(self, topic: str, ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`: 1 when its opening defines the 'what is X' term (bot/definitions.py)."""
-        words = term_words(topic, self._text.content_words)
-        pattern = defining_pattern([_shared_prefix(w, self._text.term_of(w) or w) for w in words])  # words: lower case
+        pattern = term_pattern(topic, self._text)
         if pattern is None:
             return np.zeros(len(ids))
         sections = self.index.sections

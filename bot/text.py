@@ -170,6 +170,15 @@ def terms(text: str) -> list[str]:
     return [t for w in words(text) if (t := _term_of(w))]
 
 
+def stem_prefix(word: str, term: str) -> str:
+    """The part of a typed word it shares with its stem (at least 3 letters), to find the
+    word's other forms by: "instances" is found by "instanc", and so is "instance"."""
+    n = 0
+    while n < min(len(word), len(term)) and word[n] == term[n]:
+        n += 1
+    return word[: max(n, 3)]
+
+
 def content_words(text: str) -> list[str]:
     """Surface words of `text` that carry meaning (stop words dropped), as typed."""
     return [w for w in words(text) if _term_of(w)]

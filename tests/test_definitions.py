@@ -8,15 +8,15 @@ import re
 import pytest
 
 from bot.assistant import Assistant
-from bot.definitions import defines, defining_pattern, term_words
+from bot.definitions import defines, term_pattern, term_words
 from bot.ranking import FEATURES
-from bot.text import content_words
+from bot.text import Analyser, content_words
 
 from .conftest import write
 
 
 def pattern_for(topic: str) -> re.Pattern[str]:
-    pattern = defining_pattern(term_words(topic, content_words))
+    pattern = term_pattern(topic, Analyser())
     assert pattern is not None
     return pattern
 
