@@ -155,7 +155,7 @@ async def _watch(live: LiveAssistant, stopping: asyncio.Event) -> None:
                   "still `reload`", type(exc).__name__, exc)
 
 
-def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None, port: int | None = None) -> int:
+def run_all(assistant_factory: Callable[[Settings], Assistant], http: bool | None = None, port: int | None = None) -> int:
     from bot.settings import load_or_explain
 
     def needed(settings: Settings) -> list[str]:
@@ -173,7 +173,7 @@ def run_all(assistant_factory: Callable[[], Assistant], http: bool | None = None
     return run_platforms(assistant_factory, settings, configured_plan(settings, http, port))
 
 
-def run_platform(name: str, assistant_factory: Callable[[], Assistant], http: bool | None = None,
+def run_platform(name: str, assistant_factory: Callable[[Settings], Assistant], http: bool | None = None,
                  port: int | None = None) -> int:
     """`cloudai NAME`: one registered platform (`NAME` its registry name), whatever else
     is configured. Check its settings, load the knowledge, then serve until stopped."""
@@ -191,16 +191,17 @@ def run_platform(name: str, assistant_factory: Callable[[], Assistant], http: bo
     return run_platforms(assistant_factory, settings, Plan({name: platform.mode(settings, http)}, port), prog=prog)
 
 
-def run_platforms(assistant_factory: Callable[[], Assistant], settings: Settings, plan: Plan,
+def run_platforms(assistant_factory: Callable[[Settings], Assistant], settings: Settings, plan: Plan,
                   prog: str = PROG) -> int:
-    """Open the store, load the knowledge and serve `plan` until stopped (SIGTERM, SIGINT)."""
+    """Open the store, load the knowledge (`assistant_factory`, given the settings just read, so
+    they are read once) and serve `plan` until stopped (SIGTERM, SIGINT)."""
     from bot.health import Health
     from bot.metrics import Metrics
 
     store = settings.open_store()
     log.info("state store: %s", store.safe_url)
     metrics = Metrics()
-    live = LiveAssistant(assistant_factory(), settings.admin_ids(platforms.names()), metrics, frozen=True)
+    live = LiveAssistant(assistant_factory(settings), settings.admin_ids(platforms.names()), metrics, frozen=True)
     limiter = settings.limiter()
     limiter.on_refusal = lambda platform, refusal: metrics.refused.labels(platform, refusal.scope).inc()
     if not live.admins:

@@ -321,7 +321,7 @@ def _platform_command(name: str) -> "Callable[[argparse.Namespace], int]":
         from adapters.runner import run_platform
 
         _service_logging(args)
-        return run_platform(name, lambda: _assistant(args), http=getattr(args, "http", False) or None,
+        return run_platform(name, lambda settings: _assistant(args, settings), http=getattr(args, "http", False) or None,
                             port=getattr(args, "port", None))
 
     return run
@@ -331,7 +331,7 @@ def _run(args: argparse.Namespace) -> int:
     from adapters.runner import run_all
 
     _service_logging(args)
-    return run_all(lambda: _assistant(args), http=args.http or None, port=args.port)
+    return run_all(lambda settings: _assistant(args, settings), http=args.http or None, port=args.port)
 
 
 def _digest(args: argparse.Namespace) -> int:

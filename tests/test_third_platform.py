@@ -192,12 +192,12 @@ def test_cloudai_echochat_reads_its_own_settings_then_serves(
         capsys: pytest.CaptureFixture[str]) -> None:
     """`run_platform` is what `cloudai slack` and `cloudai discord` are: settings, store, serve."""
     monkeypatch.delenv("ECHOCHAT_TOKEN")
-    assert run_platform("echochat", lambda: bundled) == 2
+    assert run_platform("echochat", lambda _settings: bundled) == 2
     assert capsys.readouterr().err.splitlines()[:2] == [
         "cloudai echochat (EchoChat): missing settings; set them in the environment or .env:",
         "  ECHOCHAT_TOKEN: the bot token from EchoChat's admin page"]
     monkeypatch.setenv("ECHOCHAT_TOKEN", TOKEN)
     echochat.say("U1", "help")
     echochat.hang_up()  # the service closes the connection once it has answered
-    assert run_platform("echochat", lambda: bundled) == 0
+    assert run_platform("echochat", lambda _settings: bundled) == 0
     assert echochat.see() == "How to use cloudai" and echochat.logins == [TOKEN]
