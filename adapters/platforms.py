@@ -17,13 +17,14 @@ module imports no adapter module: the import graph of adapters/, bot/ and app/ h
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
+    import asyncio
+
     from pydantic_settings import BaseSettings
 
     from bot.conversation import Conversation

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .ratelimit import QuestionLimiter, parse_limit
 
 if TYPE_CHECKING:
     from .admins import Admins
+    from .ratelimit import QuestionLimiter
     from .store import Store
 
 S = TypeVar("S", bound=BaseSettings)
@@ -92,8 +92,13 @@ class Settings(BaseSettings):
     @field_validator("rate_limit_user", "rate_limit_channel")
     @classmethod
     def _a_rate(cls, value: str, info: object) -> str:
-        if value.strip():
-            parse_limit(value, f"CLOUDAI_{getattr(info, 'field_name', 'rate_limit').upper()}")
+        name = getattr(info, "field_name", "rate_limit")
+        if value.strip() and value.strip() != cls.model_fields[name].default:
+            # a rate someone set; the defaults parse (tests/test_ratelimit.py), and leaving them
+            # unparsed keeps the limits library (and asyncio) out of `cloudai ask`'s start-up
+            from .ratelimit import parse_limit
+
+            parse_limit(value, f"CLOUDAI_{name.upper()}")
         return value.strip()
 
     @field_validator("admins")
@@ -129,7 +134,9 @@ class Settings(BaseSettings):
         return Store(self.store_url, claim_timeout=dt.timedelta(seconds=self.digest_claim_timeout),
                      data_dir=self.data_dir)
 
-    def limiter(self) -> QuestionLimiter:
+    def limiter(self) -> "QuestionLimiter":
+        from .ratelimit import QuestionLimiter
+
         return QuestionLimiter(self.rate_limit_user or None, self.rate_limit_channel or None)
 
     def admin_ids(self, platforms: Iterable[str]) -> "Admins":

@@ -48,6 +48,19 @@ def test_rate_settings_are_validated_with_the_variable_named(monkeypatch: pytest
     assert all(limiter.check("slack", "U1") is None for _ in range(100))  # "" = no per-user limit
 
 
+def test_the_default_rates_are_rates() -> None:
+    """Settings leave their own defaults unparsed (the limits library stays out of start-up),
+    so they are checked here: each parses, and a limiter built on them refuses in time."""
+    from bot.ratelimit import parse_limit
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    for name in ("rate_limit_user", "rate_limit_channel"):
+        default = Settings.model_fields[name].default
+        assert getattr(settings, name) == default and parse_limit(default, name).amount > 0
+    limiter = settings.limiter()
+    assert any(limiter.check("slack", "U1") is not None for _ in range(100))
+
+
 def test_questions_arriving_at_once_are_counted_one_by_one() -> None:
     """Adapters check the limit from several threads: a burst must not slip past it."""
     import threading
