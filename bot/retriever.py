@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .definitions import defines, term_pattern
+from .english import is_common_word
 from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
@@ -290,8 +291,9 @@ class Retriever:
     def _read_word(self, w: str, name: bool = False) -> list[QueryWord]:
         """One typed word as the index understands it: known, a synonym the documents use,
         a corrected typo, another form of the word, or two run-together words (a name typed
-        capitalised is only ever corrected: its prefix is not another word's); chat filler
-        and very short unknown words are dropped (they must not count against coverage)."""
+        capitalised is only ever corrected: its prefix is not another word's; a common
+        English word is never rewritten, bot/english.py); chat filler and very short unknown
+        words are dropped (they must not count against coverage)."""
         if len(w) < 2:  # a lone letter ("x", "b") is markup or noise, never what was asked
             return []
         t = self._text.term_of(w)
@@ -302,6 +304,8 @@ class Retriever:
             return [QueryWord(w, synonym, True)]
         if len(w) < 3:
             return []
+        if is_common_word(w):  # "tire" is not a typo of "time": a real word the documents lack
+            return [QueryWord(w, t, False, name=name)]
         fixed = self.correct(w)
         if fixed == "":
             return []

@@ -247,6 +247,38 @@ def test_a_name_is_not_read_as_another_form_of_a_word(streaming: Assistant) -> N
     assert streaming.retriever.analyse("retentionist rules").corrections == [("retentionist", "retention")]
 
 
+def test_a_common_word_the_documents_lack_is_not_a_typo(tmp_path: Path) -> None:
+    """An everyday word one edit from an indexed word is a word the documents do not use,
+    not a typo: "tire" is not "time", "moon" not "mood", "breakfast" not "break fast".
+    Rewritten, an off-topic question looked answerable; kept, it is declined. Real typos
+    are still corrected."""
+    write(tmp_path, "builds.md", """# Build pipeline
+
+## Build time
+
+Fix a slow pipeline first: the build time is the time a change waits before review.
+
+## Caching
+
+A warm cache saves time on every pipeline run; a break in the cache costs time again.
+
+## Deploy time
+
+Deploy time is counted from merge to production; fast deploys keep the team's mood up.
+
+## Flaky tests
+
+Fix a flaky test the day it fails, or quarantine it; retries hide the time it wastes.
+""")
+    assistant = Assistant.load(tmp_path)
+    for question in ("how do I fix a flat tire", "when is the next full moon", "a healthy breakfast idea"):
+        assert assistant.retriever.analyse(question).corrections == [], question
+    reply = assistant.reply("how do I fix a flat tire")
+    assert reply.no_match and "time" not in reply.title.lower()
+    assert assistant.retriever.analyse("pipline cachng").corrections == [("pipline", "pipeline"), ("cachng", "caching")]
+    assert not assistant.reply("pipline cachng").no_match
+
+
 # 6. Formatting -----------------------------------------------------------------------------
 
 
