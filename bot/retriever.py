@@ -586,7 +586,7 @@ class Retriever:
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
-        (intent, slot) or by content (figures)."""
+        (intent, slot: of the intent's sections, when it names some) or by content (figures)."""
         match = query.intent
         intent = match.intent
         label_fields = ("heading", "context", "meta")
@@ -594,8 +594,9 @@ class Retriever:
         if intent is not None and intent.sections:
             ids = self._ids_with_any(intent.sections, label_fields)
             out["intent"] = ids[~self._items[ids]]
-        if match.slot_phrases:
-            out["slot"] = self._ids_with_any(match.slot_phrases, label_fields)
+        if match.slot_phrases:  # the value narrows what the intent asks for, never replaces it:
+            slot = self._ids_with_any(match.slot_phrases, label_fields)  # "best practices in finance"
+            out["slot"] = _common(slot, out["intent"]) if "intent" in out else slot  # is not Finance use cases
         if intent is not None and intent.prefer == "figures":
             out["figures"] = np.flatnonzero(self._figures())
         return out

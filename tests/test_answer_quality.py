@@ -153,6 +153,23 @@ def test_a_topic_asked_for_an_industry_is_answered_from_the_topic(bundled: Assis
     assert any(word in named for word in keyword.split() if word != "ai"), reply.sources
 
 
+def test_an_industry_narrows_the_intent_it_is_asked_with(bundled: Assistant) -> None:
+    """The industry's ranking feature ("slot") fires only on sections of the intent asked
+    with it: for "best practices in finance" no use-case section gets it (a fit that weighs
+    the industry highly must still answer from best practices); for "use cases in finance"
+    the Finance use case does."""
+    retriever = bundled.retriever
+    slot = list(FEATURES).index("slot")
+
+    def slot_sections(question: str) -> set[tuple[str, str]]:
+        cand, rows, _ = retriever.features(retriever.analyse(question))
+        return {(bundled.kb.sections[int(s)].doc.path, bundled.kb.sections[int(s)].heading)
+                for s, on in zip(cand, rows[:, slot]) if on}
+
+    assert not any(path == "use-cases-by-industry.md" for path, _ in slot_sections("best practices in finance"))
+    assert ("use-cases-by-industry.md", "Finance and Financial Services") in slot_sections("use cases in finance")
+
+
 def test_help_examples_answer(bundled: Assistant) -> None:
     for intent in bundled.catalog.intents:
         if intent.answer or not intent.examples:
