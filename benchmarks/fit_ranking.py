@@ -6,7 +6,7 @@ answer it (the project's scoring rule). Then:
 
 1. Query-side constants (synonym and typo-corrected word weights) are tried on a small
    grid, scored by pooled MRR@5. The feature weights are fitted over all answerable
-   questions pooled by a listwise softmax model (convex: one optimum; `fit_weights` says
+   questions pooled by a listwise softmax model (convex: one optimum; `listwise` says
    why nothing refines it), its L2 penalty chosen by 5-fold cross-validation over the
    pooled questions, BM25F's weight scaled to 1 (scores only order sections, so one
    weight fixes the scale).
@@ -143,19 +143,6 @@ def build_pool(items: list[tuple[Retriever, Question]]) -> Pool:
     return Pool(np.vstack(feats), np.concatenate(correct), np.concatenate(ranks), np.concatenate(owner), n, share)
 
 
-def fit_weights(pool: Pool, candidates: int, l2: float = L2_GRID[0]) -> tuple[np.ndarray, float]:
-    """The feature weights, and their pooled MRR@5: the listwise model's optimum.
-
-    Until December 2026 coordinate ascent on MRR@5 refined these weights. It added nothing
-    held out (question-level 5-fold cross-validation, 3 repeats: hit@1 0.652 refined, 0.663
-    not; leave-one-corpus-out a tie) and made the fit unrepeatable: MRR@5 is a step function
-    with many optima, and a change of one question's candidates sent it to another one,
-    where "what is a feature gate?" was answered by a page titled with the term
-    (tests/test_definitions.py). The listwise loss is convex: one optimum, which moves
-    little when the questions do."""
-    return listwise(pool, candidates, l2)
-
-
 def choose_l2(pool: Pool, candidates: int, verbose: bool) -> float:
     """The L2 penalty of `L2_GRID` with the best held-out MRR@5 over L2_FOLDS folds of the
     pooled questions (a fixed shuffle): fitted on four fifths, scored on the fifth."""
@@ -182,11 +169,19 @@ def choose_l2(pool: Pool, candidates: int, verbose: bool) -> float:
 
 
 def listwise(pool: Pool, candidates: int, l2: float = L2_GRID[0]) -> tuple[np.ndarray, float]:
-    """The feature weights that make the answering candidates likely: a listwise softmax
-    model (each question's candidates compete; the loss is minus the log of the answering
-    ones' share), with an L2 penalty, fitted by gradient descent (Adam). The loss is convex,
-    so the fit has one optimum. Features are standardised for the fit; the weights come
-    back in their own units, BM25F's at 1 (scores only order sections)."""
+    """The feature weights that make the answering candidates likely, and their pooled
+    MRR@5: a listwise softmax model (each question's candidates compete; the loss is minus
+    the log of the answering ones' share), with an L2 penalty, fitted by gradient descent
+    (Adam). The loss is convex, so the fit has one optimum, which moves little when the
+    questions do. Features are standardised for the fit; the weights come back in their own
+    units, BM25F's at 1 (scores only order sections).
+
+    Until December 2026 coordinate ascent on MRR@5 refined these weights. It added nothing
+    held out (question-level 5-fold cross-validation, 3 repeats: hit@1 0.652 refined, 0.663
+    not; leave-one-corpus-out a tie) and made the fit unrepeatable: MRR@5 is a step function
+    with many optima, and a change of one question's candidates sent it to another one,
+    where "what is a feature gate?" was answered by a page titled with the term
+    (tests/test_definitions.py)."""
     keep = pool.bm25_rank < candidates
     feats, owner, correct = pool.feats[keep], pool.owner[keep], pool.correct[keep]
     answerable = np.isin(owner, np.unique(owner[correct]))  # no answer among the candidates: nothing to learn
@@ -224,7 +219,7 @@ def listwise(pool: Pool, candidates: int, l2: float = L2_GRID[0]) -> tuple[np.nd
 
 def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpora: tuple[str, ...],
         verbose: bool = True) -> Params:
-    """Feature weights (`fit_weights`) at the default query weights, then the query
+    """Feature weights (`listwise`) at the default query weights, then the query
     weights and candidate count on a grid (weights refitted from there, with the L2 penalty
     `choose_l2` picks), then abstention."""
     def pool_for(params: Params) -> Pool:
@@ -232,7 +227,7 @@ def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpo
         return build_pool([(retrievers[c], q) for c in corpora for s in SUFFIXES for q in sets[f"{c}-{s}"]])
 
     base = Params(weights={FIXED: 1.0}, candidates=POOL_CANDIDATES)  # the defaults, not the last fit
-    w, best_mrr = fit_weights(pool_for(base), base.candidates)
+    w, best_mrr = listwise(pool_for(base), base.candidates)
     best = base
     if verbose:
         print(f"  default query weights: pooled MRR@5 {best_mrr:.3f}")
@@ -247,10 +242,10 @@ def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpo
         if got > best_mrr + 1e-9:
             best, best_mrr = params, got
     pool = pool_for(best)
-    w, best_mrr = fit_weights(pool, best.candidates)
+    w, best_mrr = listwise(pool, best.candidates)
     candidates = max(CANDIDATE_GRID, key=lambda k: (round(pool.mrr(w, k), 6), -k))
     l2 = choose_l2(pool, candidates, verbose)
-    w, best_mrr = fit_weights(pool, candidates, l2)
+    w, best_mrr = listwise(pool, candidates, l2)
     if verbose:
         print(f"  refitted at {best.expansion_weight=}, {best.corrected_weight=}, {candidates=}, {l2=}: "
               f"pooled MRR@5 {best_mrr:.3f}")

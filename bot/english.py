@@ -7,9 +7,9 @@ is one edit from some indexed word: "tire" became "time", "moon" "mood", "egg" "
 "breakfast" "break fast". Those rewrites are wrong answers to the user ("did you mean
 time?") and false evidence for answering an off-topic question at all.
 
-The reference is pyspellchecker's English word list (MIT; ~160,000 words with their counts
-in a large corpus of subtitles), loaded once per process and only when a question holds a
-word the index does not know.
+The reference is pyspellchecker's English word list (MIT; ~160,000 words, each with how
+often it occurs), loaded once per process and only when a question holds a word the index
+does not know.
 """
 
 from __future__ import annotations

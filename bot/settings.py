@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         name = getattr(info, "field_name", "rate_limit")
         if value.strip() and value.strip() != cls.model_fields[name].default:
             # a rate someone set; the defaults parse (tests/test_ratelimit.py), and leaving them
-            # unparsed keeps the limits library (and asyncio) out of `cloudai ask`'s start-up
+            # unparsed keeps the limits library out of `cloudai ask`'s start-up
             from .ratelimit import parse_limit
 
             parse_limit(value, f"CLOUDAI_{name.upper()}")
