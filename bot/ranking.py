@@ -84,6 +84,8 @@ class Evidence:
     words the index has never seen count against coverage as much as `unknown_weight`
     says, a name as much as `name_weight` says: a question about "Velero" is about
     something the knowledge does not cover, while a paraphrase's everyday words are not.
+    Words that only name the kind of answer asked for (the intent's own words: "use cases",
+    "best practices") can count for answering, never against it (`confident`).
     """
 
     held: np.ndarray  # per section (rows) and known question word (columns): does it hold it
@@ -93,14 +95,29 @@ class Evidence:
     rarest: float  # IDF of a word in one section: what an unknown word weighs
     match: np.ndarray  # per section: BM25F as a share of the best score the question allows
     distinct: int  # distinct words in the question (known or not)
+    kind: np.ndarray | None = None  # per known word: does it only name the kind of answer asked for
 
 
 def confident(params: Params, evidence: Evidence) -> bool:
     """Answer only if one of the best sections covers enough of the question: the share of
-    the question's words it holds, each weighing IDF ** coverage_power."""
-    weights = evidence.idfs ** params.coverage_power
+    the question's words it holds, each weighing IDF ** coverage_power. The share is taken
+    twice when the intent's own words are among them, with and without those words, and
+    the better one counts: "telemedicine use cases" is answered by the section on
+    telemedicine, which need not say "use cases"."""
+    if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct):
+        return True
+    kind = evidence.kind
+    if kind is None or not kind.any() or kind.all():
+        return False
+    topical = ~kind
+    return _covers(params, evidence, evidence.held[:, topical], evidence.idfs[topical],
+                   evidence.distinct - int(kind.sum()))
+
+
+def _covers(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarray, distinct: int) -> bool:
+    weights = idfs ** params.coverage_power
     total = weights.sum() + (params.unknown_weight * evidence.unknown
                              + params.name_weight * evidence.names) * evidence.rarest ** params.coverage_power
-    coverage = evidence.held @ weights / (total or 1.0)
+    coverage = held @ weights / (total or 1.0)
     return bool(((coverage >= params.min_coverage) & (evidence.match >= params.min_match)
-                 & (evidence.held.sum(axis=1) >= min(params.min_words, evidence.distinct))).any())
+                 & (held.sum(axis=1) >= min(params.min_words, distinct))).any())

@@ -85,6 +85,7 @@ class _Coverage:
     named: list[np.ndarray]  # ... in their heading or context
     docs: list[np.ndarray]  # per known word: the numbers of the documents holding it
     idfs: list[float]  # per known word: its IDF
+    terms: list[str]  # the known words' terms, in the order of the lists above
 
     @property
     def known(self) -> float:
@@ -390,10 +391,13 @@ class Retriever:
         names = sum(1 for w in unknown if w.name)
         held = (np.column_stack([found[head] for found in parts.found]) if parts.found
                 else np.zeros((len(head), 0), dtype=bool))
+        intent = query.intent.intent
+        kind_words = {t for phrase in intent.phrases for t in phrase} if intent is not None else set()
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
-            distinct=len(known) + len({w.term for w in unknown}))
+            distinct=len(known) + len({w.term for w in unknown}),
+            kind=np.array([term in kind_words for term in parts.terms], dtype=bool))
         coverage = np.zeros(self.index.n, dtype=np.float64)
         coverage[order] = parts.covered(order) / (parts.known or 1.0)
         return Ranked(order, scores, evidence, coverage, overview is not None)
@@ -582,7 +586,7 @@ class Retriever:
             found_per_word.append(found)
             named_per_word.append(self._presence(term, LABEL_FIELDS))
             docs.append(self._doc_of[holders])
-        return _Coverage(match, found_per_word, named_per_word, docs, list(weights.values()))
+        return _Coverage(match, found_per_word, named_per_word, docs, list(weights.values()), list(weights))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags

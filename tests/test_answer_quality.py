@@ -234,6 +234,33 @@ def test_a_block_sharing_only_a_word_does_not_join(bundled: Assistant) -> None:
         assert "Big Data" not in label, [s.label for s in reply.sources]
 
 
+def test_the_intents_own_words_never_count_against_answering(tmp_path: Path) -> None:
+    """"telemedicine use cases" asks for use cases of telemedicine: the section on
+    telemedicine answers it though it never says "use cases" (the corpus knows "cases" from
+    elsewhere, so the word would otherwise be a question word the answer lacks). A topic
+    the knowledge lacks is still declined however the intent is asked."""
+    write(tmp_path, "care.md", """# Remote care
+
+## Telemedicine
+
+Doctors see patients over video, and home devices send readings to the clinic every hour.
+
+## Imaging
+
+Models read X-ray scans and flag fractures for a radiologist to review.
+""")
+    write(tmp_path, "support.md", """# Support
+
+## Tickets
+
+Open a ticket from the console; most cases are answered within a day.
+""")
+    assistant = Assistant.load(tmp_path)
+    reply = assistant.reply("telemedicine use cases")
+    assert not reply.no_match and reply.sources[0].heading_path.endswith("Telemedicine"), reply.sources
+    assert assistant.reply("blockchain use cases").no_match
+
+
 # 5. Short typos and word forms -----------------------------------------------------------------
 
 
