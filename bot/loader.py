@@ -26,8 +26,9 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 from .markdown import ParsedMarkdown, parse
 from .models import Document
+from .sitesyntax import reduce_site_syntax
 
-MARKDOWN_SUFFIXES = (".md", ".markdown")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -242,7 +243,7 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         files.append(loaded)
     if not files:
         detail = "; ".join(f"{p.path}: {p.reason}" for p in problems if p.skipped)
-        what = f"no usable Markdown files (*.md, *.markdown) in {root}"
+        what = f"no usable Markdown files (*.md, *.markdown, *.mdx) in {root}"
         raise KnowledgeError(f"{what} ({detail})" if detail else what)
     return LoadResult(files, problems, walk.folders)
 
@@ -308,7 +309,7 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
     meta, body = _split_frontmatter(text, repairs)
     if not body.strip() and not meta.get("title"):
         raise _Skip("no content after the frontmatter")
-    md = parse(body)
+    md = parse(reduce_site_syntax(body, mdx=rel.lower().endswith(".mdx")))  # bot/sitesyntax.py
     doc = Document(
         path=rel,
         title=_title(meta, md, path),

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.assistant import DEFAULT_CATALOG, Assistant
+from bot.intents import IntentCatalog
 from bot.knowledge import KnowledgeBase
 from bot.loader import KnowledgeError, load_folder
 from bot.models import WikiLink
@@ -224,6 +226,42 @@ def test_hugo_shortcodes_are_removed(tmp_path: Path) -> None:
     assert "{{<" not in text and "{{%" not in text and "%}}" not in text and ">}}" not in text
     assert "Intro with a figure  inline." in text
     assert "Alerts keep their inner text." in text
+
+
+def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> None:
+    """Docusaurus `:::tip`, MkDocs `!!! warning` (whose indented body would otherwise be a
+    code block) and GitBook/Jinja `{% hint %}` tags: their words stay, as prose, with a
+    custom title as a bold line; the same syntax inside a code fence is left alone."""
+    kb = load_one(tmp_path, (
+        "# Serving\n\n"
+        ":::tip Pro tip\nCache the model between runs.\n:::\n\n"
+        '!!! warning "Endpoint quota"\n    Each account may run ten endpoints.\n\n    Ask support to raise it.\n\n'
+        "Back to plain text.\n\n"
+        '{% hint style="info" %}\nHints keep their text.\n{% endhint %}\n\n'
+        "```text\n:::note kept\n!!! note\n{% raw %}\n```\n"
+    ))
+    text = all_text(kb)
+    assert "**Pro tip**" in text and "Cache the model between runs." in text
+    assert "**Endpoint quota**" in text and "\nEach account may run ten endpoints." in text
+    assert "    Each account" not in text and "Ask support to raise it." in text
+    assert "Hints keep their text." in text and "{% hint" not in text and "endhint" not in text
+    assert ":::note kept\n!!! note\n{% raw %}" in text  # code is copied as written
+    assert ":::\n" not in text.replace(":::note kept\n", "")
+    hits = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).retriever.search("how many endpoints may an account run").hits
+    assert hits and "ten endpoints" in hits[0].section.text
+
+
+def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: Path) -> None:
+    write(tmp_path, "install.mdx", (
+        "import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
+        "# Install\n\n<Tabs>\n  <TabItem value=\"pip\" label=\"pip\">\n\nRun pip install cloudai.\n\n"
+        "  </TabItem>\n</Tabs>\n\nimport the sample data from the bucket first.\n"
+    ))
+    kb = KnowledgeBase.load(tmp_path)
+    assert [d.path for d in kb.documents] == ["install.mdx"] and kb.documents[0].title == "Install"
+    text = all_text(kb)
+    assert "Run pip install cloudai." in text and "import the sample data from the bucket first." in text
+    assert "@theme" not in text and "<Tabs>" not in text and "TabItem" not in text
 
 
 def test_html_anchor_is_removed_and_becomes_the_section_anchor(tmp_path: Path) -> None:

@@ -1,0 +1,88 @@
+"""Documentation-site syntax that is not Markdown, reduced to the Markdown it stands for.
+
+Team docs and open-source documentation are often written for a site generator, and its
+syntax reads as noise (or worse) to a plain Markdown reader:
+
+- admonitions: Docusaurus/VuePress `:::tip Title` … `:::` and Pandoc `::: {.note}` fences,
+  and MkDocs `!!! note "Title"` (or collapsible `???`) whose body is indented four spaces —
+  read as Markdown, that body is an indented *code block*, so the advice inside it was
+  shown as code and its words were weighed as code;
+- template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
+  `{% include "x.md" %}`;
+- MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
+  a JSX component tag (`<Tabs>`, `<TabItem value="py">`, `</Tabs>`).
+
+Each is reduced to its content: a fence line goes, a custom title stays as a bold line,
+an indented body is dedented, a tag goes. Fenced code blocks are left exactly as written.
+Hugo shortcodes and HTML comments are handled in bot/markdown.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .markdown import holds
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+# :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
+_COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
+# !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end
+_MKDOCS = re.compile(r'( *)(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?[ \t]*')
+_TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
+_MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
+_JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
+
+
+def needs_reducing(body: str, mdx: bool = False) -> bool:
+    """Whether `body` may hold any of the syntax above (cheap: most files do not)."""
+    return mdx or holds(body, ":::") or holds(body, "!!!") or holds(body, "???") or holds(body, "{%")
+
+
+def reduce_site_syntax(body: str, mdx: bool = False) -> str:
+    """`body` with the site syntax above reduced to plain Markdown."""
+    if not needs_reducing(body, mdx):
+        return body
+    out: list[str] = []
+    fence = ""  # the marker of the code fence we are in, if any
+    dedent = -1  # inside a MkDocs admonition: the indent its body lines carry
+    for line in body.split("\n"):
+        if fence:
+            out.append(line)
+            m = _FENCE.match(line)
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end():].strip():
+                fence = ""
+            continue
+        if dedent >= 0:
+            if not line.strip():
+                out.append("")
+                continue
+            if len(line) - len(line.lstrip(" ")) >= dedent:
+                line = line[4:]  # the admonition's body, back to the indent of its opener
+            else:
+                dedent = -1
+        m = _FENCE.match(line)
+        if m:
+            fence = m.group(1)
+            out.append(line)
+            continue
+        m = _MKDOCS.fullmatch(line)
+        if m:
+            indent, title = m.group(1), (m.group(2) or "").strip()
+            dedent = len(indent) + 4
+            out.extend([f"{indent}**{title}**", ""] if title else [""])
+            continue
+        m = _COLON_FENCE.fullmatch(line)
+        if m:
+            title = (m.group(1) or m.group(2) or "").strip()
+            out.extend([f"**{title}**", ""] if title else [""])
+            continue
+        if "{%" in line:
+            line = _TEMPLATE_TAG.sub("", line)
+            if not line.strip():
+                out.append("")
+                continue
+        if mdx and (_MDX_STATEMENT.match(line) or _JSX_TAG_LINE.fullmatch(line)):
+            out.append("")
+            continue
+        out.append(line)
+    return "\n".join(out)
