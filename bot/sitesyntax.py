@@ -4,9 +4,9 @@ Team docs and open-source documentation are often written for a site generator, 
 syntax reads as noise (or worse) to a plain Markdown reader:
 
 - admonitions: Docusaurus/VuePress `:::tip Title` … `:::` and Pandoc `::: {.note}` fences,
-  and MkDocs `!!! note "Title"` (or collapsible `???`) whose body is indented four spaces —
-  read as Markdown, that body is an indented *code block*, so the advice inside it was
-  shown as code and its words were weighed as code;
+  and MkDocs `!!! note "Title"` (or collapsible `???`) and content tabs (`=== "pip"`) whose
+  body is indented four spaces — read as Markdown, that body is an indented *code block*,
+  so the advice inside it was shown as code and its words were weighed as code;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
   `{% include "x.md" %}`;
 - MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
@@ -27,7 +27,8 @@ _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
 _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
 # !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end
-_MKDOCS = re.compile(r'( *)(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?[ \t]*')
+_MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?'
+                     r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 _TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -67,7 +68,7 @@ def reduce_site_syntax(body: str, mdx: bool = False) -> str:
             continue
         m = _MKDOCS.fullmatch(line)
         if m:
-            indent, title = m.group(1), (m.group(2) or "").strip()
+            indent, title = m.group(1), (m.group(2) or m.group(3) or "").strip()
             dedent = len(indent) + 4
             out.extend([f"{indent}**{title}**", ""] if title else [""])
             continue

@@ -229,14 +229,17 @@ def test_hugo_shortcodes_are_removed(tmp_path: Path) -> None:
 
 
 def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> None:
-    """Docusaurus `:::tip`, MkDocs `!!! warning` (whose indented body would otherwise be a
-    code block) and GitBook/Jinja `{% hint %}` tags: their words stay, as prose, with a
+    """Docusaurus `:::tip`, MkDocs `!!! warning` and `=== "tab"` (whose indented bodies would
+    otherwise be code blocks) and GitBook/Jinja `{% hint %}` tags: their words stay, as prose, with a
     custom title as a bold line; the same syntax inside a code fence is left alone."""
     kb = load_one(tmp_path, (
         "# Serving\n\n"
         ":::tip Pro tip\nCache the model between runs.\n:::\n\n"
         '!!! warning "Endpoint quota"\n    Each account may run ten endpoints.\n\n    Ask support to raise it.\n\n'
         "Back to plain text.\n\n"
+        '=== "pip"\n\n    Install with pip from the internal mirror.\n\n'
+        '=== "conda"\n\n    Install with conda.\n\n'
+        "After the tabs.\n\n"
         '{% hint style="info" %}\nHints keep their text.\n{% endhint %}\n\n'
         "```text\n:::note kept\n!!! note\n{% raw %}\n```\n"
     ))
@@ -244,6 +247,7 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
     assert "**Pro tip**" in text and "Cache the model between runs." in text
     assert "**Endpoint quota**" in text and "\nEach account may run ten endpoints." in text
     assert "    Each account" not in text and "Ask support to raise it." in text
+    assert "**pip**" in text and "\nInstall with pip from the internal mirror." in text and "**conda**" in text
     assert "Hints keep their text." in text and "{% hint" not in text and "endhint" not in text
     assert ":::note kept\n!!! note\n{% raw %}" in text  # code is copied as written
     assert ":::\n" not in text.replace(":::note kept\n", "")
