@@ -157,11 +157,11 @@ def parse(body: str) -> ParsedMarkdown:
     if holds(body, "<!--"):
         body = _COMMENT.sub("", body)
     text = "\n" + body  # every line, the first included, follows a newline
-    fences, unclosed = _fence_spans(text)
+    fences, unclosed = fence_spans(text)
     if unclosed:
         repairs.append("unclosed code fence closed at end of file")
         text = text + "\n" + unclosed
-        fences, _ = _fence_spans(text)
+        fences, _ = fence_spans(text)
 
     refs: dict[str, str] = {}
     if holds(text, "]:"):
@@ -175,7 +175,7 @@ def parse(body: str) -> ParsedMarkdown:
             last = m.end()
         if kept:
             text = "".join(kept) + text[last:]
-            fences, _ = _fence_spans(text)
+            fences, _ = fence_spans(text)
 
     marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
     if "#" in text:
@@ -209,7 +209,7 @@ def parse(body: str) -> ParsedMarkdown:
     return ParsedMarkdown(segments, links, repairs)
 
 
-def _fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:
+def fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:
     """(start, end) of every fenced code block, and the marker of one left open at the end."""
     if not _has_fence(body):
         return [], ""

@@ -9,7 +9,8 @@ The base `Dialect` writes plain text (`plain_text`).
 
 What every dialect gets from the walker:
 - text is handed over in runs: consecutive text, escaped characters, entities, inline HTML
-  (shown as text, never interpreted) and links written as text are one `text` call, so a
+  (shown as text, never interpreted; the common tags of documents are first written as
+  Markdown, bot/inlinehtml.py) and links written as text are one `text` call, so a
   dialect that defuses `@here` sees `@[here](page)` or `@&#104;ere` as the `@here` it shows;
 - code (spans and blocks) is handed over exactly as written; a ~~~ fence is a code block
   like a ``` one, and an unclosed fence runs to the end of the text;
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Sequence
 
+from .inlinehtml import html_as_markdown
 from .linkcheck import misleading
 
 if TYPE_CHECKING:
@@ -139,7 +141,7 @@ def convert(markdown: str, dialect: Dialect, links: bool = True) -> str:
     `<url>` are shown as written (for text quoting what a user wrote)."""
     if not markdown.strip():
         return ""
-    tokens = _tokens(markdown)
+    tokens = _tokens(html_as_markdown(markdown) if links else markdown)  # document HTML: bot/inlinehtml.py
     lines = _Walk(dialect, links).blocks(tokens, 0, len(tokens), 0, tight=False)
     return "\n".join(line for line, _ in lines)
 

@@ -29,20 +29,25 @@ _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\
 # !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end
 _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?'
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
+_WALK_HINT = re.compile(r"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \")")
 _TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 
 
-def needs_reducing(body: str, mdx: bool = False) -> bool:
-    """Whether `body` may hold any of the syntax above (cheap: most files do not)."""
-    return mdx or holds(body, ":::") or holds(body, "!!!") or holds(body, "???") or holds(body, "{%")
+def _needs_walk(body: str, mdx: bool) -> bool:
+    """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX.
+    (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
+    return mdx or holds(body, "{%") or _WALK_HINT.search("\n" + body) is not None
 
 
 def reduce_site_syntax(body: str, mdx: bool = False) -> str:
     """`body` with the site syntax above reduced to plain Markdown."""
-    if not needs_reducing(body, mdx):
-        return body
+    return _walk(body, mdx) if _needs_walk(body, mdx) else body
+
+
+def _walk(body: str, mdx: bool) -> str:
+    """The line-by-line syntax (admonitions, tabs, template tags, MDX lines), fences kept."""
     out: list[str] = []
     fence = ""  # the marker of the code fence we are in, if any
     dedent = -1  # inside a MkDocs admonition: the indent its body lines carry

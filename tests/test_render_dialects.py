@@ -19,6 +19,7 @@ from adapters.slack import to_mrkdwn
 from bot import markdown as fast
 from bot.loader import _split_frontmatter
 from bot.models import Reply
+from bot.render import plain_text
 from bot.terminal import render as terminal_render
 
 from .conftest import corpus
@@ -46,6 +47,30 @@ def test_a_tilde_fence_is_code_in_every_dialect() -> None:
     for fence in ("~~~", "~~~~", "```"):
         body = f"{fence}\n{INSIDE}\n{fence}\n"
         assert INSIDE in to_mrkdwn(body) and INSIDE in discord_shown(body) and INSIDE in terminal(body)
+
+
+HTML_DOC = ('<p align="center"><img src="rollback.png" alt="diagram"/></p>\n\n'
+            "Run <code>deployctl rollback</code> and watch the <b>canary</b>.<br>It takes <em>two</em> minutes; "
+            "the `<br>` tag is HTML.\n\n<details>\n<summary>Why not redeploy?</summary>\n\nIt rebuilds.\n\n</details>\n\n"
+            "| Step | Note |\n|---|---|\n| drain | slow<br>then fast |\n\n```html\n<b>kept</b><br>\n```\n")
+
+
+def test_document_html_is_shown_as_its_markdown_in_every_dialect() -> None:
+    """A document's <code>, <b>, <br>, <img>, <details> showed as raw tags in replies."""
+    slack, discord, term = to_mrkdwn(HTML_DOC), discord_shown(HTML_DOC), terminal(HTML_DOC)
+    assert "`deployctl rollback`" in slack and "*canary*" in slack and "_two_" in slack
+    assert "`deployctl rollback`" in discord and "**canary**" in discord
+    assert "`deployctl rollback`" in term and "canary" in term and "Why not redeploy?" in term
+    slack = slack.replace("&lt;", "<").replace("&gt;", ">")  # Slack's escapes, for comparing
+    for shown in (slack, discord, term):
+        assert "<b>kept</b><br>" in shown and "`<br>`" in shown  # code is shown as written
+        prose = shown.replace("<b>kept</b><br>", "").replace("`<br>`", "")
+        assert not re.search(r"</?(?:p|img|code|b|br|em|details|summary)\b", prose), prose
+        assert "slow then fast" in shown  # a break inside a table row keeps the row whole
+
+
+def test_text_quoting_a_user_keeps_html_as_written() -> None:
+    assert "<b>hi</b>" in plain_text("say <b>hi</b>", links=False)
 
 
 def test_a_tilde_fence_cannot_be_closed_early_by_backticks_inside_it() -> None:
@@ -93,7 +118,7 @@ def _prepared(text: str) -> str:
 def _fast(body: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
     heads = [(s.level, s.heading) for s in fast.parse(body).segments if s.level]
     text = "\n" + body
-    spans, unclosed = fast._fence_spans(text)
+    spans, unclosed = fast.fence_spans(text)
     fences = [(text.count("\n", 0, a) - 1, text.count("\n", 0, b)) for a, b in spans]
     if unclosed:  # the loader closes it at the end of the file
         opened = [m.start() + 1 for m in fast._FENCE_LINE.finditer(text)

@@ -136,11 +136,16 @@ def test_escaped_characters_show_as_written() -> None:
     assert term == slack_seen(slack)
 
 
-def test_inline_html_is_shown_as_text() -> None:
+def test_inline_html_is_written_as_markdown_and_never_interpreted() -> None:
+    """The common tags of documents become their Markdown (attributes and all go with the
+    tag); any other tag is shown as text, as before (bot/inlinehtml.py)."""
     slack, discord, term = all_three("Press <kbd>Ctrl</kbd> & <b onclick='x'>go</b>.\n\n<div>\n*block*\n</div>")
-    assert slack == ("Press &lt;kbd&gt;Ctrl&lt;/kbd&gt; &amp; &lt;b onclick='x'&gt;go&lt;/b&gt;.\n\n"
-                     "&lt;div&gt;\n*block*\n&lt;/div&gt;")
-    assert discord == term == "Press <kbd>Ctrl</kbd> & <b onclick='x'>go</b>.\n\n<div>\n*block*\n</div>"
+    assert slack == "Press `Ctrl` &amp; *go*.\n\n_block_"
+    assert discord == "Press `Ctrl` & **go**.\n\n*block*"
+    assert term == "Press `Ctrl` & go.\n\nblock"
+    slack, discord, term = all_three("Then <script>alert(1)</script> runs.")
+    assert slack == "Then &lt;script&gt;alert(1)&lt;/script&gt; runs."
+    assert discord == term == "Then <script>alert(1)</script> runs."
 
 
 def test_headings() -> None:
