@@ -52,20 +52,20 @@ def _walk(body: str, mdx: bool) -> str:
     fence = ""  # the marker of the code fence we are in, if any
     dedent = -1  # inside a MkDocs admonition: the indent its body lines carry
     for line in body.split("\n"):
+        if dedent >= 0:  # an admonition's body (code fences in it too), back to its opener's indent
+            if not line.strip():
+                out.append("")
+                continue
+            if len(line) - len(line.lstrip(" ")) >= dedent:
+                line = line[4:]
+            elif not fence:
+                dedent = -1
         if fence:
             out.append(line)
             m = _FENCE.match(line)
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end():].strip():
                 fence = ""
             continue
-        if dedent >= 0:
-            if not line.strip():
-                out.append("")
-                continue
-            if len(line) - len(line.lstrip(" ")) >= dedent:
-                line = line[4:]  # the admonition's body, back to the indent of its opener
-            else:
-                dedent = -1
         m = _FENCE.match(line)
         if m:
             fence = m.group(1)

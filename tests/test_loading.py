@@ -237,6 +237,7 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
         ":::tip Pro tip\nCache the model between runs.\n:::\n\n"
         '!!! warning "Endpoint quota"\n    Each account may run ten endpoints.\n\n    Ask support to raise it.\n\n'
         "Back to plain text.\n\n"
+        '!!! example "Scale to zero"\n    Set the minimum to zero:\n\n    ```yaml\n    minReplicas: 0\n    ```\n\n'
         '=== "pip"\n\n    Install with pip from the internal mirror.\n\n'
         '=== "conda"\n\n    Install with conda.\n\n'
         "After the tabs.\n\n"
@@ -247,6 +248,7 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
     assert "**Pro tip**" in text and "Cache the model between runs." in text
     assert "**Endpoint quota**" in text and "\nEach account may run ten endpoints." in text
     assert "    Each account" not in text and "Ask support to raise it." in text
+    assert "Set the minimum to zero:\n\n```yaml\nminReplicas: 0\n```" in text  # a fence in an admonition closes
     assert "**pip**" in text and "\nInstall with pip from the internal mirror." in text and "**conda**" in text
     assert "Hints keep their text." in text and "{% hint" not in text and "endhint" not in text
     assert ":::note kept\n!!! note\n{% raw %}" in text  # code is copied as written
