@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import re
 
-from .markdown import fence_spans
+from .markdown import fence_spans, outside_code_spans
 
 # the tags handled, in lower case as documents write them (a case-blind search is 2x slower)
 _HINT = re.compile(r"</?(?:br|code|kbd|b|strong|i|em|img|p|div|span|details|summary|center|sup|sub)\b")
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 _PAIRED = re.compile(r"(?<!\\)<(code|kbd|b|strong|i|em|summary)\b[^<>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"(?<!\\)<br\s*/?>", re.IGNORECASE)
 _TABLE_ROW = re.compile(r"^[ \t]*\|[^\n]*<br[^\n]*$", re.MULTILINE | re.IGNORECASE)
@@ -48,14 +47,7 @@ def _prose(text: str) -> str:
         return text
     if "|" in text:
         text = _TABLE_ROW.sub(lambda m: _BREAK.sub(" ", m.group(0)), text)
-    parts: list[str] = []
-    last = 0
-    for m in _CODE_SPAN.finditer(text) if "`" in text else ():
-        parts.append(_tags(text[last:m.start()]))
-        parts.append(m.group(0))
-        last = m.end()
-    parts.append(_tags(text[last:]))
-    return "".join(parts)
+    return outside_code_spans(text, _tags)
 
 
 def _tags(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -85,16 +86,21 @@ def unescape(text: str) -> str:
     return _ESCAPE.sub("", text)
 
 
+def outside_code_spans(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to its prose; inline code spans are left exactly as written."""
+    if "`" not in text:
+        return change(text)
+    pieces = _CODE_SPAN_SPLIT.split(text)  # prose, code span, its backticks, prose, …
+    pieces[0::3] = [change(p) if p else p for p in pieces[0::3]]
+    del pieces[2::3]
+    return "".join(pieces)
+
+
 def _clean_inline(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
     """Clean text outside code fences; inline code spans are left exactly as written."""
     if not _needs_cleaning(line):
         return line  # most text has nothing to clean: skip cutting it around code spans
-    if "`" not in line:
-        return _clean_prose(line, refs, links)
-    pieces = _CODE_SPAN_SPLIT.split(line)  # prose, code span, its backticks, prose, …
-    pieces[0::3] = [_clean_prose(p, refs, links) if p else p for p in pieces[0::3]]
-    del pieces[2::3]
-    return "".join(pieces)
+    return outside_code_spans(line, lambda prose: _clean_prose(prose, refs, links))
 
 
 def _needs_cleaning(text: str) -> bool:
@@ -259,7 +265,15 @@ def _heading(raw: str, refs: dict[str, str], links: list[WikiLink]) -> tuple[str
     return text, anchor
 
 
-def _toggle_fence(open_fence: str | None, marker: str) -> str | None:
+def fence_marker(line: str) -> str | None:
+    """The run of backticks or tildes with which `line` opens or closes a code fence, if any."""
+    m = _FENCE.match(line)
+    return m.group(1) if m else None
+
+
+def toggle_fence(open_fence: str | None, marker: str) -> str | None:
+    """The fence open after a fence line with `marker`: it opens one, closes the open one, or
+    (a shorter or other marker inside a fence) leaves it open."""
     if open_fence is None:
         return marker
     if marker[0] == open_fence[0] and len(marker) >= len(open_fence):
@@ -311,7 +325,7 @@ def blocks(text: str) -> list[str]:
     for line in text.split("\n"):
         m = _FENCE.match(line)
         if m:
-            fence = _toggle_fence(fence, m.group(1))
+            fence = toggle_fence(fence, m.group(1))
             cur.append(line)
             continue
         if fence is None and not line.strip():

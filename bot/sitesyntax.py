@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 
-from .markdown import holds
+from .markdown import fence_marker, holds, toggle_fence
 
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
 _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
 # !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end
@@ -49,7 +48,7 @@ def reduce_site_syntax(body: str, mdx: bool = False) -> str:
 def _walk(body: str, mdx: bool) -> str:
     """The line-by-line syntax (admonitions, tabs, template tags, MDX lines), fences kept."""
     out: list[str] = []
-    fence = ""  # the marker of the code fence we are in, if any
+    fence: str | None = None  # the marker of the code fence we are in, if any (as bot/markdown.py reads fences)
     dedent = -1  # inside a MkDocs admonition: the indent its body lines carry
     for line in body.split("\n"):
         if dedent >= 0:  # an admonition's body (code fences in it too), back to its opener's indent
@@ -58,17 +57,12 @@ def _walk(body: str, mdx: bool) -> str:
                 continue
             if len(line) - len(line.lstrip(" ")) >= dedent:
                 line = line[4:]
-            elif not fence:
+            elif fence is None:
                 dedent = -1
-        if fence:
-            out.append(line)
-            m = _FENCE.match(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end():].strip():
-                fence = ""
-            continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group(1)
+        marker = fence_marker(line)
+        if marker is not None or fence is not None:  # code, copied as written
+            if marker is not None:
+                fence = toggle_fence(fence, marker)
             out.append(line)
             continue
         m = _MKDOCS.fullmatch(line)
