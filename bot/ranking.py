@@ -6,10 +6,10 @@ its score is one formula,
     score = Σ weight[f] · feature[f]
 
 and the weights (with the candidate counts, query-word weights and abstention threshold)
-come from `benchmarks/fit_ranking.py`, which fits them (a listwise softmax model with an L2
-penalty, refined on MRR@5 by coordinate ascent) on the pooled development question sets (all three corpora) and reports the
-cross-validated figure (fitted on two corpora, scored on the third). Nothing here is tuned
-by hand for a question.
+come from `benchmarks/fit_ranking.py`, which fits them (a listwise softmax model with a
+cross-validated L2 penalty) on the pooled development question sets (all three corpora) and
+reports the cross-validated figure (fitted on two corpora, scored on the third). Nothing
+here is tuned by hand for a question.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class Evidence:
     rarest: float  # IDF of a word in one section: what an unknown word weighs
     match: np.ndarray  # per section: BM25F as a share of the best score the question allows
     distinct: int  # distinct words in the question (known or not)
-    kind: np.ndarray | None = None  # per known word: does it only name the kind of answer asked for
+    kind: np.ndarray  # per known word: does it only name the kind of answer asked for
 
 
 def confident(params: Params, evidence: Evidence) -> bool:
@@ -107,7 +107,7 @@ def confident(params: Params, evidence: Evidence) -> bool:
     if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct):
         return True
     kind = evidence.kind
-    if kind is None or not kind.any() or kind.all():
+    if not kind.any() or kind.all():
         return False
     topical = ~kind
     return _covers(params, evidence, evidence.held[:, topical], evidence.idfs[topical],
