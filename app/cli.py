@@ -182,22 +182,27 @@ def _with_store(command: "Callable[[argparse.Namespace], int]") -> "Callable[[ar
     return run
 
 
-def _folder(args: argparse.Namespace, settings: "Settings") -> Path:
-    """The knowledge folder: --knowledge (after or before the command), the setting, the bundle."""
+def _folder(args: argparse.Namespace, settings: "Settings | None") -> Path:
+    """The knowledge folder: --knowledge (after or before the command), the setting, the bundle
+    (settings None: nothing is configured)."""
     from bot.knowledge import BUNDLED_KNOWLEDGE
 
     return (getattr(args, "knowledge", None) or getattr(args, "global_knowledge", None)
-            or settings.knowledge_dir or BUNDLED_KNOWLEDGE)
+            or (settings and settings.knowledge_dir) or BUNDLED_KNOWLEDGE)
 
 
 def _assistant(args: argparse.Namespace, settings: "Settings | None" = None) -> "Assistant":
-    """The knowledge the command names, loaded with `settings` (read now if not given)."""
+    """The knowledge the command names, loaded with `settings`. Not given, they are read now,
+    unless nothing configures cloudai: then every setting is its default, and `cloudai ask`
+    starts without importing pydantic-settings (bot/configured.py)."""
     from bot.assistant import Assistant
+    from bot.configured import anything_configured
     from bot.loader import KnowledgeError
 
-    settings = settings or _core_settings()
+    if settings is None and anything_configured():
+        settings = _core_settings()
     try:
-        assistant = Assistant.load(_folder(args, settings), settings.intents_file)
+        assistant = Assistant.load(_folder(args, settings), settings.intents_file if settings else None)
     except KnowledgeError as exc:
         raise _UserError(str(exc)) from None
     except ValueError as exc:  # an unreadable intent catalog

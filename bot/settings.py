@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, PrivateAttr, SecretStr, ValidationError, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .configured import ENV_FILE, ENV_PREFIX
+
 if TYPE_CHECKING:
     from .admins import Admins
     from .ratelimit import QuestionLimiter
@@ -37,9 +39,9 @@ class Settings(BaseSettings):
     """cloudai's core settings, and each platform's section (`section`); `cloudai config` prints
     them, secrets masked."""
 
-    model_config = SettingsConfigDict(env_prefix="CLOUDAI_", env_file=".env", env_file_encoding="utf-8",
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8",
                                       extra="ignore", populate_by_name=True)
-    _env_file: Any = PrivateAttr(default=".env")
+    _env_file: Any = PrivateAttr(default=ENV_FILE)
     _sections: dict[type[BaseSettings], BaseSettings] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **values: Any) -> None:

@@ -328,3 +328,20 @@ def test_config_names_a_bad_variable_in_one_line(tmp_path: Path) -> None:
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip() == ("cloudai: error: invalid settings: PORT='99999': input should be less than or "
                                   "equal to 65535")
+
+
+def test_ask_reads_the_env_file_of_its_working_folder(knowledge: Path, tmp_path: Path) -> None:
+    """With nothing in the environment, `ask` skips reading settings; a `.env` beside it
+    still counts, in any case pydantic-settings accepts, and a bad value in it is still named."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".env").write_text(f"cloudai_knowledge_dir={knowledge}\n", encoding="utf-8")
+    ask = run_cloudai(["ask", "resource quotas"], {}, cwd=home)
+    no_traceback(ask)
+    assert ask.returncode == 0, ask.stderr
+    assert "Resource quotas cap the CPU" in words(ask.stdout)
+
+    (home / ".env").write_text("CLOUDAI_ADMINS=nosuchplatform:U1\n", encoding="utf-8")
+    bad = run_cloudai(["ask", "resource quotas"], {}, cwd=home)
+    assert bad.returncode != 0 and bad.stdout == ""
+    assert "invalid settings" in bad.stderr and "CLOUDAI_ADMINS" in bad.stderr, bad.stderr
