@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from .text import Analyser, stem_prefix
 
@@ -53,13 +54,25 @@ def defining_pattern(prefixes: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{f})" for f in forms), re.IGNORECASE)
 
 
-def term_pattern(topic: str, analyser: Analyser) -> re.Pattern[str] | None:
+@dataclass(frozen=True, slots=True)
+class TermPattern:
+    """A defining pattern, with the lower-case start of the term's first word: a text that
+    lacks it cannot match, and checking that first spares most candidates the pattern's
+    search (its alternatives are tried at every position: about 0.1 ms a section)."""
+
+    first: str
+    pattern: re.Pattern[str]
+
+
+def term_pattern(topic: str, analyser: Analyser) -> TermPattern | None:
     """The defining pattern for the term of a "what is <topic>" question, each word found by
     the part it shares with its stem ("testing" by "test")."""
-    return defining_pattern([stem_prefix(w, analyser.term_of(w) or w)
-                             for w in term_words(topic, analyser.content_words)])
+    prefixes = [p for w in term_words(topic, analyser.content_words) if (p := stem_prefix(w, analyser.term_of(w) or w))]
+    pattern = defining_pattern(prefixes)
+    return TermPattern(prefixes[0].lower(), pattern) if pattern is not None else None
 
 
-def defines(text: str, pattern: re.Pattern[str]) -> bool:
+def defines(text: str, term: TermPattern) -> bool:
     """Whether the opening of a section's Markdown `text` defines the term."""
-    return pattern.search(text[:OPENING_CHARS].replace("\\", "")) is not None
+    opening = text[:OPENING_CHARS].replace("\\", "")
+    return term.first in opening.lower() and term.pattern.search(opening) is not None

@@ -3,19 +3,17 @@ only use the term (bot/definitions.py and the ranking's `defines` feature)."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.assistant import Assistant
-from bot.definitions import defines, term_pattern, term_words
+from bot.definitions import TermPattern, defines, term_pattern, term_words
 from bot.ranking import FEATURES
 from bot.text import Analyser, content_words
 
 from .conftest import write
 
 
-def pattern_for(topic: str) -> re.Pattern[str]:
+def pattern_for(topic: str) -> TermPattern:
     pattern = term_pattern(topic, Analyser())
     assert pattern is not None
     return pattern
