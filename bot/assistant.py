@@ -118,21 +118,14 @@ class Assistant:
         if len(question) < 3:
             return []
         found = process.extract(question, self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
-                                limit=limit * 3, score_cutoff=SUGGESTION_CUTOFF)
-        out: list[str] = []
-        for label, _, _ in found:
-            if label.lower() not in (o.lower() for o in out):
-                out.append(label)
-            if len(out) >= limit:
-                break
-        return out
+                                limit=limit, score_cutoff=SUGGESTION_CUTOFF)
+        return [label for label, _, _ in found]
 
     # -- replies -----------------------------------------------------------------------
 
     def _answer(self, question: str, result: SearchResult) -> Reply:
         hits = result.hits
-        parts = self._parts(result)
-        lead = max(parts, key=lambda h: result.covered.get(h.section.id, 0.0))  # the block that answers best
+        parts = self._parts(result)  # the best-ranked block first: it titles the reply
         top = parts[0].section
         if len(parts) == 1:
             body = section_body(top)
@@ -145,7 +138,7 @@ class Assistant:
             fixed = ", ".join(f"{typed} → {word}" for typed, word in dict.fromkeys(corrections))
             body = f"_(read as: {fixed})_\n\n{body}"
         return Reply(
-            title=lead.section.heading or lead.section.doc.title,
+            title=top.heading or top.doc.title,
             body=body,
             sources=tuple(source_of(h.section) for h in parts),
             related=tuple(self._related(parts, hits)),
@@ -267,18 +260,15 @@ class Assistant:
                      question=question)
 
     def _suggestion_labels(self) -> list[str]:
-        labels: list[str] = []
-        seen: set[str] = set()
-        for doc in self.kb.documents:
-            for label in (doc.title, *doc.aliases):
-                if label.lower() not in seen:
-                    seen.add(label.lower())
-                    labels.append(label)
-        for sec in self.kb.sections:
-            if sec.kind == "heading" and sec.depth <= 2 and sec.heading.lower() not in seen:
-                seen.add(sec.heading.lower())
-                labels.append(sec.heading)
-        return labels
+        """Titles, aliases and top headings, each once as `suggest` compares them (case and
+        punctuation aside: the alias "what is cloud computing" and the heading "What Is
+        Cloud Computing?" are one suggestion)."""
+        labels: dict[str, str] = {}
+        candidates = [label for doc in self.kb.documents for label in (doc.title, *doc.aliases)]
+        candidates += [sec.heading for sec in self.kb.sections if sec.kind == "heading" and sec.depth <= 2]
+        for label in candidates:
+            labels.setdefault(utils.default_process(label), label)
+        return list(labels.values())
 
 
 def source_of(sec: Section) -> Source:

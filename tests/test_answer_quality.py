@@ -228,6 +228,25 @@ def test_bundled_replies_never_repeat_a_sentence(bundled: Assistant) -> None:
         assert len(said) == len(set(said)), (question, reply.body)
 
 
+def test_a_combined_reply_opens_with_the_block_that_titles_it(bundled: Assistant) -> None:
+    """The title names the block read first, the best-ranked one: "how do I reduce GPU
+    costs" was titled "Key Characteristics of the Cloud" over a body opening with GPU
+    Acceleration, "responsible ai in finance" "Finance and Financial Services" over one
+    opening with Responsible and Ethical AI."""
+    combined = 0
+    for question in ["how do I reduce GPU costs", "responsible ai in finance", "what is AIaaS?", "hybrid multi-cloud", "edge computing",
+                     "data privacy", "generative AI", "predictive maintenance", "how do teams share notebooks",
+                     "what does a data lake give us over a warehouse", "edge vs cloud for inference"]:
+        reply = bundled.reply(question)
+        if len(reply.sources) < 2:
+            continue
+        combined += 1
+        first = reply.sources[0].label
+        assert first.endswith(reply.title), (question, reply.title, first)
+        assert reply.body.startswith(f"**{first}**"), (question, reply.body[:200])
+    assert combined >= 3  # the check ran on combined replies
+
+
 def test_a_block_sharing_only_a_word_does_not_join(bundled: Assistant) -> None:
     reply = bundled.reply("big models")
     for label in (s.label for s in reply.sources[1:]):

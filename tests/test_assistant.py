@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.assistant import BODY_LIMIT, Assistant
@@ -126,6 +128,16 @@ def test_wiki_links_feed_related_topics(seeds_assistant: Assistant) -> None:
 
 def test_suggestions_find_titles_despite_typos(bundled: Assistant) -> None:
     assert any("Trends" in s for s in bundled.suggest("key trnds"))
+
+
+def test_a_suggestion_is_offered_once_however_it_is_spelled(bundled: Assistant) -> None:
+    """The alias "what is cloud computing" and the heading "What Is Cloud Computing?" are
+    one topic: "Did you mean" lists it once."""
+    reply = bundled.reply("what is MLOps?")
+    assert reply.no_match and reply.suggestions
+    spelled = [re.sub(r"[^a-z0-9]+", " ", s.lower()).strip() for s in reply.suggestions]
+    assert len(spelled) == len(set(spelled)), reply.suggestions
+    assert "what is cloud computing" in spelled, reply.suggestions
 
 
 def test_everyday_verbs_find_the_words_the_docs_use(seeds_assistant: Assistant) -> None:
