@@ -127,18 +127,20 @@ class Assistant:
         hits = result.hits
         parts = self._parts(result)  # the best-ranked block first: it titles the reply
         top = parts[0].section
+        title = top.heading or top.doc.title
         if len(parts) == 1:
             body = section_body(top)
         else:
             budget = BODY_LIMIT // len(parts) - 40
-            body = "\n\n".join(f"**{source_of(h.section).label}**\n{shorten(h.section.text, budget)[0]}"
-                                for h in parts)
+            labels = [source_of(h.section).label for h in parts]
+            body = "\n\n".join(("" if label == title else f"**{label}**\n") + shorten(h.section.text, budget)[0]
+                                for label, h in zip(labels, parts))  # the title is not said twice
         corrections = result.query.corrections
         if corrections:
             fixed = ", ".join(f"{typed} → {word}" for typed, word in dict.fromkeys(corrections))
             body = f"_(read as: {fixed})_\n\n{body}"
         return Reply(
-            title=top.heading or top.doc.title,
+            title=title,
             body=body,
             sources=tuple(source_of(h.section) for h in parts),
             related=tuple(self._related(parts, hits)),

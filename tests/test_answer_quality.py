@@ -232,7 +232,8 @@ def test_a_combined_reply_opens_with_the_block_that_titles_it(bundled: Assistant
     """The title names the block read first, the best-ranked one: "how do I reduce GPU
     costs" was titled "Key Characteristics of the Cloud" over a body opening with GPU
     Acceleration, "responsible ai in finance" "Finance and Financial Services" over one
-    opening with Responsible and Ethical AI."""
+    opening with Responsible and Ethical AI. A block whose label is the title does not
+    repeat it."""
     combined = 0
     for question in ["how do I reduce GPU costs", "responsible ai in finance", "what is AIaaS?", "hybrid multi-cloud", "edge computing",
                      "data privacy", "generative AI", "predictive maintenance", "how do teams share notebooks",
@@ -243,7 +244,10 @@ def test_a_combined_reply_opens_with_the_block_that_titles_it(bundled: Assistant
         combined += 1
         first = reply.sources[0].label
         assert first.endswith(reply.title), (question, reply.title, first)
-        assert reply.body.startswith(f"**{first}**"), (question, reply.body[:200])
+        if first == reply.title:  # the title is not said again as the block's label
+            assert not reply.body.startswith(f"**{first}**"), (question, reply.body[:200])
+        else:
+            assert reply.body.startswith(f"**{first}**"), (question, reply.body[:200])
     assert combined >= 3  # the check ran on combined replies
 
 
