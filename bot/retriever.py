@@ -481,14 +481,26 @@ class Retriever:
         if not named.any():
             return None
         sections = self.index.sections
-        for sid in order[: self.params.coverage_depth].tolist():
+        head = order[: self.params.coverage_depth]
+        for sid in head.tolist():
             chain = [sid]
             while sections[chain[-1]].parent is not None:
                 chain.append(sections[chain[-1]].parent)  # type: ignore[arg-type]
             for cand in chain:
                 if named[cand]:
-                    return cand
+                    return cand if self._reads_as_asked(query, cand, head) else None
         return None
+
+    def _reads_as_asked(self, query: Query, overview: int, head: np.ndarray) -> bool:
+        """Whether the overview's heading reads as much like the question as the heading of
+        every section ranked above it: for "katib", "Katib DB" (two children) is an overview
+        of the database, not of Katib, and "Why Katib?" outranks it."""
+        above = head[: int(np.flatnonzero(head == overview)[0])] if overview in head else head
+        if not len(above):
+            return True
+        asked = " ".join(w.word for w in query.words)
+        likeness = self._label_match(asked, np.concatenate(([overview], above)))
+        return bool(likeness[0] >= likeness[1:].max())
 
     def _presence(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
         """Per section: does it hold `term`, or a synonym of it from the catalog, in `fields`."""

@@ -187,6 +187,49 @@ def test_a_keyword_naming_a_parent_gets_the_parent(streaming: Assistant) -> None
     assert "See also" not in reply.body  # navigation children are not listed
 
 
+def test_an_overview_of_a_narrower_topic_does_not_answer_a_keyword(tmp_path: Path) -> None:
+    """"tuner" names the product; "Tuner DB" (with its children MySQL and Postgres) is an
+    overview of its database, and a heading that reads just like the question outranks it.
+    On kubeflow, "katib" was answered by "Katib DB" this way. Asked for, it is the overview."""
+    write(tmp_path, "tuner/overview.md", """---
+title: Overview
+---
+## What is Tuner?
+
+Tuner is our service for hyperparameter search: it runs many training trials and keeps the
+best settings it finds.
+
+## Why Tuner?
+
+Tuner saves engineers from hand-tuning learning rates and batch sizes, and it works with any
+training framework we use.
+""")
+    write(tmp_path, "tuner/settings.md", """---
+title: How to configure environment variables
+---
+# How to configure environment variables
+
+Set these before you start the service.
+
+## Tuner DB
+
+The Tuner database can be MySQL or Postgres.
+
+### MySQL
+
+Set the root password and the host for MySQL.
+
+### Postgres
+
+Set the user, the password and the database name for Postgres.
+""")
+    assistant = Assistant.load(tmp_path)
+    keyword = assistant.reply("tuner")
+    assert keyword.title != "Tuner DB" and keyword.sources[0].path == "tuner/overview.md", keyword.sources
+    narrower = assistant.reply("tuner db")
+    assert narrower.title == "Tuner DB" and "**MySQL**" in narrower.body and "**Postgres**" in narrower.body
+
+
 @pytest.mark.parametrize("question, child", [("kafka retention", "Retention"),
                                              ("kafka consumer groups", "Consumer groups")])
 def test_a_question_naming_one_child_gets_the_child(streaming: Assistant, question: str, child: str) -> None:
