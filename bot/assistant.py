@@ -151,8 +151,9 @@ class Assistant:
 
     def _parts(self, result: SearchResult) -> list[Hit]:
         """The best section, and up to MAX_PARTS - 1 more from other documents that answer
-        the question by themselves: nearly as well scored, covering as much of the question,
-        and saying nothing already shown (sentence by sentence, so the same fact copied
+        the question by themselves: nearly as well scored, holding every question word the
+        best one holds (one that shares a word or two answers another question: "GPU
+        costs" is not answered by a block on costs without GPUs), and saying nothing already shown (sentence by sentence, so the same fact copied
         into two documents is shown once)."""
         hits = result.hits
         parts = [hits[0]]
@@ -160,13 +161,13 @@ class Assistant:
             return parts
         terms_of = self.kb.index.analyser.terms
         shown = set(sentences(hits[0].section.text, terms_of))
-        top_coverage = result.covered.get(hits[0].section.id, 0.0)
+        asked = result.holds.get(hits[0].section.id, frozenset())
         for hit in hits[1:]:
             if len(parts) >= MAX_PARTS:
                 break
             sec = hit.section
             if (hit.score < SECOND_PART_RATIO * hits[0].score
-                    or result.covered.get(sec.id, 0.0) < top_coverage
+                    or not asked <= result.holds.get(sec.id, frozenset())
                     or any(sec.doc is p.section.doc for p in parts)):
                 continue
             own = sentences(sec.text, terms_of)

@@ -100,6 +100,10 @@ class _Coverage:
         """... in its heading or context."""
         return self._sum(self.named, ids)
 
+    def holds(self, sid: int) -> frozenset[str]:
+        """The known question words (terms) section `sid` holds, a synonym counting."""
+        return frozenset(term for term, found in zip(self.terms, self.found) if found[sid])
+
     def _sum(self, per_word: list[np.ndarray], ids: np.ndarray) -> np.ndarray:
         out = np.zeros(len(ids), dtype=np.float64)
         for held, idf in zip(per_word, self.idfs):
@@ -113,6 +117,7 @@ class Ranked:
     scores: np.ndarray  # the ranking formula per section (0 off the candidates)
     evidence: Evidence  # what the best sections hold of the question: whether to answer
     coverage: np.ndarray  # per section in `order`: share of the question's known weight it holds (0 elsewhere)
+    words: _Coverage  # which sections hold which of the question's known words
     overview: bool = False  # the first is the overview of a topic the question names
 
 
@@ -122,7 +127,7 @@ class SearchResult:
     hits: list[Hit]
     coverage: float = 0.0
     abstained: bool = False
-    covered: dict[int, float] = field(default_factory=dict)  # per hit's section id: its coverage
+    holds: dict[int, frozenset[str]] = field(default_factory=dict)  # per hit's section id: the known words it holds
     overview: bool = False  # the first hit is the overview of the topic asked about: it answers alone
 
 
@@ -370,7 +375,7 @@ class Retriever:
             if len(hits) >= top:
                 break
         return SearchResult(query, hits, coverage=best_cov, overview=ranked.overview,
-                            covered={h.section.id: float(ranked.coverage[h.section.id]) for h in hits})
+                            holds={h.section.id: ranked.words.holds(h.section.id) for h in hits})
 
     def rank(self, query: Query) -> Ranked | None:
         """The candidates best first by the ranking formula (a broad question's overview
@@ -400,7 +405,7 @@ class Retriever:
             kind=np.array([term in kind_words for term in parts.terms], dtype=bool))
         coverage = np.zeros(self.index.n, dtype=np.float64)
         coverage[order] = parts.covered(order) / (parts.known or 1.0)
-        return Ranked(order, scores, evidence, coverage, overview is not None)
+        return Ranked(order, scores, evidence, coverage, parts, overview is not None)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
         """The candidate sections and their feature rows (columns in ranking.FEATURES order),

@@ -294,6 +294,17 @@ def test_a_combined_reply_opens_with_the_block_that_titles_it(bundled: Assistant
     assert combined >= 3  # the check ran on combined replies
 
 
+def test_a_block_lacking_what_the_first_one_holds_does_not_join(bundled: Assistant) -> None:
+    """"how do I reduce GPU costs": GPU Acceleration answers; blocks on cutting costs in
+    general (Key Characteristics of the Cloud, Pre-built AI APIs) never say GPU, so they
+    answer another question and stay out of the reply."""
+    reply = bundled.reply("how do I reduce GPU costs")
+    assert reply.sources[0].heading_path.endswith("GPU Acceleration"), reply.sources
+    for source in reply.sources:  # the section, or one of the items that share its anchor
+        texts = [s.text.lower() for s in bundled.kb.sections if (s.doc.path, s.anchor) == (source.path, source.anchor)]
+        assert any("gpu" in text for text in texts), source.label
+
+
 def test_a_block_sharing_only_a_word_does_not_join(bundled: Assistant) -> None:
     reply = bundled.reply("big models")
     for label in (s.label for s in reply.sources[1:]):
