@@ -437,7 +437,6 @@ class Retriever:
         cols["item"] = self._items[cand].astype(float)
         cols["intro"] = self._intros[cand].astype(float)
         cols["length"] = self._log_length[cand]
-        cols["overview"] = cols["label_coverage"] * self._child_share[cand] * ~self._child_asked(coverage, cand)
         doc_best = np.maximum.reduceat(total, self._doc_starts)  # sections come document by document
         cols["document"] = doc_best[self._doc_of[cand]] / best
         if coverage.docs:
@@ -453,6 +452,8 @@ class Retriever:
         if query.intent.topic:
             cols["defines"] = self._defines(query.intent.topic, cand)
         cols["label_match"] = self._label_match(asked, cand)
+        cols["overview"] = (cols["label_coverage"] * cols["label_match"] * self._child_share[cand]
+                            * ~self._child_asked(coverage, cand))
         if pairs:
             texts = [plain(sid) for sid in cand.tolist()]
             near = np.zeros(len(cand))
