@@ -153,8 +153,9 @@ class Assistant:
         """The best section, and up to MAX_PARTS - 1 more from other documents that answer
         the question by themselves: nearly as well scored, holding every question word the
         best one holds (one that shares a word or two answers another question: "GPU
-        costs" is not answered by a block on costs without GPUs), and saying nothing already shown (sentence by sentence, so the same fact copied
-        into two documents is shown once)."""
+        costs" is not answered by a block on costs without GPUs), and saying nothing
+        already shown (sentence by sentence, so the same fact copied into two documents
+        is shown once)."""
         hits = result.hits
         parts = [hits[0]]
         if result.overview:  # an overview answers alone: its list of children is the answer
