@@ -493,8 +493,8 @@ class Retriever:
             while sections[chain[-1]].parent is not None:
                 chain.append(sections[chain[-1]].parent)  # type: ignore[arg-type]
             for cand in chain:
-                if named[cand]:
-                    return cand if self._reads_as_asked(query, cand, head) else None
+                if named[cand] and self._reads_as_asked(query, cand, head):
+                    return cand
         return None
 
     def _reads_as_asked(self, query: Query, overview: int, head: np.ndarray) -> bool:
