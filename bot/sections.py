@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from .inlinehtml import html_as_markdown
 from .loader import LoadedFile
 from .markdown import Segment, blocks, finish_links, holds, plain_heading, slugify, strip_markup
 from .models import Document, Section, SectionKind
@@ -167,11 +168,13 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
     """The first sentence of some Markdown as plain text, cut at a word near `limit`.
 
     A sentence that introduces a list ("Compare providers on three points:") is finished
-    with the list's item labels, so an outline line never ends on a dangling colon.
+    with the list's item labels, so an outline line never ends on a dangling colon. Inline
+    HTML is read as the Markdown it stands for first (bot/inlinehtml.py): an image tag
+    written over three lines after a sentence was cut to "… in the UI <img…".
     """
     parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "|", "<"))]
     for n, block in enumerate(parts):
-        text = strip_markup(block)
+        text = strip_markup(html_as_markdown(block))
         if not text:
             continue
         sentence = _SENTENCE_END.split(text, maxsplit=1)[0]

@@ -410,6 +410,29 @@ def test_outline_items_never_end_on_a_colon(bundled: Assistant) -> None:
     assert "Compare cloud providers on three points: AI and ML offerings" in body
 
 
+def test_outline_items_never_show_a_cut_html_tag(tmp_path: Path) -> None:
+    """A child's first paragraph that ends in an image tag written over three lines: its
+    outline line was cut to "… in the UI <img…"."""
+    write(tmp_path, "runs.md", """# Pipeline runs
+
+Everything about starting and watching pipeline runs.
+
+## Start a run from the UI
+
+You can set the pipeline root in the run parameters when you submit a pipeline run in the user interface of the dashboard
+<img src="/docs/images/pipelines/run-parameters-pipeline-root.png"
+alt="Configure pipeline root on the pipelines UI"
+class="mt-3 mb-3 border rounded">
+
+## Watch a run
+
+The run graph shows each step, its logs and its outputs as the run goes.
+""")
+    reply = Assistant.load(tmp_path).reply("pipeline runs")
+    assert "Start a run from the UI" in reply.body and "Watch a run" in reply.body, reply.body
+    assert "<img" not in reply.body and "mt-3" not in reply.body, reply.body
+
+
 def test_first_sentence_finishes_a_list_introduction() -> None:
     text = "Pick a region by three things:\n\n- **Latency:** near users.\n- **Price:** cheapest.\n- **Law:** data residency."
     assert first_sentence(text) == "Pick a region by three things: Latency, Price, Law."
