@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 
+from .markdown import fence_marker, fence_spans
+
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 def shorten(markdown: str, limit: int) -> tuple[str, bool]:
@@ -17,7 +18,7 @@ def shorten(markdown: str, limit: int) -> tuple[str, bool]:
     text = markdown.strip()
     if len(text) <= limit:
         return text, False
-    room = max(limit - 2, 1)  # space for " …"
+    room = max(limit - 3, 1)  # space for " …" (or "\n\n…" below a code block)
     head = text[:room]
     cut = -1
     for boundary in ("\n\n", "\n- ", "\n* ", "\n+ ", "\n"):
@@ -34,12 +35,15 @@ def shorten(markdown: str, limit: int) -> tuple[str, bool]:
     while out.endswith(":") and "\n" in out:  # a line introducing what was cut away goes too
         out = out[: out.rfind("\n")].rstrip()
     out = out.rstrip(":;, ")
-    if len(_FENCE.findall(out)) % 2:  # an open code fence: close it
-        fence = _FENCE.findall(out)[-1]
-        closing = "\n" + fence
-        if len(out) + len(closing) + 2 > limit:
-            out = out[: max(limit - len(closing) - 2, 0)].rstrip()
-        out += closing
+    fence = fence_spans("\n" + out)[1]
+    if fence:  # an open code fence: close it, and say "…" below it (a closing fence line
+        ending = f"\n{fence}\n\n…"  # holds nothing else: "``` …" left the fence open)
+        if len(out) + len(ending) > limit:
+            out = out[: max(limit - len(ending), 0)].rstrip()
+        if fence_spans("\n" + out)[1] == fence:
+            return out + ending, True
+    if fence_marker(out.rsplit("\n", 1)[-1]):  # cut just after a code block: "…" below it too
+        return out + "\n\n…", True
     return (out if out.endswith("…") else out + " …"), True
 
 

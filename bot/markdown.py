@@ -96,6 +96,19 @@ def outside_code_spans(text: str, change: Callable[[str], str]) -> str:
     return "".join(pieces)
 
 
+def code_spans_masked(text: str, change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to all of it at once, each inline code span standing in
+    as a placeholder meanwhile: for changes that span several lines of prose (an HTML table)
+    yet must not touch code. Placeholders are numbers between two private-use characters
+    (U+E011), which are taken out of the text first: a document cannot forge one."""
+    if "`" not in text:
+        return change(text)
+    pieces = _CODE_SPAN_SPLIT.split(text.replace("\ue011", ""))  # prose, code span, its backticks, prose, …
+    spans = pieces[1::3]
+    masked = "".join(p if i % 3 == 0 else (f"\ue011{i // 3}\ue011" if i % 3 == 1 else "") for i, p in enumerate(pieces))
+    return re.sub("\ue011(\\d+)\ue011", lambda m: spans[int(m.group(1))], change(masked))
+
+
 def _clean_inline(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
     """Clean text outside code fences; inline code spans are left exactly as written."""
     if not _needs_cleaning(line):

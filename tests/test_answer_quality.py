@@ -449,6 +449,25 @@ def test_shortened_text_never_dangles(limit: int) -> None:
     assert "… …" not in out and not out.endswith("… …")
 
 
+@pytest.mark.parametrize("lines", [12, 2])  # cut inside the code block, or just after it
+@pytest.mark.parametrize("limit", [120, 160, 200, 260])
+def test_text_cut_in_or_after_a_code_block_leaves_no_fence_open(limit: int, lines: int) -> None:
+    """"``` …" is not a closing fence: a reply cut after (or inside) a code block swallowed
+    every block after it into code, bold labels and links shown raw."""
+    from bot.markdown import fence_spans
+    from bot.models import Reply
+    from bot.terminal import render
+
+    code = "\n".join(f"total = add(total, {i})" for i in range(lines))
+    text = (f"Here is a component that adds two integers together:\n\n```python\n{code}\n```\n\n"
+            + "After the code comes a long paragraph that runs on well past any limit a chat reply sets " * 4)
+    out, cut = shorten(text, limit)
+    assert cut and len(out) <= limit, out
+    assert fence_spans("\n" + out)[1] == "", out  # no fence left open
+    shown = render(Reply(title="Components", body=f"{out}\n\n**Next block**\nSee [the guide](https://example.org/guide)."))
+    assert "**Next block**" not in shown and "](" not in shown, shown
+
+
 def test_no_more_in_the_source_markers(bundled: Assistant, tmp_path: Path) -> None:
     for question in ["hybrid multi-cloud", "edge computing", "what is AIaaS?", "generative AI", *BROAD_KEYWORDS]:
         assert "(more in the source)" not in bundled.reply(question).body

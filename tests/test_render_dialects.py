@@ -49,24 +49,53 @@ def test_a_tilde_fence_is_code_in_every_dialect() -> None:
         assert INSIDE in to_mrkdwn(body) and INSIDE in discord_shown(body) and INSIDE in terminal(body)
 
 
-HTML_DOC = ('<p align="center"><img src="rollback.png" alt="diagram"/></p>\n\n'
+HTML_DOC = ('<p align="center"><img src="rollback.png" alt="diagram"/></p>\n\n</img>\n\n'
+            'More in <a\nhref="https://example.org/rollback" target="_blank">the rollback runbook</a>.\n\n'
             "Run <code>deployctl rollback</code> and watch the <b>canary</b>.<br>It takes <em>two</em> minutes; "
             "the `<br>` tag is HTML.\n\n<details>\n<summary>Why not redeploy?</summary>\n\nIt rebuilds.\n\n</details>\n\n"
             "| Step | Note |\n|---|---|\n| drain | slow<br>then fast |\n\n```html\n<b>kept</b><br>\n```\n")
 
 
 def test_document_html_is_shown_as_its_markdown_in_every_dialect() -> None:
-    """A document's <code>, <b>, <br>, <img>, <details> showed as raw tags in replies."""
+    """A document's <code>, <b>, <br>, <img>, <a href>, <details> showed as raw tags in replies."""
     slack, discord, term = to_mrkdwn(HTML_DOC), discord_shown(HTML_DOC), terminal(HTML_DOC)
     assert "`deployctl rollback`" in slack and "*canary*" in slack and "_two_" in slack
+    assert "<https://example.org/rollback|the rollback runbook>" in slack
+    assert "the rollback runbook (https://example.org/rollback)" in " ".join(term.split())
     assert "`deployctl rollback`" in discord and "**canary**" in discord
     assert "`deployctl rollback`" in term and "canary" in term and "Why not redeploy?" in term
     slack = slack.replace("&lt;", "<").replace("&gt;", ">")  # Slack's escapes, for comparing
     for shown in (slack, discord, term):
         assert "<b>kept</b><br>" in shown and "`<br>`" in shown  # code is shown as written
         prose = shown.replace("<b>kept</b><br>", "").replace("`<br>`", "")
-        assert not re.search(r"</?(?:p|img|code|b|br|em|details|summary)\b", prose), prose
+        assert not re.search(r"</?(?:p|img|code|b|br|em|details|summary|a)\b", prose), prose
         assert "slow then fast" in shown  # a break inside a table row keeps the row whole
+
+
+BLOCK_HTML_DOC = ("Katib supports these settings:\n\n  <table class=\"table table-bordered\">\n"
+                  "    <tr><th>Setting</th><th>Default</th></tr>\n"
+                  "    <tr>\n      <td><code>min_trials</code></td>\n      <td>3 | at least</td>\n    </tr>\n"
+                  "  </table>\n\nPackages:\n\n<ul>\n<li>\n<a href=\"https://example.org/v1\">v1</a>\n</li>\n"
+                  "<li>v2 <ul><li>beta</li></ul></li>\n</ul>\n<h2 id=\"v1\">Resource types</h2>\n"
+                  "Write `<table>` or <code><li></code> to show a tag.")
+
+
+def test_block_html_is_shown_as_rows_items_and_bold_lines_in_every_dialect() -> None:
+    """Documentation tables and lists written in HTML showed as raw `<table>`, `<tr>`,
+    `<td>` and `<li>` lines: a row is now a line of cells, an item a list item, a heading a
+    bold line, and code (a span, or `<code>`) keeps its tags as written."""
+    slack, discord, term = to_mrkdwn(BLOCK_HTML_DOC), discord_shown(BLOCK_HTML_DOC), terminal(BLOCK_HTML_DOC)
+    slack = slack.replace("&lt;", "<").replace("&gt;", ">")
+    for shown in (slack, discord, term):
+        lines = [line.strip().replace("\\|", "|") for line in shown.splitlines()]  # Discord keeps the escape
+        assert "| Setting | Default |" in lines and "| `min_trials` | 3 | at least |" in lines, shown
+        assert lines.index("| Setting | Default |") + 1 == lines.index("| `min_trials` | 3 | at least |")
+        assert "`<table>`" in shown and "`<li>`" in shown  # code is shown as written
+        prose = shown.replace("`<table>`", "").replace("`<li>`", "")
+        assert not re.search(r"</?(?:table|tr|td|th|ul|li|h2|a)\b", prose), prose
+        assert "Resource types" in shown and "beta" in shown
+    assert "<https://example.org/v1|v1>" in slack and "*Resource types*" in slack
+    assert "v1 (https://example.org/v1)" in term
 
 
 def test_text_quoting_a_user_keeps_html_as_written() -> None:
