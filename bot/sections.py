@@ -199,14 +199,25 @@ def _list_labels(block: str) -> list[str]:
 
 
 def _passages(text: str) -> list[str]:
-    """Group paragraphs into passages of about one to three, each at most PASSAGE_MAX chars."""
+    """Group paragraphs into passages of about one to three, each at most PASSAGE_MAX chars.
+
+    A paragraph that introduces what follows ("… do the following:") stays with it: the
+    passage goes on if it has room, or else the paragraph opens the next one (with no room
+    even then, that passage runs over PASSAGE_MAX). A passage ending on the colon was an
+    answer that stopped where the steps began.
+    """
     out: list[str] = []
     cur: list[str] = []
     size = 0
     for block in _fit_blocks(blocks(text)):
         if cur and (size + len(block) > PASSAGE_MAX or size >= PASSAGE_TARGET or len(cur) >= 3 and size >= 200):
-            out.append("\n\n".join(cur))
-            cur, size = [], 0
+            if cur[-1].rstrip().endswith(":") and size + len(block) > PASSAGE_MAX and len(cur) > 1:
+                intro = cur.pop()
+                out.append("\n\n".join(cur))
+                cur, size = [intro], len(intro) + 2
+            elif not cur[-1].rstrip().endswith(":"):
+                out.append("\n\n".join(cur))
+                cur, size = [], 0
         cur.append(block)
         size += len(block) + 2
     if cur:

@@ -433,6 +433,24 @@ The run graph shows each step, its logs and its outputs as the run goes.
     assert "<img" not in reply.body and "mt-3" not in reply.body, reply.body
 
 
+def test_a_passage_never_stops_where_the_steps_begin(tmp_path: Path) -> None:
+    """A long section is cut into passages; the paragraph that says "do the following:"
+    stays with the steps it introduces, so its answer shows them (sagemaker held 371
+    passages ending on such a colon, kubeflow 105)."""
+    p1 = ("Asynchronous endpoints queue requests and process them as capacity allows. " * 6).strip()
+    p2 = ("When traffic stops, the endpoint can shrink to zero instances and wait for new work. " * 3
+          + "To let the endpoint scale up again from zero instances, do the following:")
+    steps = "\n".join(f"{i}. Step {i}: create policy part {i} with the backlog metric and its alarm threshold."
+                      for i in range(1, 6))
+    p4 = ("Afterwards, watch the queue size metric for a day to confirm the policy triggers as expected. " * 3).strip()
+    write(tmp_path, "scale.md", f"# Scaling asynchronous endpoints\n\n{p1}\n\n{p2}\n\n{steps}\n\n{p4}\n")
+    assistant = Assistant.load(tmp_path)
+    assert len(assistant.kb.sections) > 1  # it was cut into passages
+    assert not any(s.text.rstrip().endswith(":") for s in assistant.kb.sections)
+    reply = assistant.reply("scale up again from zero instances")
+    assert "do the following" in reply.body and "Step 1: create policy part 1" in reply.body, reply.body
+
+
 def test_first_sentence_finishes_a_list_introduction() -> None:
     text = "Pick a region by three things:\n\n- **Latency:** near users.\n- **Price:** cheapest.\n- **Law:** data residency."
     assert first_sentence(text) == "Pick a region by three things: Latency, Price, Law."
