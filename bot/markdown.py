@@ -113,6 +113,8 @@ def _clean_inline(line: str, refs: dict[str, str], links: list[WikiLink]) -> str
     """Clean text outside code fences; inline code spans are left exactly as written."""
     if not _needs_cleaning(line):
         return line  # most text has nothing to clean: skip cutting it around code spans
+    if "`" in line and "][" in line:  # a reference link whose text is code: [`PipelineTask`][ref]
+        line = code_spans_masked(line, lambda text: _REF_LINK.sub(partial(_ref_text, refs), text))
     return outside_code_spans(line, lambda prose: _clean_prose(prose, refs, links))
 
 

@@ -329,6 +329,16 @@ def test_brackets_inside_inline_code_are_not_read_as_reference_links(tmp_path: P
     assert "`confusion[labels][predictions]`" in all_text(kb)
 
 
+def test_a_reference_link_whose_text_is_code_is_resolved(tmp_path: Path) -> None:
+    # From the Kubeflow docs: "it constructs a [`PipelineTask`][pipelinetask] instance", shown raw.
+    kb = load_one(tmp_path, ("# Tasks\n\nIt constructs a [`PipelineTask`][pipelinetask] instance, "
+                             "see the [`dsl` reference][] and `a[b][c]`.\n\n"
+                             "[pipelinetask]: https://example.com/task\n[`dsl` reference]: https://example.com/dsl\n"))
+    text = all_text(kb)
+    assert "It constructs a [`PipelineTask`](https://example.com/task) instance" in text
+    assert "`a[b][c]`" in text and "[pipelinetask]" not in text
+
+
 def test_backslashes_inside_inline_code_are_kept(tmp_path: Path) -> None:
     # Code spans are literal in Markdown: a regex written in backticks must not change.
     kb = load_one(tmp_path, "# Metrics\n\nThe regex is `val_accuracy=([0-9\\\\.]+)` for accuracy.\n")
