@@ -128,13 +128,13 @@ class Assistant:
         parts = self._parts(result)  # the best-ranked block first: it titles the reply
         top = parts[0].section
         title = top.heading or top.doc.title
+        sources = tuple(source_of(h.section) for h in parts)
         if len(parts) == 1:
             body = section_body(top)
         else:
             budget = BODY_LIMIT // len(parts) - 40
-            labels = [source_of(h.section).label for h in parts]
-            body = "\n\n".join(("" if label == title else f"**{label}**\n") + shorten(h.section.text, budget)[0]
-                                for label, h in zip(labels, parts))  # the title is not said twice
+            body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n") + shorten(h.section.text, budget)[0]
+                                for s, h in zip(sources, parts))  # the title is not said twice
         corrections = result.query.corrections
         if corrections:
             fixed = ", ".join(f"{typed} → {word}" for typed, word in dict.fromkeys(corrections))
@@ -142,7 +142,7 @@ class Assistant:
         return Reply(
             title=title,
             body=body,
-            sources=tuple(source_of(h.section) for h in parts),
+            sources=sources,
             related=tuple(self._related(parts, hits)),
             intent=result.query.intent.id,
             question=question,

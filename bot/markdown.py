@@ -338,9 +338,9 @@ def blocks(text: str) -> list[str]:
     cur: list[str] = []
     fence: str | None = None
     for line in text.split("\n"):
-        m = _FENCE.match(line)
-        if m:
-            fence = toggle_fence(fence, m.group(1))
+        marker = fence_marker(line)
+        if marker is not None:
+            fence = toggle_fence(fence, marker)
             cur.append(line)
             continue
         if fence is None and not line.strip():

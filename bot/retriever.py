@@ -73,6 +73,11 @@ class Query:
     def corrections(self) -> list[tuple[str, str]]:
         return [(w.corrected_from, w.word) for w in self.words if w.corrected_from]
 
+    @property
+    def asked(self) -> str:
+        """The question's words as read, for comparing with headings."""
+        return " ".join(w.word for w in self.words)
+
 
 @dataclass(slots=True)
 class _Coverage:
@@ -116,7 +121,6 @@ class Ranked:
     order: np.ndarray  # candidate section ids, best first
     scores: np.ndarray  # the ranking formula per section (0 off the candidates)
     evidence: Evidence  # what the best sections hold of the question: whether to answer
-    coverage: np.ndarray  # per section in `order`: share of the question's known weight it holds (0 elsewhere)
     words: _Coverage  # which sections hold which of the question's known words
     overview: bool = False  # the first is the overview of a topic the question names
 
@@ -125,7 +129,6 @@ class Ranked:
 class SearchResult:
     query: Query
     hits: list[Hit]
-    coverage: float = 0.0
     abstained: bool = False
     holds: dict[int, frozenset[str]] = field(default_factory=dict)  # per hit's section id: the known words it holds
     overview: bool = False  # the first hit is the overview of the topic asked about: it answers alone
@@ -363,9 +366,8 @@ class Retriever:
         ranked = self.rank(query)
         if ranked is None:
             return SearchResult(query, [], abstained=True)
-        best_cov = float(ranked.coverage[ranked.order[: self.params.coverage_depth]].max())
         if not confident(self.params, ranked.evidence):
-            return SearchResult(query, [], coverage=best_cov, abstained=True)
+            return SearchResult(query, [], abstained=True)
         hits: list[Hit] = []
         for sid in ranked.order.tolist():
             sec = self.index.sections[sid]
@@ -374,7 +376,7 @@ class Retriever:
             hits.append(Hit(sec, float(ranked.scores[sid])))
             if len(hits) >= top:
                 break
-        return SearchResult(query, hits, coverage=best_cov, overview=ranked.overview,
+        return SearchResult(query, hits, overview=ranked.overview,
                             holds={h.section.id: ranked.words.holds(h.section.id) for h in hits})
 
     def rank(self, query: Query) -> Ranked | None:
@@ -403,9 +405,7 @@ class Retriever:
             rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}),
             kind=np.array([term in kind_words for term in parts.terms], dtype=bool))
-        coverage = np.zeros(self.index.n, dtype=np.float64)
-        coverage[order] = parts.covered(order) / (parts.known or 1.0)
-        return Ranked(order, scores, evidence, coverage, parts, overview is not None)
+        return Ranked(order, scores, evidence, parts, overview is not None)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
         """The candidate sections and their feature rows (columns in ranking.FEATURES order),
@@ -419,7 +419,7 @@ class Retriever:
         total[self._navigation] = 0.0  # link lists feed related topics, never answers
         k = min(params.candidates, int(np.count_nonzero(total)))
         cand = np.argpartition(-total, k - 1)[:k]
-        asked = " ".join(w.word for w in query.words)
+        asked = query.asked
         named = self._named_like(query, asked)
         cand = _union([cand, named[~self._navigation[named]]]).astype(np.int64)
         pairs = self._pair_patterns(query)
@@ -504,8 +504,7 @@ class Retriever:
         above = head[: int(np.flatnonzero(head == overview)[0])] if overview in head else head
         if not len(above):
             return True
-        asked = " ".join(w.word for w in query.words)
-        likeness = self._label_match(asked, np.concatenate(([overview], above)))
+        likeness = self._label_match(query.asked, np.concatenate(([overview], above)))
         return bool(likeness[0] >= likeness[1:].max())
 
     def _presence(self, term: str, fields: tuple[str, ...]) -> np.ndarray:

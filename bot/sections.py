@@ -211,13 +211,13 @@ def _passages(text: str) -> list[str]:
     size = 0
     for block in _fit_blocks(blocks(text)):
         if cur and (size + len(block) > PASSAGE_MAX or size >= PASSAGE_TARGET or len(cur) >= 3 and size >= 200):
-            if cur[-1].rstrip().endswith(":") and size + len(block) > PASSAGE_MAX and len(cur) > 1:
+            if not cur[-1].rstrip().endswith(":"):
+                out.append("\n\n".join(cur))
+                cur, size = [], 0
+            elif size + len(block) > PASSAGE_MAX and len(cur) > 1:  # no room: the intro opens the next
                 intro = cur.pop()
                 out.append("\n\n".join(cur))
                 cur, size = [intro], len(intro) + 2
-            elif not cur[-1].rstrip().endswith(":"):
-                out.append("\n\n".join(cur))
-                cur, size = [], 0
         cur.append(block)
         size += len(block) + 2
     if cur:
