@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -16,6 +19,10 @@ import pytest
 from bot.assistant import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
+# Validated intent catalogs are cached in the user's cache folder (bot/intents.py): tests keep
+# theirs apart, and every subprocess they start inherits this
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cloudai-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 SHARED = ROOT.parent / "shared"
 CORPORA = SHARED / "corpora"
 EVAL = SHARED / "eval"

@@ -21,11 +21,13 @@ pytestmark = pytest.mark.slow  # fresh interpreters
 SEARCH_STACK = {"numpy", "rapidfuzz", "Stemmer", "bot.assistant", "bot.retriever", "bot.index", "bot.digest"}
 
 
-def imported(code: str, tmp_path: Path, configured: bool = True) -> set[str]:
+def imported(code: str, tmp_path: Path, configured: bool = True, cache: Path | None = None) -> set[str]:
     """The modules a fresh `python -X importtime -c CODE` imports (it must succeed), run in
-    `tmp_path`; `configured`: with CLOUDAI_DATA_DIR set there, else with no cloudai setting."""
+    `tmp_path`; `configured`: with CLOUDAI_DATA_DIR set there, else with no cloudai setting;
+    `cache`: the user's cache folder (XDG_CACHE_HOME), else the tests' own."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "CLOUDAI_", "PORT"))}
-    env = {**clean, "PYTHONPATH": str(ROOT), **({"CLOUDAI_DATA_DIR": str(tmp_path)} if configured else {})}
+    env = {**clean, "PYTHONPATH": str(ROOT), **({"CLOUDAI_DATA_DIR": str(tmp_path)} if configured else {}),
+           **({"XDG_CACHE_HOME": str(cache)} if cache is not None else {})}
     run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
@@ -52,3 +54,14 @@ def test_cloudai_ask_with_nothing_configured_reads_no_settings(tmp_path: Path) -
     assert "bot.assistant" in bare
     assert "pydantic_settings" not in bare
     assert "pydantic_settings" in imported(ask, tmp_path)
+
+
+def test_cloudai_ask_reads_the_catalog_it_validated_before_without_pydantic(tmp_path: Path) -> None:
+    """Validating the intent catalog imports pydantic (about 0.2 s of `ask`'s start); what it
+    gave is kept in the user's cache folder (bot/intents.py), so the next `ask` goes without."""
+    ask = "from app.cli import main; raise SystemExit(main(['ask', 'what is AIaaS?']))"
+    first = imported(ask, tmp_path, configured=False, cache=tmp_path / "cache")
+    assert {"bot.catalog_schema", "pydantic"} <= first
+    again = imported(ask, tmp_path, configured=False, cache=tmp_path / "cache")
+    assert "bot.assistant" in again
+    assert not {"bot.catalog_schema", "pydantic", "pydantic_core"} & again, sorted(again)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import catalog_schema
 from bot.assistant import DEFAULT_CATALOG, Assistant
 from bot.digest import DigestComposer, History
 from bot.intents import IntentCatalog
@@ -99,6 +100,51 @@ def test_empty_values_and_numbers_are_read_as_before(tmp_path: Path) -> None:
     assert catalog.by_id["market_figures"].phrases == ()
     assert catalog.by_id["telecom"].title == "telecom"
     assert catalog.by_id["telecom"].slots == {"network": {"g5": (("5g",), ("5",)), "none": ()}}
+
+
+# -- a validated catalog is kept: read back while the file is unchanged --------------------
+
+
+def not_validated(path: Path, raw: bytes) -> None:
+    raise AssertionError(f"{path} was validated again")
+
+
+def catalog_seen(catalog: IntentCatalog) -> tuple[object, ...]:
+    """What a catalog is, as the assistant uses it."""
+    return (catalog.intents, catalog.synonyms, catalog.words, catalog.strip_bot_name("cloudai trends"))
+
+
+def test_an_unchanged_catalog_is_read_back_without_validating(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = catalog_file(tmp_path, CATALOG)
+    first = IntentCatalog.load(path)
+    assert list((tmp_path / "cache" / "cloudai").glob("intents-*.json"))
+    monkeypatch.setattr(catalog_schema, "validate_catalog", not_validated)
+    assert catalog_seen(IntentCatalog.load(path)) == catalog_seen(first)
+
+
+def test_an_edited_catalog_is_validated_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = catalog_file(tmp_path, CATALOG)
+    IntentCatalog.load(path)
+    text = CATALOG.replace("    role: trends\n", "    role: trends\n    prefers: figures\n")
+    path.write_text(text, encoding="utf-8")
+    assert load_error(path).startswith(f"{path}:{line_of(text, 'prefers: figures')}: intent 'trends': unknown key")
+    path.write_text(CATALOG.replace("[trend, trends, future, emerging]", "[trend, trends, horizon]"), encoding="utf-8")
+    assert IntentCatalog.load(path).by_id["trends"].phrases == (("trend",), ("trend",), ("horizon",))
+
+
+def test_a_broken_or_unwritable_cache_is_no_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = catalog_file(tmp_path, CATALOG)
+    expected = catalog_seen(IntentCatalog.load(path))
+    [kept] = (tmp_path / "cache" / "cloudai").glob("intents-*.json")
+    for broken in ('{"intents": [', "[]", '{"intents": []}', "\xff\xfe"):
+        kept.write_bytes(broken.encode("latin-1"))
+        assert catalog_seen(IntentCatalog.load(path)) == expected, broken
+    blocker = write(tmp_path, "not-a-folder", "a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert catalog_seen(IntentCatalog.load(path)) == expected
 
 
 # -- mistakes: one line, the file and the line -----------------------------------------------
