@@ -87,7 +87,7 @@ def latencies_ms(search: Callable[[str], Any], questions: list[str]) -> list[flo
 
 def median_run_s(cmd: list[str]) -> float:
     """The median wall time of `cmd` over STARTUP_RUNS runs, after one untimed run (the first
-    `cloudai ask` on a machine validates the intent catalog and keeps it: bot/intents.py)."""
+    `cloudai ask` on a machine validates the intent catalog and keeps it: bot/catalog_file.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDAI_")}  # bundled knowledge
     times = []
     subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)

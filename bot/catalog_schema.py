@@ -3,7 +3,7 @@
 Validated before anything is built from it: an unknown key, an answer or prefer value no
 code reads, or a pattern that does not compile stops loading with the file and line. Kept
 apart from bot/intents.py because pydantic costs about 0.2 s to import: a catalog that
-validated once is read from the cache (bot/intents.py) without it.
+validated once is read back from the cache (bot/catalog_file.py) without it.
 """
 
 from __future__ import annotations

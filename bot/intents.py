@@ -8,16 +8,13 @@ generated): it steers retrieval with extra words and with the sections it prefer
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from .text import content_words, word_stems
+from .catalog_file import validated_catalog
+from .text import word_stems
 
 Phrase = tuple[str, ...]
 T = TypeVar("T")
@@ -183,17 +180,6 @@ class IntentCatalog:
         return out
 
 
-def _strings_in(data: Any) -> list[str]:
-    """All strings in a YAML tree except regular expressions (typo correction's word list)."""
-    if isinstance(data, str):
-        return [data]
-    if isinstance(data, dict):
-        return [s for k, v in data.items() if k not in ("patterns", "role") for s in _strings_in(k) + _strings_in(v)]
-    if isinstance(data, list):
-        return [s for v in data for s in _strings_in(v)]
-    return []
-
-
 def _contains(seq: list[str], phrase: Phrase) -> bool:
     n = len(phrase)
     if n == 0 or n > len(seq):
@@ -226,69 +212,3 @@ def _intent(raw: dict[str, Any]) -> Intent:
         answer=raw["answer"],
         role=raw["role"],
     )
-
-
-# -- validated catalogs, kept ----------------------------------------------------------------
-# Validating a catalog imports pydantic, about 0.2 s of `cloudai ask`'s start. What validation
-# gives (the catalog as plain data, and its word list) is kept in the user's cache folder
-# under a hash of the file and of the schema's source, and read back while neither changes:
-# an edited file, or a new schema, is validated again. A cache that cannot be read or written
-# is no error: the file is validated as if there were none.
-_SCHEMA_SOURCE = Path(__file__).with_name("catalog_schema.py")
-
-
-def cache_dir() -> Path | None:
-    """Where validated catalogs are kept: $XDG_CACHE_HOME/cloudai, else ~/.cache/cloudai
-    (None when there is no home folder to put it in)."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return (Path(base) if base else Path.home() / ".cache") / "cloudai"
-    except RuntimeError:  # no home folder
-        return None
-
-
-def validated_catalog(path: Path) -> dict[str, Any]:
-    """The catalog file validated, as plain data: `bot_names`, `synonyms`, `intents` (each
-    entry with every key of the schema) and `words` (every word it uses, for typo
-    correction). Any problem is a ValueError of one line naming the file and line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ValueError(f"cannot read intent catalog {path}: {exc.strerror or exc}") from None
-    folder = cache_dir()
-    kept: Path | None = None
-    if folder is not None:
-        digest = hashlib.sha256(raw)
-        try:
-            digest.update(_SCHEMA_SOURCE.read_bytes())
-        except OSError:
-            folder = None
-        kept = folder / f"intents-{digest.hexdigest()[:40]}.json" if folder is not None else None
-    if kept is not None:
-        try:
-            catalog = json.loads(kept.read_text(encoding="utf-8"))
-            if isinstance(catalog, dict) and {"bot_names", "synonyms", "intents", "words"} <= catalog.keys():
-                return catalog
-        except (OSError, ValueError):
-            pass
-    from .catalog_schema import validate_catalog  # imports pydantic: only for a file not seen before
-
-    model, data = validate_catalog(path, raw)
-    catalog = model.model_dump(mode="json")
-    catalog["words"] = sorted({w for s in _strings_in(data) for w in content_words(s) if len(w) > 2})
-    if kept is not None:
-        _keep(kept, catalog)
-    return catalog
-
-
-def _keep(kept: Path, catalog: dict[str, Any]) -> None:
-    """Write a validated catalog to the cache, whole or not at all (another process may be
-    reading it)."""
-    partial = kept.with_name(f".{kept.name}.{os.getpid()}")
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, kept)
-    except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)

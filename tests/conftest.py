@@ -19,7 +19,7 @@ import pytest
 from bot.assistant import Assistant
 
 ROOT = Path(__file__).resolve().parents[1]
-# Validated intent catalogs are cached in the user's cache folder (bot/intents.py): tests keep
+# Validated intent catalogs are cached in the user's cache folder (bot/catalog_file.py): tests keep
 # theirs apart, and every subprocess they start inherits this
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cloudai-tests-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)

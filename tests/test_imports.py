@@ -58,7 +58,7 @@ def test_cloudai_ask_with_nothing_configured_reads_no_settings(tmp_path: Path) -
 
 def test_cloudai_ask_reads_the_catalog_it_validated_before_without_pydantic(tmp_path: Path) -> None:
     """Validating the intent catalog imports pydantic (about 0.2 s of `ask`'s start); what it
-    gave is kept in the user's cache folder (bot/intents.py), so the next `ask` goes without."""
+    gave is kept in the user's cache folder (bot/catalog_file.py), so the next `ask` goes without."""
     ask = "from app.cli import main; raise SystemExit(main(['ask', 'what is AIaaS?']))"
     first = imported(ask, tmp_path, configured=False, cache=tmp_path / "cache")
     assert {"bot.catalog_schema", "pydantic"} <= first
