@@ -39,15 +39,7 @@ def validated_catalog(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot read intent catalog {path}: {exc.strerror or exc}") from None
-    folder = cache_dir()
-    kept: Path | None = None
-    if folder is not None:
-        digest = hashlib.sha256(raw)
-        try:
-            digest.update(_SCHEMA_SOURCE.read_bytes())
-        except OSError:
-            folder = None
-        kept = folder / f"intents-{digest.hexdigest()[:40]}.json" if folder is not None else None
+    kept = _kept(raw)
     if kept is not None:
         try:
             catalog = json.loads(kept.read_text(encoding="utf-8"))
@@ -63,6 +55,16 @@ def validated_catalog(path: Path) -> dict[str, Any]:
     if kept is not None:
         _keep(kept, catalog)
     return catalog
+
+
+def _kept(raw: bytes) -> Path | None:
+    """Where the validated form of a catalog file holding `raw` is kept (None: nowhere)."""
+    folder = cache_dir()
+    try:
+        schema = _SCHEMA_SOURCE.read_bytes()
+    except OSError:
+        return None
+    return folder / f"intents-{hashlib.sha256(raw + schema).hexdigest()[:40]}.json" if folder is not None else None
 
 
 def _keep(kept: Path, catalog: dict[str, Any]) -> None:
