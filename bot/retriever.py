@@ -88,7 +88,7 @@ class _Coverage:
     match: np.ndarray  # per section: BM25F as a share of the question's best possible score
     found: list[np.ndarray]  # per known word: which sections hold it (or a synonym)
     named: list[np.ndarray]  # ... in their heading or context
-    docs: list[np.ndarray]  # per known word: the numbers of the documents holding it
+    holders: list[np.ndarray]  # per known word: the sections holding it (or a synonym), sorted ids
     idfs: list[float]  # per known word: its IDF
     terms: list[str]  # the known words' terms, in the order of the lists above
 
@@ -181,6 +181,14 @@ def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[b[at] == a]
 
 
+def _spans(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every position from lo[i] up to hi[i] (exclusive), for each i in turn, as one flat
+    array, and where each i's positions start in it."""
+    lengths = hi - lo
+    starts = np.cumsum(lengths) - lengths
+    return np.arange(int(lengths.sum())) + np.repeat(lo - starts, lengths), starts
+
+
 def _union(parts: list[np.ndarray]) -> np.ndarray:
     """The ids in any of `parts`, sorted, without repeats: `np.unique` of their concatenation
     without its check for masked arrays, which imports numpy.ma (~40 ms of `cloudai ask`)."""
@@ -222,6 +230,7 @@ class Retriever:
                                 dtype=np.int64)
         self._doc_starts = np.flatnonzero(np.r_[True, self._doc_of[1:] != self._doc_of[:-1]]) if self.index.n \
             else np.zeros(1, dtype=np.int64)
+        self._doc_ends = np.append(self._doc_starts[1:], self.index.n)  # per document: one past its last section
         self._parent_of = np.array([s.id if s.parent is None else s.parent for s in self.index.sections],
                                    dtype=np.int64)
         self._child_share = np.array([min(len(s.children), 4) / 4 for s in self.index.sections], dtype=np.float64)
@@ -425,7 +434,7 @@ class Retriever:
         pairs = self._pair_patterns(query)
         plain = self.index.plain
         known = coverage.known or 1.0
-        cols = {f: np.zeros(len(cand)) for f in FEATURES}
+        cols = dict.fromkeys(FEATURES, np.zeros(len(cand)))  # a feature not set below is 0 (never changed in place)
         cols["bm25f"] = coverage.match[cand]
         per_field = self.index.field_scores(query.weights, cand) / best
         for row, f in enumerate(FIELDS):
@@ -437,15 +446,15 @@ class Retriever:
         cols["item"] = self._items[cand].astype(float)
         cols["intro"] = self._intros[cand].astype(float)
         cols["length"] = self._log_length[cand]
-        doc_best = np.maximum.reduceat(total, self._doc_starts)  # sections come document by document
-        cols["document"] = doc_best[self._doc_of[cand]] / best
-        if coverage.docs:
-            held = np.zeros(len(self._doc_starts))
-            for docs, idf in zip(coverage.docs, coverage.idfs):
-                has = np.zeros(len(self._doc_starts))
-                has[docs] = idf
-                held += has
-            cols["doc_coverage"] = held[self._doc_of[cand]] / known
+        docs = self._doc_of[cand]  # sections come document by document: each document is a run of ids
+        lo, hi = self._doc_starts[docs], self._doc_ends[docs]
+        in_docs, doc_rows = _spans(lo, hi)  # the sections of each candidate's document
+        cols["document"] = np.maximum.reduceat(total[in_docs], doc_rows) / best
+        if coverage.holders:
+            held = np.zeros(len(cand))
+            for holders, idf in zip(coverage.holders, coverage.idfs):  # a section of the document holds it
+                held += idf * (np.searchsorted(holders, hi) > np.searchsorted(holders, lo))
+            cols["doc_coverage"] = held / known
         cols["parent"] = total[self._parent_of[cand]] / best
         for col, ids in self._preferred(query).items():
             cols[col] = np.isin(cand, ids).astype(float)
@@ -461,7 +470,7 @@ class Retriever:
                 first, second, search = pair.first, pair.second, pair.pattern.search
                 near += [first in text and second in text and search(text) is not None for text in texts]
             cols["phrase"] = near / len(pairs)
-        return cand, np.column_stack([cols[f] for f in FEATURES]), coverage
+        return cand, np.array([cols[f] for f in FEATURES]).T, coverage
 
     def _child_asked(self, coverage: "_Coverage", ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`: does the question name one of its children by a word its own
@@ -583,16 +592,17 @@ class Retriever:
         ]
 
     def _coverage(self, query: Query, match: np.ndarray) -> "_Coverage":
-        """Per known question word: the sections holding it anywhere and in their labels, and
-        the documents holding it (a synonym from the catalog counts). Words the index has
-        never seen are left to the abstention rule (ranking.confident)."""
+        """Per known question word: the sections holding it anywhere (as a mask and as sorted
+        ids, which say which documents hold it) and in their labels, a synonym from the catalog
+        counting. Words the index has never seen are left to the abstention rule
+        (ranking.confident)."""
         weights: dict[str, float] = {}
         for w in query.words:
             if w.known:
                 weights[w.term] = self.index.idf(w.term)
         found_per_word: list[np.ndarray] = []
         named_per_word: list[np.ndarray] = []
-        docs: list[np.ndarray] = []
+        holders_per_word: list[np.ndarray] = []
         for term in weights:
             alternatives = self.catalog.alternatives(term)
             holders = self.index.holders(term)
@@ -602,8 +612,8 @@ class Retriever:
             found[holders] = True
             found_per_word.append(found)
             named_per_word.append(self._presence(term, LABEL_FIELDS))
-            docs.append(self._doc_of[holders])
-        return _Coverage(match, found_per_word, named_per_word, docs, list(weights.values()), list(weights))
+            holders_per_word.append(_union([holders]) if alternatives else holders)
+        return _Coverage(match, found_per_word, named_per_word, holders_per_word, list(weights.values()), list(weights))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
         """Sections the question's intent prefers, per feature: by heading, path and tags
