@@ -22,7 +22,9 @@ _QUALIFIER = frozenset({"in", "of", "for", "on", "with", "at", "from", "to", "by
                         "when", "if", "and", "or"})
 _VERB = r"(?:is|are|refers\s+to|means|stands\s+for|describes|represents|denotes|involves|consists\s+of)"
 _NAMING = r"(?:known\s+as|called|referred\s+to\s+as|termed)"
-_LEAD = r"(?:[\w-]+\s+){0,2}"  # up to two words before the term ("An", "Amazon SageMaker")
+# up to two words before the term ("An", "Amazon SageMaker"), neither a qualifier: "**Logs of X**"
+# (a list item's label) is about something of X, not X
+_LEAD = r"(?:(?!(?:" + "|".join(sorted(_QUALIFIER)) + r")\s)[\w-]+\s+){0,2}"
 _MARK = r"[*_`]{0,3}"  # emphasis (or code) around the term
 _EMPHASIS = r"[*_`]{1,3}"
 

@@ -495,6 +495,8 @@ class Retriever:
         named = self._named_sections(tuple(sorted(terms)))
         if not named.any():
             return None
+        if query.intent.topic and self._defines(query.intent.topic, order[:1])[0]:
+            return None  # "what is X" is answered by the section that defines X, not by X's overview
         sections = self.index.sections
         head = order[: self.params.coverage_depth]
         for sid in head.tolist():

@@ -187,6 +187,42 @@ def test_a_keyword_naming_a_parent_gets_the_parent(streaming: Assistant) -> None
     assert "See also" not in reply.body  # navigation children are not listed
 
 
+def test_what_is_x_is_answered_by_the_definition_not_by_an_overview(tmp_path: Path) -> None:
+    """"what is a feature pipeline?" asks for the definition. A troubleshooting page titled
+    with the same words has children, so it is an overview of the topic; it answers the
+    keyword, never the definition question, when a page's opening defines the term."""
+    write(tmp_path, "pipelines.md", """---
+title: Serve features with low-latency lookups behind one endpoint
+---
+A *feature pipeline* is a chain of transformation steps that turns raw events into model
+features and writes them to the online store.
+
+Each step runs in its own container, and the chain is managed for you.
+""")
+    write(tmp_path, "troubleshoot.md", """---
+title: Troubleshoot feature pipelines
+---
+# Troubleshoot feature pipelines
+
+Use the logs and the error messages to find out why a feature pipeline fails.
+
+## Permissions for feature pipelines
+
+Grant the pipeline role read access to the event stream.
+
+## Logs of feature pipelines
+
+Every step writes its logs to the central log group.
+""")
+    assistant = Assistant.load(tmp_path)
+    defined = assistant.reply("what is a feature pipeline?")
+    assert defined.sources[0].path == "pipelines.md", defined.sources
+    assert "chain of transformation steps" in defined.body
+    keyword = assistant.reply("feature pipelines")
+    assert keyword.sources[0].path == "troubleshoot.md", keyword.sources
+    assert "Permissions for feature pipelines" in keyword.body and "Logs of feature pipelines" in keyword.body
+
+
 def test_an_overview_of_a_narrower_topic_does_not_answer_a_keyword(tmp_path: Path) -> None:
     """"tuner" names the product; "Tuner DB" (with its children MySQL and Postgres) is an
     overview of its database, and a heading that reads just like the question outranks it.

@@ -38,6 +38,9 @@ def test_the_defining_forms_are_found(text: str, topic: str) -> None:
     ("To troubleshoot inference pipeline issues, read the logs.", "inference pipeline"),
     ("Cloud computing is a delivery model.", "edge computing"),  # another term with the same head
     ("Run the trial again.", "a trial in katib"),
+    # a list item's label about something of the term (an overview's outline of its children)
+    ("- **Permissions for feature pipelines**: Grant the role read access.", "feature pipeline"),
+    ("- **Logs of inference pipelines**: Every container writes its own.", "an inference pipeline"),
 ])
 def test_a_mention_is_not_a_definition(text: str, topic: str) -> None:
     assert not defines(text, pattern_for(topic))
