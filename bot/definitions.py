@@ -27,6 +27,9 @@ _NAMING = r"(?:known\s+as|called|referred\s+to\s+as|termed)"
 _LEAD = r"(?:(?!(?:" + "|".join(sorted(_QUALIFIER)) + r")\s)[\w-]+\s+){0,2}"
 _MARK = r"[*_`]{0,3}"  # emphasis (or code) around the term
 _EMPHASIS = r"[*_`]{1,3}"
+# the rest of a term's word after the part it shares with its stem ("pipelin|es"), never a
+# new capitalised word: `trialParameters` is another name than "trial" ("AIaaS" keeps its S)
+_REST = r"(?:(?-i:(?![A-Z][a-z]))\w)*"
 
 
 def term_words(topic: str, content: Callable[[str], Sequence[str]]) -> list[str]:
@@ -43,12 +46,12 @@ def term_words(topic: str, content: Callable[[str], Sequence[str]]) -> list[str]
 def defining_pattern(prefixes: Sequence[str]) -> re.Pattern[str] | None:
     """A pattern finding the term (each word by its `prefixes`, the part it shares with its
     stem) in one of the defining forms; None without words."""
-    words = [re.escape(p) + r"\w*" for p in prefixes if p]
+    words = [re.escape(p) + _REST for p in prefixes if p]
     if not words:
         return None
     term = r"(?<![^\W_])" + r"[\s*_-]+".join(words)  # at a word's start ("_Trial_" too)
     forms = (
-        _EMPHASIS + _LEAD + term + r":?" + _EMPHASIS,  # emphasised where it is introduced ("**X:** …")
+        r"(?<!\w)" + _EMPHASIS + _LEAD + term + r":?" + _EMPHASIS,  # emphasised where it is introduced ("**X:** …")
         term + r"[*_`)]*\s+(?:\([^)]{0,100}\)\s+)?" + _VERB + r"\b",  # "X is …", "X (…) means …"
         _NAMING + r"\s+(?:an?\s+|the\s+)?" + _MARK + _LEAD + term,  # "known as X"
         r"(?:^|[.!?:]\s+)" + _MARK + _LEAD + term + _MARK + r"\s*\(",  # "X (expansion) …" opening a sentence

@@ -73,7 +73,7 @@ class Params:
 
 # Fitted by: python benchmarks/fit_ranking.py  (*-dev and *-dev2 sets pooled; cross-validated
 # hit@1 on -dev2: seeds 0.692, kubeflow 0.612, sagemaker 0.50)
-PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.371, 'heading': 0.066, 'context': -1.422, 'body': 0.737, 'meta': 1.77, 'coverage': 0.663, 'label_coverage': 0.353, 'label_match': 0.783, 'phrase': 0.5, 'passage': -0.372, 'item': -0.594, 'intro': -0.003, 'slot': 0.072, 'figures': 0.264, 'defines': 1.41, 'length': -0.027, 'document': 0.345, 'doc_coverage': 0.12, 'parent': 0.733, 'overview': 1.615}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.55, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_power=0.0)
+PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.386, 'heading': 0.058, 'context': -1.456, 'body': 0.739, 'meta': 1.936, 'coverage': 0.678, 'label_coverage': 0.358, 'label_match': 0.798, 'phrase': 0.529, 'passage': -0.384, 'item': -0.586, 'intro': -0.006, 'slot': 0.077, 'figures': 0.271, 'defines': 1.62, 'length': -0.019, 'document': 0.344, 'doc_coverage': 0.123, 'parent': 0.755, 'overview': 1.677}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.55, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_power=0.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ def pattern_for(topic: str) -> TermPattern:
     ("A **`WorkspaceKind`** is an administrator-defined template.", "a WorkspaceKind"),
     ("A _Trial_ is one iteration of the tuning process.", "a trial in katib"),
     ("Edge computing refers to processing data where it is produced.", "edge computing"),
+    ("**AIaaS** is a model in which AI infrastructure is rented.", "AIaaS"),
 ])
 def test_the_defining_forms_are_found(text: str, topic: str) -> None:
     assert defines(text, pattern_for(topic))
@@ -41,6 +42,9 @@ def test_the_defining_forms_are_found(text: str, topic: str) -> None:
     # a list item's label about something of the term (an overview's outline of its children)
     ("- **Permissions for feature pipelines**: Grant the role read access.", "feature pipeline"),
     ("- **Logs of inference pipelines**: Every container writes its own.", "an inference pipeline"),
+    # identifiers that hold the term: another name, not the term emphasised
+    ("The suggestion produces `trialParameters` before running it.", "a trial in katib"),
+    ("2. **Configuring `resources_per_trial`**", "a trial in katib"),
 ])
 def test_a_mention_is_not_a_definition(text: str, topic: str) -> None:
     assert not defines(text, pattern_for(topic))
