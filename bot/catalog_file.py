@@ -10,6 +10,7 @@ read or written is no error: the file is validated as if there were none.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -59,12 +60,19 @@ def validated_catalog(path: Path) -> dict[str, Any]:
 
 def _kept(raw: bytes) -> Path | None:
     """Where the validated form of a catalog file holding `raw` is kept (None: nowhere)."""
-    folder = cache_dir()
+    folder, schema = cache_dir(), _schema_source()
+    if folder is None or schema is None:
+        return None
+    return folder / f"intents-{hashlib.sha256(raw + schema).hexdigest()[:40]}.json"
+
+
+@functools.cache
+def _schema_source() -> bytes | None:
+    """The schema's source (read once a process: it changes only with the code)."""
     try:
-        schema = _SCHEMA_SOURCE.read_bytes()
+        return _SCHEMA_SOURCE.read_bytes()
     except OSError:
         return None
-    return folder / f"intents-{hashlib.sha256(raw + schema).hexdigest()[:40]}.json" if folder is not None else None
 
 
 def _keep(kept: Path, catalog: dict[str, Any]) -> None:

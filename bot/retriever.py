@@ -168,6 +168,7 @@ class _Pair:
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
+_DEFINES = list(FEATURES).index("defines")  # its column in the feature rows
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -396,8 +397,9 @@ class Retriever:
             return None
         scores = np.zeros(self.index.n, dtype=np.float64)
         scores[cand] = feats @ self._weights
-        order = cand[np.argsort(-scores[cand], kind="stable")]
-        overview = self._overview(query, order)
+        ranking = np.argsort(-scores[cand], kind="stable")
+        order = cand[ranking]
+        overview = self._overview(query, order, defined=bool(feats[ranking[0], _DEFINES]))
         if overview is not None and overview != int(order[0]):
             scores[overview] = max(scores[overview], scores[order[0]])
             order = np.concatenate(([overview], order[order != overview]))
@@ -484,19 +486,21 @@ class Retriever:
                 out[i] = any(named[child] and not named[sid] for named in coverage.named for child in children)
         return out
 
-    def _overview(self, query: Query, order: np.ndarray) -> int | None:
+    def _overview(self, query: Query, order: np.ndarray, defined: bool) -> int | None:
         """A question that names a topic with several child sections ("trends", "use
         cases") is answered by that topic's overview: the parent whose heading (or, for a
         document's intro, title) holds every word asked, with its list of children. It is
-        looked for among the best sections and their ancestors (the first one may be it)."""
+        looked for among the best sections and their ancestors (the first one may be it).
+        `defined`: the first section defines the term a "what is X" question asks about;
+        then it answers, not X's overview."""
         terms = {w.term for w in query.words if w.known}
         if not terms or len(terms) < len({w.term for w in query.words}):
             return None
         named = self._named_sections(tuple(sorted(terms)))
         if not named.any():
             return None
-        if query.intent.topic and self._defines(query.intent.topic, order[:1])[0]:
-            return None  # "what is X" is answered by the section that defines X, not by X's overview
+        if defined:
+            return None
         sections = self.index.sections
         head = order[: self.params.coverage_depth]
         for sid in head.tolist():
@@ -609,12 +613,12 @@ class Retriever:
             alternatives = self.catalog.alternatives(term)
             holders = self.index.holders(term)
             if alternatives:
-                holders = np.concatenate([holders, *map(self.index.holders, alternatives)])
+                holders = _union([holders, *map(self.index.holders, alternatives)])
             found = np.zeros(self.index.n, dtype=bool)
             found[holders] = True
             found_per_word.append(found)
             named_per_word.append(self._presence(term, LABEL_FIELDS))
-            holders_per_word.append(_union([holders]) if alternatives else holders)
+            holders_per_word.append(holders)
         return _Coverage(match, found_per_word, named_per_word, holders_per_word, list(weights.values()), list(weights))
 
     def _preferred(self, query: Query) -> dict[str, np.ndarray]:
