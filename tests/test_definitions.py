@@ -30,6 +30,9 @@ def pattern_for(topic: str) -> TermPattern:
     ("A _Trial_ is one iteration of the tuning process.", "a trial in katib"),
     ("Edge computing refers to processing data where it is produced.", "edge computing"),
     ("**AIaaS** is a model in which AI infrastructure is rented.", "AIaaS"),
+    ("Models answer from what they were trained on. RAG (retrieval-augmented generation) adds documents.",
+     "RAG"),
+    ("Sending a share of live traffic to a new model is called canary testing.", "canary testing"),
 ])
 def test_the_defining_forms_are_found(text: str, topic: str) -> None:
     assert defines(text, pattern_for(topic))
