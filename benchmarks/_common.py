@@ -11,12 +11,42 @@ import argparse
 import re
 import statistics
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bot.models import Hit, Section
 
+# Everyday questions no knowledge here answers, written for this project apart from the dev
+# sets: each is a negative on every corpus. The abstention rule is fitted with the first list
+# (benchmarks/fit_ranking.py); the second is never fitted on and only checks it.
+OFF_TOPIC_FIT = (
+    "what's the weather like tomorrow", "recommend a good book to read on holiday", "how do I cook rice properly",
+    "who is the best football player ever", "what time does the store close", "how can I learn to play guitar",
+    "what should I name my cat", "tips for running a marathon", "best pizza places in new york",
+    "how do I fix my car's flat battery", "what is the capital of australia", "good series to watch this weekend",
+    "how tall is mount everest", "how do I train my dog to sit", "what's a healthy breakfast",
+    "how do I change a light bulb", "when is the next full moon", "how do I tie a tie",
+    "what are good exercises for back pain", "how long should I boil an egg", "where can I buy cheap flights",
+    "how do I grow tomatoes", "what song is number one right now", "how do I clean a leather jacket",
+)
+OFF_TOPIC_CHECK = (
+    "how do I get red wine out of a carpet", "what's the best way to learn spanish", "how many calories are in a banana",
+    "when does daylight saving time start", "how do I unclog a kitchen sink", "what's a good gift for my mom's birthday",
+    "how do I make my sourdough rise more", "which running shoes are best for flat feet",
+    "how do I get rid of ants in the house", "what is the plot of hamlet", "how can I sleep better at night",
+    "where should I travel in europe this summer", "how do I iron a shirt without creases",
+    "what's the difference between a crocodile and an alligator", "how do I write a wedding speech",
+    "how often should I water a cactus", "what are some fun board games for kids", "how do I jump start a car",
+    "who painted the mona lisa", "how do I make cold brew coffee", "what's the rule for offside in soccer",
+    "how do I knit a scarf", "is it going to snow this week", "how do I stop my dog from barking at night",
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = ROOT.parent / "shared"
+
+
+def unanswered(search: Callable[[str], list[Hit]], questions: tuple[str, ...]) -> str:
+    """How many of `questions` get no hit from `search`, as "k/n"."""
+    return f"{sum(not search(q) for q in questions)}/{len(questions)}"
 
 
 def shared_dir(description: str, needed: list[str]) -> Path:

@@ -7,7 +7,9 @@ same `Section.full_text`s: bm25s (Snowball stemming, English stop words) and FTS
 tokenizer, `bm25()`, words OR-ed). Same sections, same rule: the differences are the
 ranking and cloudai's abstaining (the references always return hits, so they reject no
 negative question). Printed per set: hit@1, hit@3, MRR@5, negatives rejected, answerable
-questions declined, median top-1 length, hit@1 by kind of question.
+questions declined, median top-1 length, hit@1 by kind of question; and per corpus, how many
+everyday questions (benchmarks/_common.py: the list the abstention rule is fitted with, and
+one it never saw) get no answer.
 
 These figures are in-sample: bot/ranking.py was fitted on these very sets. The figure to
 quote is the cross-validated one (fitted on two corpora, scored on the third), which
@@ -22,7 +24,7 @@ import argparse
 import json
 from typing import Any
 
-from _common import DEFAULT_SHARED, Bm25Reference, Fts5Reference, import_bm25s
+from _common import DEFAULT_SHARED, OFF_TOPIC_CHECK, OFF_TOPIC_FIT, Bm25Reference, Fts5Reference, import_bm25s, unanswered
 
 from bot.assistant import Assistant
 from bot.evaluation import evaluate, load_questions
@@ -64,6 +66,11 @@ def main() -> int:
             better = max(runs["bm25s"]["hit@1"], runs["fts5"]["hit@1"])
             print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points\n")
             summary[f"{name}-{suffix}"] = {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
+        search = lambda q: assistant.retriever.search(q, top=5).hits  # noqa: E731
+        everyday = {"fitted on": unanswered(search, OFF_TOPIC_FIT), "never fitted on": unanswered(search, OFF_TOPIC_CHECK)}
+        print(f"== {name}: everyday questions rejected (benchmarks/_common.py; the references reject none): "
+              + ", ".join(f"{v} of those {k}" for k, v in everyday.items()) + "\n")
+        summary[f"{name}-everyday"] = everyday
     if args.cv:
         from fit_ranking import cross_validate
         summary["cross_validated"] = cross_validate(shared, verbose=True)

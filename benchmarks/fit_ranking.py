@@ -13,12 +13,14 @@ answer it (the project's scoring rule). Then:
    weight fixes the scale).
 2. The candidate count is chosen the same way (a section ranked beyond it by BM25F is not
    ranked at all).
-3. The abstention threshold (the share of the question's words a top section must hold)
-   is swept on a grid, the rule's other constants fixed (ABSTENTION_GRID says why; words
-   the index has never seen never count, a paraphrase's everyday words are not evidence
-   against answering, but a name does); the chosen
-   point rejects the most negatives while declining at most 10% of the answerable
-   questions pooled, and a table prints declined against rejected around it.
+3. The abstention thresholds (the share of the question's words a top section must hold,
+   and how much more the knowledge uses one of them than English does) are swept on a
+   grid, the rule's other constants fixed (ABSTENTION_GRID says why; words the index has
+   never seen never count, a paraphrase's everyday words are not evidence against
+   answering, but a name does); the chosen point rejects at least 90% of each kind of
+   negative (the dev sets' own, and the everyday questions of benchmarks/_common.py on
+   every corpus) while declining at most 10% of the answerable questions pooled, and a
+   table prints declined against rejected around it.
 4. Cross-validation: the whole fit is repeated on two corpora and scored, with the real
    `retriever.search`, on the third — the figure to quote, since unseen questions behave
    like held-out ones, not like the ones fitted on.
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from _common import DEFAULT_SHARED
+from _common import DEFAULT_SHARED, OFF_TOPIC_CHECK, OFF_TOPIC_FIT, unanswered
 
 from bot.assistant import Assistant
 from bot.evaluation import Question, evaluate, load_questions, normalise
@@ -72,6 +74,7 @@ ABSTENTION_GRID = {
     "min_words": (2,),
     "coverage_power": (0.0,),
     "min_coverage": (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
+    "min_keyness": (None, 1.5, 2.0, 2.5, 3.0, 3.5),
 }
 MAX_DECLINED = 0.10  # the operating point: at most this share of answerable questions declined...
 MIN_REJECTED = 0.90  # ...and at least this share of negatives rejected
@@ -258,10 +261,12 @@ def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpo
 def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Question]],
                       corpora: tuple[str, ...], params: Params, verbose: bool) -> Params:
     """The abstention constants: of the grid's points that decline at most MAX_DECLINED of
-    the answerable questions pooled and reject at least MIN_REJECTED of the negatives, the
-    one answering most questions right (without such a point: the one rejecting most).
-    The evidence of each question is gathered once; `confident` decides."""
-    seen: list[tuple[Evidence | None, bool, bool]] = []
+    the answerable questions pooled and reject at least MIN_REJECTED of each kind of
+    negative (the dev sets' own, mostly near the corpus's topic, and OFF_TOPIC_FIT's
+    everyday questions, on every corpus), the one answering most questions right (without
+    such a point: the one rejecting most). The evidence of each question is gathered once;
+    `confident` decides."""
+    seen: list[tuple[Evidence | None, str, bool]] = []  # evidence, kind of question, top section right
     for c in corpora:
         retriever = Retriever(assistants[c].kb, assistants[c].catalog, params)
         for s in SUFFIXES:
@@ -269,25 +274,31 @@ def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Que
                 query = retriever.analyse(q.q)
                 ranked = retriever.rank(query) if query.words else None
                 right = ranked is not None and bool(answers(q, retriever, ranked.order[:1]).any())
-                seen.append((ranked.evidence if ranked is not None else None, bool(q.answers), right))
-    answerable = sum(ans for _, ans, _ in seen) or 1
-    negatives = sum(not ans for _, ans, _ in seen) or 1
+                seen.append((ranked.evidence if ranked is not None else None, "answerable" if q.answers else "negative",
+                             right))
+        for text in OFF_TOPIC_FIT:  # everyday questions: negatives on every corpus
+            query = retriever.analyse(text)
+            ranked = retriever.rank(query) if query.words else None
+            seen.append((ranked.evidence if ranked is not None else None, "everyday", False))
+    counts = {kind: sum(k == kind for _, k, _ in seen) or 1 for kind in ("answerable", "negative", "everyday")}
 
-    def outcome(trial: Params) -> tuple[float, float, float]:
-        declined = rejected = right = 0
-        for evidence, ans, top_right in seen:
+    def outcome(trial: Params) -> tuple[float, float, float, float]:
+        """Shares: answerable declined, dev negatives rejected, everyday questions rejected, right."""
+        got = dict.fromkeys(("answerable", "negative", "everyday", "right"), 0)
+        for evidence, kind, top_right in seen:
             empty = evidence is None or not confident(trial, evidence)
-            declined += ans and empty
-            rejected += (not ans) and empty
-            right += top_right and not empty
-        return declined / answerable, rejected / negatives, right / answerable
+            got[kind] += empty
+            got["right"] += top_right and not empty
+        return (got["answerable"] / counts["answerable"], got["negative"] / counts["negative"],
+                got["everyday"] / counts["everyday"], got["right"] / counts["answerable"])
 
     best: tuple[tuple[bool, float, float, float], Params] | None = None
     for values in itertools.product(*ABSTENTION_GRID.values()):
         trial = params.with_values(**dict(zip(ABSTENTION_GRID, values)))
-        declined, rejected, right = outcome(trial)
+        declined, negatives, everyday, right = outcome(trial)
         if declined > MAX_DECLINED:
             continue
+        rejected = min(negatives, everyday)  # both kinds of question: near the topic, and everyday
         key = (rejected >= MIN_REJECTED, right if rejected >= MIN_REJECTED else rejected, rejected, -declined)
         if best is None or key > best[0]:
             best = (key, trial)
@@ -296,17 +307,28 @@ def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Que
         print(f"  abstention at unknown_weight={chosen.unknown_weight}, name_weight={chosen.name_weight}, "
               f"min_match={chosen.min_match}, min_words={chosen.min_words}, "
               f"coverage_power={chosen.coverage_power}:")
-        print(f"  {'min_coverage':>12} {'answerable declined':>20} {'negatives rejected':>19} {'hit@1':>10}")
-        for t in ABSTENTION_GRID["min_coverage"]:
-            declined, rejected, right = outcome(chosen.with_values(min_coverage=t))
-            mark = "  <- chosen" if t == chosen.min_coverage else ""
-            print(f"  {t:>12} {declined:>20.1%} {rejected:>19.1%} {right:>10.1%}{mark}")
+        print(f"  {'min_coverage':>12} {'min_keyness':>11} {'answerable declined':>20} {'negatives rejected':>19} "
+              f"{'everyday rejected':>18} {'hit@1':>8}")
+        sweep = [{"min_coverage": t} for t in ABSTENTION_GRID["min_coverage"]]
+        sweep += [{"min_keyness": k} for k in ABSTENTION_GRID["min_keyness"] if k != chosen.min_keyness]
+        for change in sweep:
+            trial = chosen.with_values(**change)
+            declined, negatives, everyday, right = outcome(trial)
+            mark = "  <- chosen" if trial == chosen else ""
+            print(f"  {trial.min_coverage:>12} {str(trial.min_keyness):>11} {declined:>20.1%} {negatives:>19.1%} "
+                  f"{everyday:>18.1%} {right:>8.1%}{mark}")
     return chosen
 
 
 def score(assistant: Assistant, params: Params, questions: list[Question]) -> dict[str, object]:
     retriever = Retriever(assistant.kb, assistant.catalog, params)
     return evaluate(questions, lambda q: retriever.search(q, top=5).hits)
+
+
+def off_topic_rejected(assistant: Assistant, params: Params) -> str:
+    """How many of the everyday questions never fitted on (OFF_TOPIC_CHECK) get no answer."""
+    retriever = Retriever(assistant.kb, assistant.catalog, params)
+    return unanswered(lambda q: retriever.search(q).hits, OFF_TOPIC_CHECK)
 
 
 def load(shared: Path) -> tuple[dict[str, Assistant], dict[str, list[Question]]]:
@@ -331,6 +353,10 @@ def cross_validate(shared: Path, verbose: bool = True,
             if verbose:
                 print(f"  held out {held}-{s:<5} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  "
                       f"mrr@5 {r['mrr@5']:.3f}  negatives {r['negatives_rejected']}  declined {r['declined']}")
+        off = off_topic_rejected(assistants[held], held_params)
+        cv[f"{held}-off-topic"] = off
+        if verbose:
+            print(f"  held out {held}: everyday questions never fitted on rejected {off}")
     return cv
 
 
@@ -384,6 +410,8 @@ def main() -> int:
         r = score(assistants[name.split("-")[0]], params, qs)
         print(f"  in-sample {name:<16} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  mrr@5 {r['mrr@5']:.3f}"
               f"  negatives {r['negatives_rejected']}")
+    for c in CORPORA:
+        print(f"  in-sample {c}: everyday questions never fitted on rejected {off_topic_rejected(assistants[c], params)}")
     if not args.no_cv:
         print()
         print(json.dumps({"params": repr(params), "cv": cross_validate(shared, loaded=loaded)}))

@@ -9,27 +9,16 @@ read or written is no error: the file is validated as if there were none.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from .cache import cache_dir, keep
 from .text import content_words
 
 _SCHEMA_SOURCE = Path(__file__).with_name("catalog_schema.py")
-
-
-def cache_dir() -> Path | None:
-    """Where validated catalogs are kept: $XDG_CACHE_HOME/cloudai, else ~/.cache/cloudai
-    (None when there is no home folder to put it in)."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return (Path(base) if base else Path.home() / ".cache") / "cloudai"
-    except RuntimeError:  # no home folder
-        return None
 
 
 def validated_catalog(path: Path) -> dict[str, Any]:
@@ -54,7 +43,7 @@ def validated_catalog(path: Path) -> dict[str, Any]:
     catalog = model.model_dump(mode="json")
     catalog["words"] = sorted({w for s in _strings_in(data) for w in content_words(s) if len(w) > 2})
     if kept is not None:
-        _keep(kept, catalog)
+        keep(kept, json.dumps(catalog, ensure_ascii=False).encode("utf-8"))
     return catalog
 
 
@@ -73,19 +62,6 @@ def _schema_source() -> bytes | None:
         return _SCHEMA_SOURCE.read_bytes()
     except OSError:
         return None
-
-
-def _keep(kept: Path, catalog: dict[str, Any]) -> None:
-    """Write a validated catalog to the cache, whole or not at all (another process may be
-    reading it)."""
-    partial = kept.with_name(f".{kept.name}.{os.getpid()}")
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(catalog, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, kept)
-    except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
 
 
 def _strings_in(data: Any) -> list[str]:

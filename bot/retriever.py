@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .definitions import defines, term_pattern
-from .english import is_common_word
+from .english import english_share, is_common_word
 from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
@@ -415,7 +415,8 @@ class Retriever:
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}),
-            kind=np.array([term in kind_words for term in parts.terms], dtype=bool))
+            kind=np.array([term in kind_words for term in parts.terms], dtype=bool),
+            keyness=self._keyness(query, parts.terms))
         return Ranked(order, scores, evidence, parts, overview is not None)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
@@ -473,6 +474,18 @@ class Retriever:
                 near += [first in text and second in text and search(text) is not None for text in texts]
             cols["phrase"] = near / len(pairs)
         return cand, np.array([cols[f] for f in FEATURES]).T, coverage
+
+    def _keyness(self, query: Query, terms: list[str]) -> np.ndarray:
+        """Per known question word (`terms`): log10 of its share of the knowledge's sections over
+        its share of English words: high for what the knowledge is about ("endpoint",
+        "kubeflow"), low for everyday words it happens to use ("store", "close", "play")."""
+        typed: dict[str, list[str]] = {}
+        for w in query.words:
+            if w.known:
+                typed.setdefault(w.term, []).append(w.word.lower())
+        n = max(self.index.n, 1)
+        return np.array([np.log10(self.index.df(term) / n / min(english_share(w) for w in typed[term]))
+                         for term in terms], dtype=np.float64)
 
     def _child_asked(self, coverage: "_Coverage", ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`: does the question name one of its children by a word its own

@@ -12,6 +12,8 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.evaluation import evaluate, load_questions
+from bot.ranking import PARAMS
+from bot.retriever import Retriever
 
 from .conftest import EVAL, corpus
 
@@ -68,6 +70,18 @@ def test_sagemaker_questions(sagemaker_assistant: Assistant, question: str, doc:
 )
 def test_scale_corpus_abstains_off_topic(sagemaker_assistant: Assistant, question: str) -> None:
     assert sagemaker_assistant.retriever.search(question).hits == []
+
+
+@pytest.mark.parametrize("question", ["how do I change a light bulb", "how can I learn to play guitar",
+                                      "when is the next full moon", "what should I name my cat"])
+def test_everyday_words_a_corpus_uses_in_passing_are_no_reason_to_answer(sagemaker_assistant: Assistant,
+                                                                         question: str) -> None:
+    """The corpus uses these words (and "LightGBM" holds a "light", "CatBoost" a "cat"), but no
+    more than English does, so the question is declined. Without the rule
+    (ranking.Params.min_keyness) each of them is answered."""
+    assert sagemaker_assistant.retriever.search(question).hits == []
+    lax = Retriever(sagemaker_assistant.kb, sagemaker_assistant.catalog, PARAMS.with_values(min_keyness=None))
+    assert lax.search(question).hits
 
 
 def test_kubeflow_sections_are_clean() -> None:
