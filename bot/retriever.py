@@ -9,6 +9,7 @@ not cover enough of what was asked.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -217,6 +218,7 @@ class Retriever:
         self._vocab = vocab
         self._figure_mask: np.ndarray | None = None
         self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words
+        self._key: dict[tuple[str, str], float] = {}  # (term, word as typed) -> keyness (words of indexed terms only)
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
         self._items = np.array([s.kind == "item" for s in self.index.sections], dtype=bool)
@@ -478,14 +480,19 @@ class Retriever:
     def _keyness(self, query: Query, terms: list[str]) -> np.ndarray:
         """Per known question word (`terms`): log10 of its share of the knowledge's sections over
         its share of English words: high for what the knowledge is about ("endpoint",
-        "kubeflow"), low for everyday words it happens to use ("store", "close", "play")."""
-        typed: dict[str, list[str]] = {}
+        "kubeflow"), low for everyday words it happens to use ("store", "close", "play").
+        A word typed in several forms counts as its most key one."""
+        best = dict.fromkeys(terms, -np.inf)
         for w in query.words:
-            if w.known:
-                typed.setdefault(w.term, []).append(w.word.lower())
-        n = max(self.index.n, 1)
-        return np.array([np.log10(self.index.df(term) / n / min(english_share(w) for w in typed[term]))
-                         for term in terms], dtype=np.float64)
+            if w.term in best:
+                best[w.term] = max(best[w.term], self._key_of(w.term, w.word.lower()))
+        return np.fromiter(best.values(), dtype=np.float64, count=len(best))
+
+    def _key_of(self, term: str, word: str) -> float:
+        got = self._key.get((term, word))
+        if got is None:
+            got = self._key[(term, word)] = math.log10(self.index.df(term) / max(self.index.n, 1) / english_share(word))
+        return got
 
     def _child_asked(self, coverage: "_Coverage", ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`: does the question name one of its children by a word its own
