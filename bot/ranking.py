@@ -63,7 +63,7 @@ class Params:
     name_weight: float = 1.0  # the same for one typed as a name (capitalised mid-question: "Velero")
     min_words: int = 2  # distinct question words a top section must hold (fewer if the question has fewer)
     coverage_power: float = 1.0  # a word's weight in coverage is IDF to this power (0: every word the same)
-    min_keyness: float | None = None  # ...and holds a word this much (log10) more common in the knowledge than in English
+    min_keyness: float | None = None  # ...and holds a word whose share of sections is 10**this its share of English
 
     def with_values(self, **changes: object) -> "Params":
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
