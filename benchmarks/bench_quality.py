@@ -66,8 +66,8 @@ def main() -> int:
             better = max(runs["bm25s"]["hit@1"], runs["fts5"]["hit@1"])
             print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points\n")
             summary[f"{name}-{suffix}"] = {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
-        search = lambda q: assistant.retriever.search(q, top=5).hits  # noqa: E731
-        everyday = {"fitted on": unanswered(search, OFF_TOPIC_FIT), "never fitted on": unanswered(search, OFF_TOPIC_CHECK)}
+        everyday = {label: unanswered(lambda q: assistant.retriever.search(q, top=5).hits, questions)
+                    for label, questions in (("fitted on", OFF_TOPIC_FIT), ("never fitted on", OFF_TOPIC_CHECK))}
         print(f"== {name}: everyday questions rejected (benchmarks/_common.py; the references reject none): "
               + ", ".join(f"{v} of those {k}" for k, v in everyday.items()) + "\n")
         summary[f"{name}-everyday"] = everyday

@@ -514,12 +514,10 @@ class Retriever:
         `defined`: the first section defines the term a "what is X" question asks about;
         then it answers, not X's overview."""
         terms = {w.term for w in query.words if w.known}
-        if not terms or len(terms) < len({w.term for w in query.words}):
+        if defined or not terms or len(terms) < len({w.term for w in query.words}):
             return None
         named = self._named_sections(tuple(sorted(terms)))
         if not named.any():
-            return None
-        if defined:
             return None
         sections = self.index.sections
         head = order[: self.params.coverage_depth]
