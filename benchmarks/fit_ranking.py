@@ -14,8 +14,8 @@ answer it (the project's scoring rule). Then:
 2. The candidate count is chosen the same way (a section ranked beyond it by BM25F is not
    ranked at all).
 3. The abstention thresholds (the share of the question's words a top section must hold,
-   and how much more the knowledge uses one of them than English does) are swept on a
-   grid, the rule's other constants fixed (ABSTENTION_GRID says why; words the index has
+   and how much more the knowledge uses one of them than English does) and how much a
+   word's keyness weighs in that share are swept on a grid, the rule's other constants fixed (ABSTENTION_GRID says why; words the index has
    never seen never count, a paraphrase's everyday words are not evidence against
    answering, but a name does); the chosen point rejects at least 90% of each kind of
    negative (the dev sets' own, and the everyday questions of benchmarks/_common.py on
@@ -61,18 +61,20 @@ NON_NEGATIVE = ("intent", "slot", "figures", "defines")
 POOL_CANDIDATES = 150  # features are computed for this many, so smaller counts can be tried
 CANDIDATE_GRID = (30, 45, 60, 90, 150)
 QUERY_GRID = {"expansion_weight": (0.2, 0.3, 0.5), "corrected_weight": (0.6, 0.8, 1.0)}
-# The abstention rule's shape is fixed and only its coverage threshold is fitted: every
-# question word counts the same (IDF power 0), a name the knowledge lacks counts as four, a
-# top section must hold two of the question's words and 10% of the best BM25F share. Fitted
-# together on ~15 negatives, these four came out different in every cross-validation fold
-# (held-out seeds then declined 8 of 39 answerable questions); fixed, every fold picks the same
-# threshold. They are the values the pooled fit chose, so the held-out figure is slightly
-# optimistic about abstaining: the negatives of the held-out corpus helped choose them.
+# The abstention rule's shape is fixed and only its thresholds (coverage, keyness) and the
+# power of keyness in a word's coverage weight are fitted: IDF does not weigh a word (power
+# 0), a name the knowledge lacks counts as four, a top section must hold two of the
+# question's words and 10% of the best BM25F share. Fitted together on ~15 negatives, these
+# four came out different in every cross-validation fold (held-out seeds then declined 8 of
+# 39 answerable questions). They are the values the pooled fit chose, so the held-out figure
+# is slightly optimistic about abstaining: the negatives of the held-out corpus helped
+# choose them.
 ABSTENTION_GRID = {
     "name_weight": (4.0,),
     "min_match": (0.1,),
     "min_words": (2,),
     "coverage_power": (0.0,),
+    "coverage_keyness": (0.0, 0.5, 1.0, 2.0),
     "min_coverage": (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
     "min_keyness": (None, 1.5, 2.0, 2.5, 3.0, 3.5),
 }
@@ -306,17 +308,18 @@ def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Que
     if verbose:
         print(f"  abstention at unknown_weight={chosen.unknown_weight}, name_weight={chosen.name_weight}, "
               f"min_match={chosen.min_match}, min_words={chosen.min_words}, "
-              f"coverage_power={chosen.coverage_power}:")
-        print(f"  {'min_coverage':>12} {'min_keyness':>11} {'answerable declined':>20} {'negatives rejected':>19} "
-              f"{'everyday rejected':>18} {'hit@1':>8}")
+              f"coverage_power={chosen.coverage_power}, coverage_keyness={chosen.coverage_keyness}:")
+        print(f"  {'min_coverage':>12} {'min_keyness':>11} {'coverage_keyness':>16} {'answerable declined':>20} "
+              f"{'negatives rejected':>19} {'everyday rejected':>18} {'hit@1':>8}")
         sweep = [{"min_coverage": t} for t in ABSTENTION_GRID["min_coverage"]]
         sweep += [{"min_keyness": k} for k in ABSTENTION_GRID["min_keyness"] if k != chosen.min_keyness]
+        sweep += [{"coverage_keyness": k} for k in ABSTENTION_GRID["coverage_keyness"] if k != chosen.coverage_keyness]
         for change in sweep:
             trial = chosen.with_values(**change)
             declined, negatives, everyday, right = outcome(trial)
             mark = "  <- chosen" if trial == chosen else ""
-            print(f"  {trial.min_coverage:>12} {str(trial.min_keyness):>11} {declined:>20.1%} {negatives:>19.1%} "
-                  f"{everyday:>18.1%} {right:>8.1%}{mark}")
+            print(f"  {trial.min_coverage:>12} {str(trial.min_keyness):>11} {trial.coverage_keyness:>16} "
+                  f"{declined:>20.1%} {negatives:>19.1%} {everyday:>18.1%} {right:>8.1%}{mark}")
     return chosen
 
 
@@ -356,7 +359,9 @@ def cross_validate(shared: Path, verbose: bool = True,
         off = off_topic_rejected(assistants[held], held_params)
         cv[f"{held}-off-topic"] = off
         if verbose:
-            print(f"  held out {held}: everyday questions never fitted on rejected {off}")
+            print(f"  held out {held}: everyday questions never fitted on rejected {off} (fitted on {'+'.join(rest)}: "
+                  f"min_coverage {held_params.min_coverage}, min_keyness {held_params.min_keyness}, "
+                  f"coverage_keyness {held_params.coverage_keyness})")
     return cv
 
 

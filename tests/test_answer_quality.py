@@ -15,7 +15,8 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.compose import shorten
-from bot.ranking import FEATURES
+from bot.ranking import FEATURES, PARAMS
+from bot.retriever import Retriever
 from bot.sections import first_sentence
 
 from .conftest import write
@@ -118,6 +119,48 @@ def test_chat_filler_does_not_decline_a_question(bundled: Assistant, plain: str,
     reply = bundled.reply(chatty)
     assert not reply.no_match, (chatty, reply.body)
     assert reply.sources[0].path == answered.sources[0].path
+
+
+def test_a_paraphrases_everyday_words_weigh_little_against_answering(tmp_path: Path) -> None:
+    """The drug-discovery section holds the words the question is about (GPU, computing, labs,
+    medicines) but not its everyday ones (help, make, new, faster), which other sections use in
+    passing. Counted each the same, half the question is missing and it would be declined
+    (ranking.Params.coverage_keyness = 0); weighed by how key each word is, it is answered."""
+    write(tmp_path, "research.md", """# Research computing
+
+## Drug discovery
+
+Pharmaceutical labs screen millions of candidate molecules for medicines on rented GPU
+clusters, then send the most promising ones to the wet lab.
+
+## Genomics
+
+Sequencers write terabytes of reads; pipelines align them against a reference genome overnight.
+""")
+    write(tmp_path, "office.md", """# Office
+
+## Help desk
+
+The help desk answers questions from staff within a day.
+
+## Printers
+
+Make sure the printer has paper before you print a long report.
+
+## Network
+
+The guest network is slower than the staff network; ask for a new password each month.
+
+## Travel
+
+Book trains rather than flights when the trip is faster by rail.
+""")
+    assistant = Assistant.load(tmp_path)
+    question = "does GPU computing help labs make new medicines faster"
+    reply = assistant.reply(question)
+    assert not reply.no_match and reply.sources[0].heading_path.endswith("Drug discovery"), reply.sources
+    flat = Retriever(assistant.kb, assistant.catalog, PARAMS.with_values(coverage_keyness=0.0))
+    assert flat.search(question).hits == []
 
 
 def test_a_name_the_knowledge_lacks_is_still_declined(streaming: Assistant) -> None:

@@ -18,10 +18,10 @@ from bot.retriever import Retriever
 from .conftest import EVAL, corpus
 
 # hit@1 floor on each -dev2 set (fitted figure less about two questions)
-DEV2_HIT1 = {"seeds": 0.66, "kubeflow": 0.55, "sagemaker": 0.44}
+DEV2_HIT1 = {"seeds": 0.64, "kubeflow": 0.63, "sagemaker": 0.48}
 # best reference hit@1 on each first dev set (bm25s / FTS5), from ../shared/eval/README.md
 REFERENCE_HIT1 = {"seeds": 0.842, "kubeflow": 0.5, "sagemaker": 0.417}
-MAX_DECLINED = 0.14  # answerable questions given no answer (the aim is 0.10; seeds-dev2 declines 5 of 39)
+MAX_DECLINED = 0.10  # answerable questions given no answer (seeds-dev2 declines 2 of 39, sagemaker-dev2 2 of 50)
 MIN_REJECTED = 0.8  # negatives given no answer (4 of 5; the aim is 0.9)
 
 
