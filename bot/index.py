@@ -15,18 +15,10 @@ import numpy as np
 
 from .markdown import index_text
 from .models import Section
+from .ranking import BM25F, PLAIN_B, PLAIN_K1, Bm25f
 from .text import Analyser, token_runs
 
 FIELDS = ("heading", "context", "body", "meta")
-# field: (weight, length normalisation b)
-FIELD_PARAMS: dict[str, tuple[float, float]] = {
-    "heading": (3.0, 0.4),
-    "context": (1.2, 0.4),
-    "body": (1.0, 0.75),
-    "meta": (0.6, 0.5),
-}
-K1 = 1.2
-PLAIN_K1, PLAIN_B = 1.5, 0.75  # the plain BM25 feature's constants (Lucene's defaults, as in bm25s)
 _EMPTY = np.zeros(0, dtype=np.int32)
 _SEPARATOR = "QQsectionQQbreakQQ"  # a token no text contains: where one section ends
 _SEPARATOR_RUN = _SEPARATOR.encode()
@@ -87,7 +79,8 @@ def _count_pairs(tids: np.ndarray, sid: np.ndarray, n_sections: int,
     return keys[starts], np.diff(np.append(starts, len(keys)))
 
 
-def _any_field(fields: list[_FieldPostings], n_sections: int, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _any_field(fields: list[_FieldPostings], n_sections: int, n_terms: int,
+               k1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per term, every section holding it in any field and its BM25F frequency there (the
     fields' weighted, length-normalised counts summed) already saturated: (term boundaries,
     section ids, saturated frequencies). A question's score is then one gather per term.
@@ -112,7 +105,7 @@ def _any_field(fields: list[_FieldPostings], n_sections: int, n_terms: int) -> t
     tf = np.add.reduceat(weights, starts)
     keys = keys[starts]
     bounds = np.searchsorted(keys // n_sections, np.arange(n_terms + 1))
-    return bounds, (keys % n_sections).astype(np.int32), (tf * (K1 + 1.0) / (tf + K1)).astype(np.float32)
+    return bounds, (keys % n_sections).astype(np.int32), (tf * (k1 + 1.0) / (tf + k1)).astype(np.float32)
 
 
 def _expand(codes: np.ndarray, table: list[tuple[str, ...]], term_ids: dict[str, int],
@@ -138,8 +131,9 @@ def _expand(codes: np.ndarray, table: list[tuple[str, ...]], term_ids: dict[str,
 class SectionIndex:
     """Term statistics for a list of sections; `score` returns one BM25F score per section."""
 
-    def __init__(self, sections: list[Section], analyser: Analyser | None = None) -> None:
+    def __init__(self, sections: list[Section], analyser: Analyser | None = None, bm25f: Bm25f = BM25F) -> None:
         self.analyser = analyser or Analyser()  # the knowledge base's: how its texts became terms
+        self.bm25f = bm25f
         self.sections = sections
         self.n = len(sections)
         self._labels: dict[int, str] = {}
@@ -158,7 +152,7 @@ class SectionIndex:
         n_terms = len(term_ids)
         self.term_ids = term_ids
         self.fields = {
-            f: _FieldPostings(flat[f][0], flat[f][1], max(self.n, 1), n_terms, *FIELD_PARAMS[f])
+            f: _FieldPostings(flat[f][0], flat[f][1], max(self.n, 1), n_terms, *bm25f.fields[f])
             for f in FIELDS
         }
         # plain BM25 (Lucene's k1 and b) over heading and body as one text: what a team
@@ -168,7 +162,7 @@ class SectionIndex:
                             ).astype(np.float32)
         # per term, the sections holding it in any field (their number is its document frequency)
         self._any_bounds, self._any_ids, self._any_saturated = _any_field(list(self.fields.values()), max(self.n, 1),
-                                                                          n_terms)
+                                                                          n_terms, bm25f.k1)
         df = np.diff(self._any_bounds).astype(np.int64)
         self.df_array = df
         self.idf_array = np.log1p((self.n - df + 0.5) / (df + 0.5)).astype(np.float32)
@@ -255,7 +249,7 @@ class SectionIndex:
     def best_score(self, weighted_terms: dict[str, float]) -> float:
         """The BM25F score a section holding every term (saturated) would reach: what the
         ranking features divide by, so they read as shares whatever the question's length."""
-        return sum(qw * float(self.idf_array[tid]) * (K1 + 1.0)
+        return sum(qw * float(self.idf_array[tid]) * (self.bm25f.k1 + 1.0)
                    for term, qw in weighted_terms.items() if (tid := self.term_ids.get(term)) is not None)
 
     def field_scores(self, weighted_terms: dict[str, float], ids: np.ndarray) -> np.ndarray:
@@ -272,14 +266,15 @@ class SectionIndex:
         weights = np.array([weight for _, weight in known], dtype=np.float64)[:, None]
         wanted = tids[:, None] * max(self.n, 1) + ids[None, :].astype(np.int64)  # terms x candidates
         plain = np.zeros(wanted.shape, dtype=np.float64)
+        k1 = self.bm25f.k1
         for row, f in enumerate(FIELDS):
             postings = self.fields[f]
             if not len(postings.keys):
                 continue
             at = np.minimum(np.searchsorted(postings.keys, wanted), len(postings.keys) - 1)
             held = postings.keys[at] == wanted
-            tf = np.where(held, postings.weights[at], 0.0) / FIELD_PARAMS[f][0]  # its own BM25: no BM25F weight
-            out[row] = (weights * tf * (K1 + 1.0) / (tf + K1)).sum(axis=0)
+            tf = np.where(held, postings.weights[at], 0.0) / self.bm25f.fields[f][0]  # its own BM25: no BM25F weight
+            out[row] = (weights * tf * (k1 + 1.0) / (tf + k1)).sum(axis=0)
             if f in ("heading", "body"):
                 plain += np.where(held, postings.tf[at], 0.0)
         out[len(FIELDS)] = (weights * plain * (PLAIN_K1 + 1.0) / (plain + self._plain_norm[ids][None, :])).sum(axis=0)

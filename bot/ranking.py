@@ -48,6 +48,23 @@ FEATURES: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Bm25f:
+    """BM25F's constants, fixed when the index is built. The ranking formula weighs each
+    field's own BM25 as a feature, so these mostly decide which sections become candidates
+    and the match share abstention reads; `fit_ranking.py --bm25f` sweeps them (each value
+    here is one no alternative beat, held out, by a question)."""
+
+    fields: dict[str, tuple[float, float]]  # per field: (weight, length normalisation b)
+    k1: float = 1.2  # term-frequency saturation
+
+
+BM25F = Bm25f(fields={"heading": (3.0, 0.4), "context": (1.2, 0.4), "body": (1.0, 0.75), "meta": (0.6, 0.5)}, k1=1.2)
+# the plain BM25 feature's constants: Lucene's defaults, as in bm25s, on purpose (what a team
+# would get from an off-the-shelf BM25), so they are not fitted
+PLAIN_K1, PLAIN_B = 1.5, 0.75
+
+
+@dataclass(frozen=True, slots=True)
 class Params:
     """Fitted values (see the module docstring); each field's comment says what it does."""
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.index import FIELD_PARAMS, FIELDS, K1, PLAIN_K1, SectionIndex
+from bot.index import FIELDS, SectionIndex
 from bot.knowledge import KnowledgeBase
+from bot.ranking import BM25F, PLAIN_K1, Bm25f
 
 from .conftest import SHARED
 
@@ -22,12 +23,18 @@ QUESTIONS = ["pipeline caching", "how do I run a notebook server with GPUs", "ka
              "kfp component dependencies from a private pypi", "istio dex authentication", "zzzunknownword"]
 
 
-@pytest.fixture(scope="module")
-def index() -> SectionIndex:
+# the constants the index is built with, and others such as `fit_ranking.py --bm25f` tries
+OTHER_BM25F = Bm25f(fields={"heading": (1.5, 0.0), "context": (2.0, 0.75), "body": (1.0, 0.9), "meta": (0.3, 0.5)},
+                    k1=2.0)
+
+
+@pytest.fixture(scope="module", params=[BM25F, OTHER_BM25F], ids=["fitted", "other"])
+def index(request: pytest.FixtureRequest) -> SectionIndex:
     corpus = SHARED / "corpora" / "kubeflow"
     if not corpus.is_dir():
         pytest.skip(f"{corpus} not found")
-    return KnowledgeBase.load(Path(corpus)).index
+    kb = KnowledgeBase.load(Path(corpus))
+    return kb.index if request.param is BM25F else SectionIndex(kb.sections, bm25f=request.param)
 
 
 def _terms(index: SectionIndex, question: str) -> dict[str, float]:
@@ -36,6 +43,7 @@ def _terms(index: SectionIndex, question: str) -> dict[str, float]:
 
 def _reference(index: SectionIndex, weighted: dict[str, float], ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(BM25F per section, per-field BM25 rows + plain BM25 row for `ids`), field by field."""
+    k1 = index.bm25f.k1
     bm25f = np.zeros(index.n)
     rows = np.zeros((len(FIELDS) + 1, len(ids)))
     for term, qw in weighted.items():
@@ -51,13 +59,13 @@ def _reference(index: SectionIndex, weighted: dict[str, float], ids: np.ndarray)
                 continue
             sids, weighted_tf = got
             tf[sids] += weighted_tf
-            own = weighted_tf / FIELD_PARAMS[f][0]
+            own = weighted_tf / index.bm25f.fields[f][0]
             per_section = np.zeros(index.n)
-            per_section[sids] = weight * own * (K1 + 1) / (own + K1)
+            per_section[sids] = weight * own * (k1 + 1) / (own + k1)
             rows[row] += per_section[ids]
             if f in ("heading", "body"):
                 plain[sids] += index.fields[f].tf[index.fields[f].bounds[tid]:index.fields[f].bounds[tid + 1]]
-        bm25f += weight * tf * (K1 + 1) / (tf + K1)
+        bm25f += weight * tf * (k1 + 1) / (tf + k1)
         norm = index._plain_norm[ids]
         rows[len(FIELDS)] += weight * plain[ids] * (PLAIN_K1 + 1) / (plain[ids] + norm)
     return bm25f, rows
