@@ -15,9 +15,10 @@ answer it (the project's scoring rule). Then:
    ranked at all).
 3. The abstention thresholds (the share of the question's words a top section must hold,
    and how much more the knowledge uses one of them than English does) and how much a
-   word's keyness weighs in that share are swept on a grid, the rule's other constants fixed (ABSTENTION_GRID says why; words the index has
-   never seen never count, a paraphrase's everyday words are not evidence against
-   answering, but a name does); the chosen point rejects at least 90% of each kind of
+   word's keyness weighs in that share are swept on a grid, the rule's other constants
+   fixed (ABSTENTION_GRID says why; words the index has never seen never count, a
+   paraphrase's everyday words are little evidence against answering, but a name is
+   evidence); the chosen point rejects at least 90% of each kind of
    negative (the dev sets' own, and the everyday questions of benchmarks/_common.py on
    every corpus) while declining at most 10% of the answerable questions pooled, and a
    table prints declined against rejected around it.
@@ -109,7 +110,6 @@ class Pool:
         rank = above + 1
         rr = np.where(np.isfinite(best) & (rank <= 5), 1.0 / rank, 0.0)
         return float((rr * self.share[self.asked]).sum())
-
 
     def hit1(self, weights: np.ndarray, candidates: int = POOL_CANDIDATES) -> float:
         """Share of the questions whose best-scored candidate answers (ties count for it)."""

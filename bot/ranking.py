@@ -51,8 +51,8 @@ FEATURES: dict[str, str] = {
 class Bm25f:
     """BM25F's constants, fixed when the index is built. The ranking formula weighs each
     field's own BM25 as a feature, so these mostly decide which sections become candidates
-    and the match share abstention reads; `fit_ranking.py --bm25f` sweeps them (each value
-    here is one no alternative beat, held out, by a question)."""
+    and the match share abstention reads. `fit_ranking.py --bm25f` moves each alone: none of
+    the alternatives it tries gains a question pooled without losing one held out."""
 
     fields: dict[str, tuple[float, float]]  # per field: (weight, length normalisation b)
     k1: float = 1.2  # term-frequency saturation
