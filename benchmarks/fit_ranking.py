@@ -101,23 +101,24 @@ class Pool:
         self.starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
         self.asked = self.owner[self.starts]
 
-    def mrr(self, weights: np.ndarray, candidates: int = POOL_CANDIDATES) -> float:
+    def ranks(self, weights: np.ndarray, candidates: int = POOL_CANDIDATES) -> np.ndarray:
+        """Per question asked: the rank its best answering candidate gets (ties count for it;
+        inf when no answering candidate is among the first `candidates` by BM25F)."""
         keep = self.bm25_rank < candidates
         scores = np.where(keep, self.feats @ weights, -np.inf)
         best = np.maximum.reduceat(np.where(self.correct & keep, scores, -np.inf), self.starts)
         above = np.add.reduceat((scores > np.repeat(best, np.diff(np.r_[self.starts, len(scores)]))).astype(np.int32),
                                 self.starts)
-        rank = above + 1
-        rr = np.where(np.isfinite(best) & (rank <= 5), 1.0 / rank, 0.0)
+        return np.where(np.isfinite(best), above + 1.0, np.inf)
+
+    def mrr(self, weights: np.ndarray, candidates: int = POOL_CANDIDATES) -> float:
+        rank = self.ranks(weights, candidates)
+        rr = np.where(rank <= 5, 1.0 / rank, 0.0)
         return float((rr * self.share[self.asked]).sum())
 
     def hit1(self, weights: np.ndarray, candidates: int = POOL_CANDIDATES) -> float:
-        """Share of the questions whose best-scored candidate answers (ties count for it)."""
-        keep = self.bm25_rank < candidates
-        scores = np.where(keep, self.feats @ weights, -np.inf)
-        best = np.maximum.reduceat(np.where(self.correct & keep, scores, -np.inf), self.starts)
-        top = np.maximum.reduceat(scores, self.starts)
-        return float((np.isfinite(best) & (best >= top)).sum() / self.questions)
+        """Share of the questions whose best-scored candidate answers."""
+        return float((self.ranks(weights, candidates) == 1).sum() / self.questions)
 
     @classmethod
     def merged(cls, pools: list["Pool"]) -> "Pool":

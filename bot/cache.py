@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path | None:
@@ -33,3 +36,20 @@ def keep(path: Path, data: bytes) -> None:
     except OSError:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
+
+
+def remembered(path: Path | None, read: Callable[[bytes], T | None], make: Callable[[], T],
+               write: Callable[[T], bytes]) -> T:
+    """What `path` holds, as `read` takes it (None: not a usable copy); else `make()`, kept at
+    `path` as `write` gives it. With no `path` (no cache folder), just `make()`."""
+    if path is not None:
+        try:
+            got = read(path.read_bytes())
+        except (OSError, ValueError):
+            got = None
+        if got is not None:
+            return got
+    made = make()
+    if path is not None:
+        keep(path, write(made))
+    return made

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, keep
+from .cache import cache_dir, remembered
 from .text import content_words
 
 _SCHEMA_SOURCE = Path(__file__).with_name("catalog_schema.py")
@@ -29,21 +29,23 @@ def validated_catalog(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"cannot read intent catalog {path}: {exc.strerror or exc}") from None
-    kept = _kept(raw)
-    if kept is not None:
-        try:
-            catalog = json.loads(kept.read_text(encoding="utf-8"))
-            if isinstance(catalog, dict) and {"bot_names", "synonyms", "intents", "words"} <= catalog.keys():
-                return catalog
-        except (OSError, ValueError):
-            pass
+    return remembered(_kept(raw), _catalog_in, lambda: _validated(path, raw),
+                      lambda catalog: json.dumps(catalog, ensure_ascii=False).encode("utf-8"))
+
+
+def _catalog_in(kept: bytes) -> dict[str, Any] | None:
+    """A kept catalog, or None when the file holds something else."""
+    catalog = json.loads(kept)
+    complete = isinstance(catalog, dict) and {"bot_names", "synonyms", "intents", "words"} <= catalog.keys()
+    return catalog if complete else None
+
+
+def _validated(path: Path, raw: bytes) -> dict[str, Any]:
     from .catalog_schema import validate_catalog  # imports pydantic: only for a file not seen before
 
     model, data = validate_catalog(path, raw)
     catalog = model.model_dump(mode="json")
     catalog["words"] = sorted({w for s in _strings_in(data) for w in content_words(s) if len(w) > 2})
-    if kept is not None:
-        keep(kept, json.dumps(catalog, ensure_ascii=False).encode("utf-8"))
     return catalog
 
 

@@ -28,7 +28,7 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import cache_dir, keep
+from .cache import cache_dir, remembered
 
 # A word counted this often in pyspellchecker's list is common English (about the 19,000 most
 # common words): "tire" (16,487), "instance" (3,871). Rarer listed words are still read as
@@ -95,20 +95,13 @@ class WordCounts:
 @functools.cache
 def _counts() -> WordCounts:
     """The word counts: from the cache when it holds this word list's, else built (and kept)."""
-    kept = _kept()
-    if kept is not None:
-        try:
-            got = WordCounts.from_bytes(kept.read_bytes())
-        except OSError:
-            got = None
-        if got is not None:
-            return got
+    return remembered(_kept(), WordCounts.from_bytes, _built, WordCounts.to_bytes)
+
+
+def _built() -> WordCounts:
     from spellchecker import SpellChecker  # ~0.3 s to load: once a machine, when the cache is empty
 
-    counts = WordCounts.of(SpellChecker(language="en", distance=1).word_frequency.dictionary)
-    if kept is not None:
-        keep(kept, counts.to_bytes())
-    return counts
+    return WordCounts.of(SpellChecker(language="en", distance=1).word_frequency.dictionary)
 
 
 def _kept() -> Path | None:
