@@ -164,12 +164,19 @@ class _Pair:
         head = re.escape(first)
         # `first`, not after a letter or digit; the rest of its word and a gap; up to two
         # more words and gaps; then `second`
-        return cls(first, second, re.compile(head + r"(?<![^\W_]" + head + r")\w*\W+(?:\w+\W+){0,2}?"
+        # (possessive: a word and a gap are taken whole, as `second` starts with a letter or
+        # digit; nothing to try again when it does not follow)
+        return cls(first, second, re.compile(head + r"(?<![^\W_]" + head + r")\w*+\W++(?:\w++\W++){0,2}?"
                                              + re.escape(second)))
 
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _DEFINES = list(FEATURES).index("defines")  # its column in the feature rows
+
+
+def _word_sorted(text: str) -> str:
+    """`text`'s words in sorted order: what token_sort_ratio compares."""
+    return " ".join(sorted(text.split()))
 
 
 def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -217,7 +224,7 @@ class Retriever:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
         self._figure_mask: np.ndarray | None = None
-        self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words
+        self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words, sorted
         self._key: dict[tuple[str, str], float] = {}  # (term, word as typed) -> keyness (words of indexed terms only)
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
@@ -577,29 +584,31 @@ class Retriever:
     def _label_match(self, asked: str, ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`, 0..1: how closely the question reads like its heading (or its
         document's title and description, for an intro): QnA-style "the heading is the
-        question". All labels are compared in one rapidfuzz call."""
+        question", word order aside (rapidfuzz's token_sort_ratio, with each label's words
+        sorted once, not on every question). All labels are compared in one rapidfuzz call."""
         labels: list[str] = []
         owners: list[int] = []
         sections = self.index.sections
         for i, sid in enumerate(ids.tolist()):
-            for label in self._labels_of(sections[sid]):
+            got = self._labels.get(sid)
+            for label in (got if got is not None else self._labels_of(sections[sid])):
                 labels.append(label)
                 owners.append(i)
         best = np.zeros(len(ids), dtype=np.float64)
         if labels:
-            ratios = process.cdist([asked], labels, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
+            ratios = process.cdist([_word_sorted(asked)], labels, scorer=fuzz.ratio, dtype=np.float64)[0]
             np.maximum.at(best, np.array(owners, dtype=np.int64), ratios)
         return np.maximum(0.0, (best - LABEL_MATCH_FLOOR) / (100.0 - LABEL_MATCH_FLOOR))
 
     def _labels_of(self, sec: Section) -> tuple[str, ...]:
-        """A section's labels as content words, worked out once (an item's bold label or a
-        later passage is not a heading: none)."""
+        """A section's labels as content words in sorted order, worked out once (an item's
+        bold label or a later passage is not a heading: none)."""
         got = self._labels.get(sec.id)
         if got is None:
             labels = [self.index.label(sec.id)]  # its heading (or title) as content words
             if sec.kind == "intro" and sec.doc.description:
                 labels.append(" ".join(self._text.content_words(sec.doc.description)))
-            got = tuple(label for label in labels if label) if sec.kind in ("heading", "intro") else ()
+            got = tuple(_word_sorted(label) for label in labels if label) if sec.kind in ("heading", "intro") else ()
             self._labels[sec.id] = got
         return got
 
