@@ -325,11 +325,13 @@ class Retriever:
         if len(w) < 2:  # a lone letter ("x", "b") is markup or noise, never what was asked
             return []
         t = self._text.term_of(w)
-        if self.index.has(t) or t in self._known_terms:
-            return [QueryWord(w, t, self.index.has(t))]
+        if self.index.has(t):
+            return [QueryWord(w, t, True)]
         synonym = self._indexed_synonym(t)
-        if synonym is not None:  # "pick" when the docs say "choose"
+        if synonym is not None:  # "confidential" when the docs say "sensitive", "prem" for "premises"
             return [QueryWord(w, synonym, True)]
+        if t in self._known_terms:  # a word of the catalog (after its synonyms: it is one of them)
+            return [QueryWord(w, t, False)]
         if len(w) < 3:
             return []
         if is_common_word(w):  # "tire" is not a typo of "time": a real word the documents lack
