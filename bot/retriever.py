@@ -26,7 +26,7 @@ from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
 from .sections import has_figures, is_navigation_section
-from .text import STOP_STEMS, STOP_WORDS, stem, stem_prefix
+from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, stem, stem_prefix
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
@@ -60,6 +60,12 @@ class QueryWord:
     known: bool  # the index has the term
     corrected_from: str = ""  # the typed word, when `word` is a correction
     name: bool = False  # typed capitalised after the first word ("Velero", "AWS"): a name
+    modifier: bool = False  # picks among what is asked ("top", "latest"): ranks, not what it is about
+
+    @property
+    def topical(self) -> bool:
+        """A word the index knows that says what the question is about (not a modifier)."""
+        return self.known and not self.modifier
 
 
 @dataclass(slots=True)
@@ -359,7 +365,11 @@ class Retriever:
         words: list[QueryWord] = []
         names = {m.group().lower() for m in _NAME.finditer(cleaned)}
         for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
-            words.extend(self._read_word(w, w in names))
+            if w in MODIFIERS:  # kept as typed: "top" is no typo of "tip"
+                t = self._text.term_of(w)
+                words.append(QueryWord(w, t, self.index.has(t), modifier=True))
+            else:
+                words.extend(self._read_word(w, w in names))
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
         qterms = [stem(fixes.get(typed, typed).replace("'", "")) for typed in all_words(cleaned)]
         intent = self.catalog.classify(cleaned, qterms)
@@ -415,8 +425,8 @@ class Retriever:
             scores[overview] = max(scores[overview], scores[order[0]])
             order = np.concatenate(([overview], order[order != overview]))
         head = order[: self.params.coverage_depth]
-        known = {w.term for w in query.words if w.known}
-        unknown = [w for w in query.words if not w.known]
+        known = {w.term for w in query.words if w.topical}
+        unknown = [w for w in query.words if not w.known and not w.modifier]
         names = sum(1 for w in unknown if w.name)
         held = (np.column_stack([found[head] for found in parts.found]) if parts.found
                 else np.zeros((len(head), 0), dtype=bool))
@@ -522,8 +532,8 @@ class Retriever:
         looked for among the best sections and their ancestors (the first one may be it).
         `defined`: the first section defines the term a "what is X" question asks about;
         then it answers, not X's overview."""
-        terms = {w.term for w in query.words if w.known}
-        if defined or not terms or len(terms) < len({w.term for w in query.words}):
+        terms = {w.term for w in query.words if w.topical}
+        if defined or not terms or len(terms) < len({w.term for w in query.words if not w.modifier}):
             return None
         named = self._named_sections(tuple(sorted(terms)))
         if not named.any():
@@ -572,7 +582,7 @@ class Retriever:
         BM25 alone can leave "What Is Amazon SageMaker?" out of the candidates when every
         section says "SageMaker"; a heading that is the question deserves a look.
         """
-        known = tuple(dict.fromkeys(w.term for w in query.words if w.known))
+        known = tuple(dict.fromkeys(w.term for w in query.words if w.topical))
         if not known:
             return np.zeros(0, dtype=np.int64)
         ids = self._ids_with_all(known, ("heading",))
@@ -633,7 +643,7 @@ class Retriever:
         (ranking.confident)."""
         weights: dict[str, float] = {}
         for w in query.words:
-            if w.known:
+            if w.topical:
                 weights[w.term] = self.index.idf(w.term)
         found_per_word: list[np.ndarray] = []
         named_per_word: list[np.ndarray] = []

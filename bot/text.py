@@ -43,6 +43,13 @@ STOP_WORDS: frozenset[str] = frozenset(
 )
 
 
+# Words that pick among what is asked rather than name it ("top trends", "latest release",
+# "common errors"): they still rank the sections that use them, but what the question is
+# about, and so whether the knowledge covers it, is the rest of the question (retriever).
+MODIFIERS: frozenset[str] = frozenset(
+    "top latest newest new recent current main major biggest common important popular typical upcoming".split()
+)
+
 def _stemmer() -> "Stemmer.Stemmer":
     got = getattr(_STEMMERS, "english", None)
     if got is None:
