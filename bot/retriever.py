@@ -60,7 +60,8 @@ class QueryWord:
     known: bool  # the index has the term
     corrected_from: str = ""  # the typed word, when `word` is a correction
     name: bool = False  # typed capitalised after the first word ("Velero", "AWS"): a name
-    modifier: bool = False  # picks among what is asked ("top", "latest"): ranks, not what it is about
+    modifier: bool = False  # picks among what is asked ("top", "latest") or is the measure asked
+    # for ("how big"): it ranks, but it is not what the question is about
 
     @property
     def topical(self) -> bool:
@@ -364,14 +365,16 @@ class Retriever:
         cleaned = self.catalog.strip_bot_name(clean_question(text))
         words: list[QueryWord] = []
         names = {m.group().lower() for m in _NAME.finditer(cleaned)}
+        typed = all_words(cleaned)
+        measures = {b for a, b in zip(typed, typed[1:]) if a == "how"}  # "how big is the market": its form
         for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
-            if w in MODIFIERS:  # kept as typed: "top" is no typo of "tip"
+            if w in MODIFIERS or w in measures:  # kept as typed: "top" is no typo of "tip"
                 t = self._text.term_of(w)
                 words.append(QueryWord(w, t, self.index.has(t), modifier=True))
             else:
                 words.extend(self._read_word(w, w in names))
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
-        qterms = [stem(fixes.get(typed, typed).replace("'", "")) for typed in all_words(cleaned)]
+        qterms = [stem(fixes.get(t, t).replace("'", "")) for t in typed]
         intent = self.catalog.classify(cleaned, qterms)
         weights: dict[str, float] = {}
         for qw in words:

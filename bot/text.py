@@ -45,7 +45,8 @@ STOP_WORDS: frozenset[str] = frozenset(
 
 # Words that pick among what is asked rather than name it ("top trends", "latest release",
 # "common errors"): they still rank the sections that use them, but what the question is
-# about, and so whether the knowledge covers it, is the rest of the question (retriever).
+# about, and so whether the knowledge covers it, is the rest of the question (retriever;
+# which also reads the word after "how" so: "how big is the market" asks about the market).
 MODIFIERS: frozenset[str] = frozenset(
     "top latest newest new recent current main major biggest common important popular typical upcoming".split()
 )

@@ -193,6 +193,29 @@ def test_a_keyword_with_a_word_that_picks_among_it_gets_the_same_overview(bundle
     assert bundled.reply(question).sources[:1] == bundled.reply(keyword).sources[:1], question
 
 
+def test_the_measure_a_how_question_asks_for_is_not_its_topic(tmp_path: Path, bundled: Assistant) -> None:
+    """"how big can a partition get" is about partitions; "big" is the measure asked for. The
+    section giving a partition's size need not say "big" (another one does, in passing)."""
+    write(tmp_path, "storage.md", """# Storage
+
+## Partition size
+
+Each partition holds at most 50 GB; past that the broker refuses new writes to it.
+
+## Batching
+
+Producers send big batches every second to keep the network busy.
+
+## Compression
+
+Batches are compressed with zstd before they leave the producer.
+""")
+    reply = Assistant.load(tmp_path).reply("how big can a partition get")
+    assert not reply.no_match and reply.sources[0].heading_path.endswith("Partition size"), reply.sources
+    for question in ("how big is the market?", "how large is the cloud AI market"):
+        reply = bundled.reply(question)  # the issue's own example: a link list, then declined
+        assert not reply.no_match and "Market" in reply.title, (question, reply.title)
+
 def test_a_word_that_picks_among_the_topic_does_not_make_it_a_topic(streaming: Assistant) -> None:
     """On any corpus: such a word neither declines a question ("current" is in no document
     here) nor answers one alone ("latest" is, in "the latest value per key")."""
