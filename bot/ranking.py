@@ -132,8 +132,10 @@ def confident(params: Params, evidence: Evidence) -> bool:
     if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct, evidence.keyness):
         return True
     kind = evidence.kind
-    if not kind.any() or kind.all():
+    if not kind.any():
         return False
+    if kind.all():  # only the intent's own words ("emerging trends"): a key one held is enough
+        return evidence.unknown + evidence.names == 0 and _key_held(params, evidence, evidence.held, evidence.keyness)
     topical = ~kind
     return _covers(params, evidence, evidence.held[:, topical], evidence.idfs[topical],
                    evidence.distinct - int(kind.sum()), evidence.keyness[topical])
@@ -152,3 +154,9 @@ def _covers(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarr
     if params.min_keyness is not None:  # ...among them a word key to the knowledge
         ok &= (held & (keyness >= params.min_keyness)).any(axis=1)
     return bool(ok.any())
+
+
+def _key_held(params: Params, evidence: Evidence, held: np.ndarray, keyness: np.ndarray) -> bool:
+    """One of the best sections holds a word key to the knowledge, with enough BM25F."""
+    key = keyness >= (params.min_keyness if params.min_keyness is not None else -np.inf)
+    return bool(((held & key).any(axis=1) & (evidence.match >= params.min_match)).any())

@@ -538,7 +538,12 @@ class Retriever:
         terms = {w.term for w in query.words if w.topical}
         if defined or not terms or len(terms) < len({w.term for w in query.words if not w.modifier}):
             return None
-        named = self._named_sections(tuple(sorted(terms)))
+        intent = query.intent.intent
+        own = {t for phrase in intent.phrases for t in phrase} & terms if intent is not None else set()
+        if own == terms:  # only the intent's own words ("future trends"): a heading naming one will do
+            named = np.logical_or.reduce([self._named_sections((t,)) for t in sorted(terms)])
+        else:
+            named = self._named_sections(tuple(sorted(terms)))
         if not named.any():
             return None
         sections = self.index.sections
