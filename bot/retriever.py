@@ -366,7 +366,9 @@ class Retriever:
         words: list[QueryWord] = []
         names = {m.group().lower() for m in _NAME.finditer(cleaned)}
         typed = all_words(cleaned)
-        measures = {b for a, b in zip(typed, typed[1:]) if a == "how"}  # "how big is the market": its form
+        # "how big is the market": "big" is the measure asked for (an everyday word, never a
+        # name: in "how Velero backs up topics" Velero is the topic)
+        measures = {b for a, b in zip(typed, typed[1:]) if a == "how" and b not in names and is_common_word(b)}
         for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
             if w in MODIFIERS or w in measures:  # kept as typed: "top" is no typo of "tip"
                 t = self._text.term_of(w)

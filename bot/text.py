@@ -51,6 +51,7 @@ MODIFIERS: frozenset[str] = frozenset(
     "top latest newest new recent current main major biggest common important popular typical upcoming".split()
 )
 
+
 def _stemmer() -> "Stemmer.Stemmer":
     got = getattr(_STEMMERS, "english", None)
     if got is None:
