@@ -46,7 +46,7 @@ from bot.assistant import Assistant
 from bot.evaluation import Question, evaluate, load_questions, normalise
 from bot.index import SectionIndex
 from bot.ranking import BM25F, FEATURES, PARAMS, Bm25f, Evidence, Params, confident
-from bot.retriever import Retriever
+from bot.retriever import Ranked, Retriever
 
 CORPORA = ("seeds", "kubeflow", "sagemaker")
 SUFFIXES = ("dev", "dev2")
@@ -293,16 +293,19 @@ def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Que
     seen: list[tuple[Evidence | None, str, bool]] = []  # evidence, kind of question, top section right
     for c in corpora:
         retriever = Retriever(assistants[c].kb, assistants[c].catalog, params)
+
+        def ranked_for(text: str) -> Ranked | None:
+            query = retriever.analyse(text)
+            return retriever.rank(query) if query.words else None
+
         for s in SUFFIXES:
             for q in sets[f"{c}-{s}"]:
-                query = retriever.analyse(q.q)
-                ranked = retriever.rank(query) if query.words else None
+                ranked = ranked_for(q.q)
                 right = ranked is not None and bool(answers(q, retriever, ranked.order[:1]).any())
                 seen.append((ranked.evidence if ranked is not None else None, "answerable" if q.answers else "negative",
                              right))
         for text in OFF_TOPIC_FIT:  # everyday questions: negatives on every corpus
-            query = retriever.analyse(text)
-            ranked = retriever.rank(query) if query.words else None
+            ranked = ranked_for(text)
             seen.append((ranked.evidence if ranked is not None else None, "everyday", False))
     counts = {kind: sum(k == kind for _, k, _ in seen) or 1 for kind in ("answerable", "negative", "everyday")}
 

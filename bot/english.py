@@ -20,6 +20,7 @@ milliseconds and search by bisection.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import importlib.util
@@ -62,14 +63,12 @@ class WordCounts:
 
     def get(self, word: str) -> int:
         key, blob, starts = word.encode("utf-8"), self.blob, self.starts
-        lo, hi = 0, len(self.counts)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if blob[starts[mid]:starts[mid + 1]] < key:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.counts[lo] if lo < len(self.counts) and blob[starts[lo]:starts[lo + 1]] == key else 0
+
+        def word_at(i: int) -> bytes:
+            return blob[starts[i]:starts[i + 1]]
+
+        at = bisect.bisect_left(range(len(self.counts)), key, key=word_at)
+        return self.counts[at] if at < len(self.counts) and word_at(at) == key else 0
 
     def to_bytes(self) -> bytes:
         return b"".join((_MAGIC, _HEADER.pack(len(self.counts), self.total), self.counts.tobytes(),

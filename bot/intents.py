@@ -39,6 +39,12 @@ class Intent:
     slots: dict[str, dict[str, tuple[Phrase, ...]]] = field(default_factory=dict)
     answer: str | None = None
     role: str | None = None  # what the digest takes from this intent: "trends" or "figures"
+    # the stems of its phrases: words that only name the kind of answer asked for ("trends",
+    # "use cases"), which count for answering, never against it (bot/ranking.py)
+    own_words: frozenset[str] = field(init=False, default=frozenset())
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "own_words", frozenset(t for phrase in self.phrases for t in phrase))
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,7 +135,10 @@ def confident(params: Params, evidence: Evidence) -> bool:
     if not kind.any():
         return False
     if kind.all():  # only the intent's own words ("emerging trends"): a key one held is enough
-        return evidence.unknown + evidence.names == 0 and _key_held(params, evidence, evidence.held, evidence.keyness)
+        # the same test with any share held: one word is enough, if it is key to the knowledge
+        return evidence.unknown + evidence.names == 0 and _covers(
+            params.with_values(min_coverage=0.0, min_words=1), evidence, evidence.held, evidence.idfs, 1,
+            evidence.keyness)
     topical = ~kind
     return _covers(params, evidence, evidence.held[:, topical], evidence.idfs[topical],
                    evidence.distinct - int(kind.sum()), evidence.keyness[topical])
@@ -154,9 +157,3 @@ def _covers(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarr
     if params.min_keyness is not None:  # ...among them a word key to the knowledge
         ok &= (held & (keyness >= params.min_keyness)).any(axis=1)
     return bool(ok.any())
-
-
-def _key_held(params: Params, evidence: Evidence, held: np.ndarray, keyness: np.ndarray) -> bool:
-    """One of the best sections holds a word key to the knowledge, with enough BM25F."""
-    key = keyness >= (params.min_keyness if params.min_keyness is not None else -np.inf)
-    return bool(((held & key).any(axis=1) & (evidence.match >= params.min_match)).any())

@@ -436,7 +436,7 @@ class Retriever:
         held = (np.column_stack([found[head] for found in parts.found]) if parts.found
                 else np.zeros((len(head), 0), dtype=bool))
         intent = query.intent.intent
-        kind_words = {t for phrase in intent.phrases for t in phrase} if intent is not None else set()
+        kind_words = intent.own_words if intent is not None else frozenset()
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
@@ -541,7 +541,7 @@ class Retriever:
         if defined or not terms or len(terms) < len({w.term for w in query.words if not w.modifier}):
             return None
         intent = query.intent.intent
-        own = {t for phrase in intent.phrases for t in phrase} & terms if intent is not None else set()
+        own = intent.own_words & terms if intent is not None else set()
         if own == terms:  # only the intent's own words ("future trends"): a heading naming one will do
             named = np.logical_or.reduce([self._named_sections((t,)) for t in sorted(terms)])
         else:
@@ -612,8 +612,7 @@ class Retriever:
         owners: list[int] = []
         sections = self.index.sections
         for i, sid in enumerate(ids.tolist()):
-            got = self._labels.get(sid)
-            for label in (got if got is not None else self._labels_of(sections[sid])):
+            for label in self._labels_of(sections[sid]):
                 labels.append(label)
                 owners.append(i)
         best = np.zeros(len(ids), dtype=np.float64)
