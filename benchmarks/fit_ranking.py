@@ -71,11 +71,14 @@ QUERY_GRID = {"expansion_weight": (0.2, 0.3, 0.5), "corrected_weight": (0.6, 0.8
 # four came out different in every cross-validation fold (held-out seeds then declined 8 of
 # 39 answerable questions). They are the values the pooled fit chose, so the held-out figure
 # is slightly optimistic about abstaining: the negatives of the held-out corpus helped
-# choose them.
+# choose them. How many of the question's weightiest words the share is taken of
+# (`coverage_words`) is chosen with the thresholds: long questions are rare in the dev sets,
+# so the grid has a few values and None (the whole question).
 ABSTENTION_GRID = {
     "name_weight": (4.0,),
     "min_match": (0.1,),
     "min_words": (2,),
+    "coverage_words": (None, 4, 5, 6, 8),
     "coverage_power": (0.0,),
     "coverage_keyness": (0.0, 0.5, 1.0, 2.0),
     "min_coverage": (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),
@@ -332,18 +335,21 @@ def choose_abstention(assistants: dict[str, Assistant], sets: dict[str, list[Que
     chosen = best[1] if best is not None else params
     if verbose:
         print(f"  abstention at unknown_weight={chosen.unknown_weight}, name_weight={chosen.name_weight}, "
-              f"min_match={chosen.min_match}, min_words={chosen.min_words}, "
+              f"min_match={chosen.min_match}, min_words={chosen.min_words}, coverage_words={chosen.coverage_words}, "
               f"coverage_power={chosen.coverage_power}, coverage_keyness={chosen.coverage_keyness}:")
-        print(f"  {'min_coverage':>12} {'min_keyness':>11} {'coverage_keyness':>16} {'answerable declined':>20} "
+        print(f"  {'min_coverage':>12} {'min_keyness':>11} {'coverage_keyness':>16} {'coverage_words':>14} "
+              f"{'answerable declined':>20} "
               f"{'negatives rejected':>19} {'everyday rejected':>18} {'hit@1':>8}")
         sweep = [{"min_coverage": t} for t in ABSTENTION_GRID["min_coverage"]]
         sweep += [{"min_keyness": k} for k in ABSTENTION_GRID["min_keyness"] if k != chosen.min_keyness]
         sweep += [{"coverage_keyness": k} for k in ABSTENTION_GRID["coverage_keyness"] if k != chosen.coverage_keyness]
+        sweep += [{"coverage_words": k} for k in ABSTENTION_GRID["coverage_words"] if k != chosen.coverage_words]
         for change in sweep:
             trial = chosen.with_values(**change)
             declined, negatives, everyday, right = outcome(trial)
             mark = "  <- chosen" if trial == chosen else ""
             print(f"  {trial.min_coverage:>12} {str(trial.min_keyness):>11} {trial.coverage_keyness:>16} "
+                  f"{str(trial.coverage_words):>14} "
                   f"{declined:>20.1%} {negatives:>19.1%} {everyday:>18.1%} {right:>8.1%}{mark}")
     return chosen
 
@@ -386,6 +392,7 @@ def cross_validate(shared: Path, verbose: bool = True,
         if verbose:
             print(f"  held out {held}: everyday questions never fitted on rejected {off} (fitted on {'+'.join(rest)}: "
                   f"min_coverage {held_params.min_coverage}, min_keyness {held_params.min_keyness}, "
+                  f"coverage_words {held_params.coverage_words}, "
                   f"coverage_keyness {held_params.coverage_keyness})")
     return cv
 

@@ -123,6 +123,12 @@ def is_common_word(word: str) -> bool:
     return _counts().get(word) >= COMMON_WORD_MIN_COUNT
 
 
+def is_english_word(word: str) -> bool:
+    """True for any word of the list, however rare (lower-case `word`): "typographic" is one
+    word, not "typo" and "graphic" run together."""
+    return _counts().get(word) > 0
+
+
 def english_share(word: str) -> float:
     """How often lower-case `word` occurs in English, as a share of all words counted (a word
     the list lacks counts once: never zero). A possessive counts as its word."""

@@ -79,6 +79,7 @@ class Params:
     unknown_weight: float = 0.0  # a word the index never saw, against coverage (x the rarest word's IDF)
     name_weight: float = 1.0  # the same for one typed as a name (capitalised mid-question: "Velero")
     min_words: int = 2  # distinct question words a top section must hold (fewer if the question has fewer)
+    coverage_words: int | None = None  # the share is of this many of the question's weightiest words at most
     coverage_power: float = 1.0  # a word's weight in coverage is IDF to this power (0: every word the same)...
     coverage_keyness: float = 0.0  # ...times its keyness (below, 0 if negative) to this power: filler weighs little
     min_keyness: float | None = None  # ...and holds a word whose share of sections is 10**this its share of English
@@ -92,8 +93,8 @@ class Params:
 
 # Fitted by: python benchmarks/fit_ranking.py  (*-dev and *-dev2 sets pooled, and everyday
 # questions as negatives; cross-validated hit@1 on -dev2: seeds 0.692, kubeflow 0.633,
-# sagemaker 0.52; everyday questions never fitted on rejected 24, 23 and 20 of 24)
-PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.386, 'heading': 0.042, 'context': -1.471, 'body': 0.749, 'meta': 1.957, 'coverage': 0.697, 'label_coverage': 0.369, 'label_match': 0.809, 'phrase': 0.525, 'passage': -0.384, 'item': -0.597, 'intro': -0.006, 'slot': 0.022, 'figures': 0.267, 'defines': 1.627, 'length': -0.022, 'document': 0.352, 'doc_coverage': 0.117, 'parent': 0.753, 'overview': 1.685}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.55, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_power=0.0, coverage_keyness=0.5, min_keyness=3.0)
+# sagemaker 0.52; everyday questions never fitted on rejected 23, 23 and 20 of 24)
+PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.386, 'heading': 0.042, 'context': -1.471, 'body': 0.749, 'meta': 1.957, 'coverage': 0.697, 'label_coverage': 0.369, 'label_match': 0.809, 'phrase': 0.525, 'passage': -0.384, 'item': -0.597, 'intro': -0.006, 'slot': 0.022, 'figures': 0.267, 'defines': 1.627, 'length': -0.022, 'document': 0.352, 'doc_coverage': 0.117, 'parent': 0.753, 'overview': 1.685}, candidates=45, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, min_coverage=0.6, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_words=5, coverage_power=0.0, coverage_keyness=0.5, min_keyness=3.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,9 @@ def confident(params: Params, evidence: Evidence) -> bool:
     """Answer only if one of the best sections covers enough of the question: the share of
     the question's words it holds, each weighing IDF ** coverage_power times its keyness **
     coverage_keyness (everyday words a paraphrase uses, "help", "make", "new", weigh little
-    against it), one of them key to the knowledge (`min_keyness`). The share is taken
+    against it), one of them key to the knowledge (`min_keyness`). The share is of the
+    question's `coverage_words` weightiest words at most: a long chat message says more than
+    it asks, and its other words cannot decline it (a name the knowledge lacks still counts). The share is taken
     twice when the intent's own words are among them, with and without those words, and
     the better one counts: "telemedicine use cases" is answered by the section on
     telemedicine, which need not say "use cases"."""
@@ -150,8 +153,9 @@ def _covers(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarr
     weights = idfs ** params.coverage_power * key
     # a word the index never saw weighs as the rarest word would, as key as the question's most key word
     unseen = evidence.rarest ** params.coverage_power * (key.max() if len(key) else 1.0)
-    total = weights.sum() + (params.unknown_weight * evidence.unknown + params.name_weight * evidence.names) * unseen
-    coverage = held @ weights / (total or 1.0)
+    counted = weights if params.coverage_words is None else np.sort(weights)[::-1][: params.coverage_words]
+    total = counted.sum() + (params.unknown_weight * evidence.unknown + params.name_weight * evidence.names) * unseen
+    coverage = np.minimum(held @ weights / (total or 1.0), 1.0)
     ok = ((coverage >= params.min_coverage) & (evidence.match >= params.min_match)
           & (held.sum(axis=1) >= min(params.min_words, distinct)))
     if params.min_keyness is not None:  # ...among them a word key to the knowledge

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from .definitions import defines, term_pattern
-from .english import english_share, is_common_word
+from .english import english_share, is_common_word, is_english_word
 from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
@@ -325,7 +325,8 @@ class Retriever:
 
     def _read_word(self, w: str, name: bool = False) -> list[QueryWord]:
         """One typed word as the index understands it: known, a synonym the documents use,
-        a corrected typo, another form of the word, or two run-together words (a name typed
+        a corrected typo, another form of the word, or two run-together words (never a word
+        of the English list, however rare: "typographic" is not "typo graphic"; a name typed
         capitalised is only ever corrected: its prefix is not another word's; a common
         English word is never rewritten, bot/english.py); chat filler and very short unknown
         words are dropped (they must not count against coverage)."""
@@ -351,7 +352,7 @@ class Retriever:
         if fixed is not None:
             ft = self._vocab[fixed]
             return [QueryWord(fixed, ft, self.index.has(ft), corrected_from=w)]
-        parts = self._compound(w) if len(w) >= 6 and not name else []
+        parts = self._compound(w) if len(w) >= 6 and not name and not is_english_word(w) else []
         if parts:
             return [QueryWord(part, self._text.term_of(part), True, corrected_from=w) for part in parts]
         return [QueryWord(w, t, False, name=name)]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.assistant import Assistant
 from bot.compose import shorten
-from bot.ranking import FEATURES, PARAMS
+from bot.ranking import FEATURES, PARAMS, Evidence, confident
 from bot.retriever import Retriever
 from bot.sections import first_sentence
 
@@ -159,8 +160,27 @@ Book trains rather than flights when the trip is faster by rail.
     question = "does GPU computing help labs make good medicines faster"
     reply = assistant.reply(question)
     assert not reply.no_match and reply.sources[0].heading_path.endswith("Drug discovery"), reply.sources
-    flat = Retriever(assistant.kb, assistant.catalog, PARAMS.with_values(coverage_keyness=0.0))
+    # every word weighing the same, as a share of the whole question: declined
+    flat = Retriever(assistant.kb, assistant.catalog, PARAMS.with_values(coverage_keyness=0.0, coverage_words=None))
     assert flat.search(question).hits == []
+
+
+def test_a_long_question_is_judged_on_its_weightiest_words() -> None:
+    """A chat message that says more than it asks (ten words the knowledge knows, as key as
+    each other) is answered when a top section holds its five weightiest; the rest of what
+    it says cannot decline it. Two of them are not enough, and a name the knowledge lacks
+    still counts against it."""
+    words = 10
+
+    def evidence(held: int, names: int = 0) -> Evidence:
+        return Evidence(held=np.array([[True] * held + [False] * (words - held)]), idfs=np.ones(words), unknown=0,
+                        names=names, rarest=5.0, match=np.array([0.3]), distinct=words + names,
+                        kind=np.zeros(words, dtype=bool), keyness=np.full(words, 4.0))
+
+    assert confident(PARAMS, evidence(held=5))  # (with coverage_words=None this test no longer applies)
+    assert not confident(PARAMS.with_values(coverage_words=None), evidence(held=5))  # half the whole question
+    assert not confident(PARAMS, evidence(held=2))
+    assert not confident(PARAMS, evidence(held=5, names=1))
 
 
 def test_a_name_the_knowledge_lacks_is_still_declined(streaming: Assistant) -> None:
@@ -533,6 +553,28 @@ Fix a flaky test the day it fails, or quarantine it; retries hide the time it wa
     assert assistant.retriever.analyse("pipline cachng").corrections == [("pipline", "pipeline"), ("cachng", "caching")]
     assert not assistant.reply("pipline cachng").no_match
 
+
+def test_run_together_words_split_but_a_rare_english_word_does_not(tmp_path: Path) -> None:
+    """"usecases" is "use cases" typed together; "typographic" is one English word, however
+    rare, not "typo" and "graphic" (which this corpus happens to hold)."""
+    write(tmp_path, "writing.md", """# Writing
+
+## Use cases
+
+Teams use the style guide for release notes and for the docs site.
+
+## Typo checks
+
+A typo in a heading breaks its link; the checker flags it before merge.
+
+## Graphic assets
+
+Every graphic ships as SVG with a PNG fallback.
+""")
+    retriever = Assistant.load(tmp_path).retriever
+    assert [w.word for w in retriever.analyse("usecases").words] == ["cases"]  # "use": a stop word
+    assert [(w.word, w.known) for w in retriever.analyse("typographic quotes").words] == [
+        ("typographic", False), ("quotes", False)]
 
 
 def test_a_synonym_or_shorthand_the_documents_lack_reads_as_the_word_they_use(tmp_path: Path,
