@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from .compose import shorten
+from .compose import one_example, shorten
 from .intents import IntentCatalog
 from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
 from .markdown import strip_markup
@@ -64,7 +64,7 @@ def repeats(sentence: str, shown: set[str]) -> bool:
 
 def section_body(sec: Section) -> str:
     """One section as a reply's body: shortened to BODY_LIMIT, saying where the rest is."""
-    body, cut = shorten(sec.text, BODY_LIMIT)
+    body, cut = shorten(one_example(sec.text), BODY_LIMIT)
     return body + f"\n\n_More in {source_of(sec).label}._" if cut else body
 
 
@@ -133,7 +133,7 @@ class Assistant:
             body = section_body(top)
         else:
             budget = BODY_LIMIT // len(parts) - 40
-            body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n") + shorten(h.section.text, budget)[0]
+            body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n") + shorten(one_example(h.section.text), budget)[0]
                                 for s, h in zip(sources, parts))  # the title is not said twice
         corrections = result.query.corrections
         if corrections:

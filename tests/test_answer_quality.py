@@ -406,6 +406,46 @@ def test_a_fact_copied_into_two_documents_is_shown_once(streaming: Assistant) ->
         "lag above ten thousand messages") == 1, reply.body
 
 
+def test_an_example_given_in_two_languages_is_shown_once(tmp_path: Path) -> None:
+    """Docs that write each example twice, as an ES module and as CommonJS, show it once in a
+    reply; two different commands in a row are two steps, and both are shown."""
+    write(tmp_path, "events.md", """# Events
+
+## Listening once
+
+`emitter.once()` adds a listener that is removed after the first event it receives.
+
+```mjs
+import { EventEmitter } from 'node:events';
+const emitter = new EventEmitter();
+emitter.once('ready', () => console.log('ready, once'));
+```
+
+```cjs
+const { EventEmitter } = require('node:events');
+const emitter = new EventEmitter();
+emitter.once('ready', () => console.log('ready, once'));
+```
+
+## Installing the tools
+
+Install the linter, then check the whole tree:
+
+```bash
+npm install --save-dev eslint
+```
+
+```bash
+npx eslint .
+```
+""")
+    assistant = Assistant.load(tmp_path)
+    body = assistant.reply("emitter once listener").body
+    assert body.count("emitter.once('ready'") == 1 and "```mjs" in body and "require(" not in body, body
+    body = assistant.reply("how do I install the linter and check the tree").body
+    assert "npm install --save-dev eslint" in body and "npx eslint ." in body, body
+
+
 @pytest.mark.parametrize(("question", "fact"), [
     ("what is AIaaS?", r"lets organizations deploy ai models"),
     ("hybrid multi-cloud", r"combines? public and private clouds"),
