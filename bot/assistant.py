@@ -133,8 +133,8 @@ class Assistant:
             body = section_body(top)
         else:
             budget = BODY_LIMIT // len(parts) - 40
-            body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n") + shorten(one_example(h.section.text), budget)[0]
-                                for s, h in zip(sources, parts))  # the title is not said twice
+            body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n")  # the title is not said twice
+                                + shorten(one_example(h.section.text), budget)[0] for s, h in zip(sources, parts))
         corrections = result.query.corrections
         if corrections:
             fixed = ", ".join(f"{typed} → {word}" for typed, word in dict.fromkeys(corrections))

@@ -127,11 +127,11 @@ def confident(params: Params, evidence: Evidence) -> bool:
     the question's words it holds, each weighing IDF ** coverage_power times its keyness **
     coverage_keyness (everyday words a paraphrase uses, "help", "make", "new", weigh little
     against it), one of them key to the knowledge (`min_keyness`). The share is of the
-    question's `coverage_words` weightiest words at most: a long chat message says more than
-    it asks, and its other words cannot decline it (a name the knowledge lacks still counts). The share is taken
-    twice when the intent's own words are among them, with and without those words, and
-    the better one counts: "telemedicine use cases" is answered by the section on
-    telemedicine, which need not say "use cases"."""
+    question's `coverage_words` weightiest words at most: a long chat message says more
+    than it asks, and its other words cannot decline it (a name the knowledge lacks still
+    counts). The share is taken twice when the intent's own words are among them, with and
+    without those words, and the better one counts: "telemedicine use cases" is answered by
+    the section on telemedicine, which need not say "use cases"."""
     if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct, evidence.keyness):
         return True
     kind = evidence.kind
