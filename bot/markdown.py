@@ -20,7 +20,9 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
-_HEADING_ID = re.compile(r"\s*\{#([^}\s]+)[^}]*\}\s*$")
+# a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
+_HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^}\s]+))?[^}]*\}\s*$")
+_ICON = re.compile(r"\s*:(?:material|octicons|fontawesome|simple)-[a-z0-9-]+:")  # MkDocs Material icons
 _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
 _WIKI = re.compile(r"!?\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
@@ -297,7 +299,8 @@ def toggle_fence(open_fence: str | None, marker: str) -> str | None:
 
 
 def _heading_parts(raw: str) -> tuple[str, str]:
-    """Heading text without closing hashes, `{#id}` or `<a name>`, and the anchor they gave."""
+    """Heading text without closing hashes, an attribute list (`{#id}`, `{: .class}`), icon
+    shortcodes (`:octicons-heart-16:`) or `<a name>`, and the anchor they gave."""
     anchor = ""
     m = _ANCHOR.search(raw) if "<" in raw else None
     if m:
@@ -305,8 +308,10 @@ def _heading_parts(raw: str) -> tuple[str, str]:
         raw = _ANCHOR.sub("", raw)
     m = _HEADING_ID.search(raw) if "{" in raw else None
     if m:
-        anchor = anchor or m.group(1)
+        anchor = anchor or m.group(1) or ""
         raw = raw[: m.start()]
+    if ":" in raw:
+        raw = _ICON.sub("", raw)
     if "#" in raw:
         raw = _CLOSING_HASHES.sub("", raw)
     if "\\" in raw:

@@ -7,6 +7,8 @@ syntax reads as noise (or worse) to a plain Markdown reader:
   and MkDocs `!!! note "Title"` (or collapsible `???`) and content tabs (`=== "pip"`) whose
   body is indented four spaces — read as Markdown, that body is an indented *code block*,
   so the advice inside it was shown as code and its words were weighed as code;
+- generic blocks (PyMdown Extensions' Blocks, used by MkDocs Material): `/// tab | Title`,
+  `/// details | Summary`, `/// html | div.result` … `///` (more slashes when nested);
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
   `{% include "x.md" %}`;
 - MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
@@ -28,7 +30,9 @@ _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\
 # !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end
 _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?'
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
-_WALK_HINT = re.compile(r"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \")")
+# /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
+_SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
+_WALK_HINT = re.compile(r"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \"|///)")
 _TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -38,6 +42,15 @@ def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX.
     (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
     return mdx or holds(body, "{%") or _WALK_HINT.search("\n" + body) is not None
+
+
+def _block_title(m: re.Match[str]) -> str:
+    """The title a block's opening line gives, if any: `:::tip Title`, `/// tab | Title`
+    (an `html` block names an element, `div.result`, and a title needs a letter, not "1")."""
+    if m.re is _SLASH_BLOCK:
+        title = "" if m.group(1) == "html" else (m.group(2) or "").strip()
+        return title if any(c.isalpha() for c in title) else ""
+    return (m.group(1) or m.group(2) or "").strip()
 
 
 def reduce_site_syntax(body: str, mdx: bool = False) -> str:
@@ -71,9 +84,9 @@ def _walk(body: str, mdx: bool) -> str:
             dedent = len(indent) + 4
             out.extend([f"{indent}**{title}**", ""] if title else [""])
             continue
-        m = _COLON_FENCE.fullmatch(line)
+        m = _COLON_FENCE.fullmatch(line) or _SLASH_BLOCK.fullmatch(line)
         if m:
-            title = (m.group(1) or m.group(2) or "").strip()
+            title = _block_title(m)
             out.extend([f"**{title}**", ""] if title else [""])
             continue
         if "{%" in line:

@@ -257,6 +257,28 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
     assert hits and "ten endpoints" in hits[0].section.text
 
 
+def test_generic_blocks_and_heading_attributes_read_as_their_text(tmp_path: Path) -> None:
+    """MkDocs Material sites written with PyMdown's generic blocks (`/// tab | Python` …
+    `///`, nested `//// html | div.result`) and headings carrying an icon and an attribute
+    list: the words stay, a tab's title as a bold line, no slashes, icons or braces; the same
+    lines inside a code fence are left alone."""
+    kb = load_one(tmp_path, (
+        "# Install\n\nIntro.\n\n"
+        "## Sponsor the project :octicons-heart-fill-16:{: .heart-throb}\n\nThank you.\n\n"
+        "## Setup {: #setup }\n\n"
+        "/// tab | Python\nRun pip install cloudai.\n///\n\n"
+        "//// html | div.result\nA rendered table.\n/// caption\nFruit count\n///\n////\n\n"
+        "```text\n/// caption\nkept in code\n///\n```\n"
+    ))
+    headings = [s.heading for s in kb.sections if s.heading]
+    assert headings == ["Sponsor the project", "Setup"], headings
+    assert [s.anchor for s in kb.sections if s.heading == "Setup"] == ["setup"]
+    text = all_text(kb)
+    assert "**Python**\n\nRun pip install cloudai." in text and "A rendered table." in text and "Fruit count" in text
+    assert "div.result" not in text and "/// caption\nkept in code\n///" in text  # code is copied as written
+    assert "////" not in text and "\n///\n" not in text.replace("kept in code\n///\n", "")
+
+
 def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: Path) -> None:
     write(tmp_path, "install.mdx", (
         "import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
