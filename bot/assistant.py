@@ -62,9 +62,14 @@ def repeats(sentence: str, shown: set[str]) -> bool:
     return False
 
 
-def section_body(sec: Section) -> str:
-    """One section as a reply's body: shortened to BODY_LIMIT, saying where the rest is."""
-    body, cut = shorten(one_example(sec.text), BODY_LIMIT)
+def section_body(sec: Section, then: Section | None = None) -> str:
+    """One section as a reply's body (and `then`, the section it introduces, after it):
+    shortened to BODY_LIMIT, saying where the rest is."""
+    text = one_example(sec.text)
+    if then is not None:
+        label = f"**{then.heading}**\n" if then.heading and then.heading != sec.heading else ""
+        text = f"{text}\n\n{label}{one_example(then.text)}"
+    body, cut = shorten(text, BODY_LIMIT)
     return body + f"\n\n_More in {source_of(sec).label}._" if cut else body
 
 
@@ -130,7 +135,10 @@ class Assistant:
         title = top.heading or top.doc.title
         sources = tuple(source_of(h.section) for h in parts)
         if len(parts) == 1:
-            body = section_body(top)
+            then = self._introduced(top)
+            body = section_body(top, then)
+            if then is not None:
+                sources += (source_of(then),)
         else:
             budget = BODY_LIMIT // len(parts) - 40
             body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n")  # the title is not said twice
@@ -177,6 +185,14 @@ class Assistant:
             parts.append(hit)
             shown.update(own)
         return parts
+
+    def _introduced(self, sec: Section) -> Section | None:
+        """The section that `sec` introduces, when it ends on a colon ("… for serving files in
+        a given directory:") and the document goes on: without it the answer would stop there."""
+        if not sec.text.rstrip().endswith(":") or sec.id + 1 >= len(self.kb.sections):
+            return None
+        following = self.kb.sections[sec.id + 1]
+        return following if following.doc is sec.doc else None
 
     def _related(self, parts: list[Hit], hits: list[Hit]) -> list[str]:
         """Topics to ask next: other good hits, the answer's linked documents, its sub-headings."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 from .context import Context, ContextKey, ContextMemory, SectionRef
 from .deliveries import Deliveries
 from .feedback import Feedback, FeedbackSink, LogFeedback
-from .followup import next_part, read
+from .followup import following_section, next_part, read
 from .live import LiveAssistant
 from .models import Reply
 
@@ -148,11 +148,17 @@ class Conversation:
 
     @staticmethod
     def _more(assistant: "Assistant", previous: Context, typed: str) -> Reply:
-        """The next part of the previous answer's top section."""
+        """The next part of the previous answer's top section; when there is none, or the
+        answer already showed it (an answer ending on a colon goes on into the section it
+        introduces), the section after the last one it showed of that document."""
         from .assistant import section_body, source_of
 
         top = previous.sections[0] if previous.sections else None
         nxt = next_part(assistant.kb, top.path, top.heading_path, top.anchor) if top is not None else None
+        if top is not None and (nxt is None or any(
+                (s.path, s.heading_path) == (nxt.doc.path, nxt.heading_path) for s in previous.sections)):
+            last = [s for s in previous.sections if s.path == top.path][-1]
+            nxt = following_section(assistant.kb, last.path, last.heading_path, last.anchor)
         if nxt is None:
             what = top.heading_path if top is not None else previous.question
             return Reply(title="Nothing more", intent=previous.intent, question=typed,

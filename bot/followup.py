@@ -144,9 +144,7 @@ def next_part(kb: "KnowledgeBase", path: str, heading_path: str, anchor: str = "
     """The next part of a previous answer: the next passage of a section cut into passages;
     for an overview, its first section; else the section it belongs to (its parent), which
     says what it is part of. Never a list item already shown, nor navigation."""
-    sections = [s for s in kb.sections if s.doc.path == path]
-    current = (next((s for s in sections if s.heading_path == heading_path and s.anchor == anchor), None)
-               or next((s for s in sections if s.heading_path == heading_path), None))
+    sections, current = _located(kb, path, heading_path, anchor)
     if current is None:
         return None
     head = current.parent if current.kind == "passage" and current.parent is not None else current.id
@@ -160,3 +158,21 @@ def next_part(kb: "KnowledgeBase", path: str, heading_path: str, anchor: str = "
                 return child
     parent = kb.sections[head].parent if current.kind == "passage" else current.parent
     return kb.sections[parent] if parent is not None else None
+
+
+def following_section(kb: "KnowledgeBase", path: str, heading_path: str, anchor: str = "") -> "Section | None":
+    """The section after this one in its document (not a list item, not navigation): where
+    reading goes on once what `next_part` offers has been shown."""
+    sections, current = _located(kb, path, heading_path, anchor)
+    if current is None:
+        return None
+    return next((s for s in sections if s.id > current.id and s.kind != "item" and not is_navigation(s.heading)),
+                None)
+
+
+def _located(kb: "KnowledgeBase", path: str, heading_path: str, anchor: str) -> "tuple[list[Section], Section | None]":
+    """A document's sections, and the one a reply cited (by heading path and anchor)."""
+    sections = [s for s in kb.sections if s.doc.path == path]
+    current = (next((s for s in sections if s.heading_path == heading_path and s.anchor == anchor), None)
+               or next((s for s in sections if s.heading_path == heading_path), None))
+    return sections, current

@@ -707,6 +707,29 @@ def test_a_passage_never_stops_where_the_steps_begin(tmp_path: Path) -> None:
     assert "do the following" in reply.body and "Step 1: create policy part 1" in reply.body, reply.body
 
 
+def test_a_section_ending_on_a_colon_is_answered_with_what_it_introduces(tmp_path: Path) -> None:
+    """A page whose opening ends "… for serving files in a given directory:" and goes on
+    under the next heading: the answer carries on into that section (it stopped at the
+    colon), and cites it too."""
+    write(tmp_path, "staticfiles.md", """Our web kit also includes a FileServer class for serving files in a given directory:
+
+## FileServer
+
+Signature: `FileServer(directory=None, html=False)`
+
+- `directory` - the folder the files are served from.
+- `html` - serve `index.html` for a folder that has one.
+
+## Caching
+
+Served files carry an ETag so browsers can cache them.
+""")
+    reply = Assistant.load(tmp_path).reply("does the web kit include a class for serving files")
+    assert "for serving files in a given directory:" in reply.body, reply.body
+    assert "**FileServer**" in reply.body and "the folder the files are served from" in reply.body, reply.body
+    assert "ETag" not in reply.body and [s.heading_path for s in reply.sources][-1].endswith("FileServer")
+
+
 def test_first_sentence_finishes_a_list_introduction() -> None:
     text = "Pick a region by three things:\n\n- **Latency:** near users.\n- **Price:** cheapest.\n- **Law:** data residency."
     assert first_sentence(text) == "Pick a region by three things: Latency, Price, Law."

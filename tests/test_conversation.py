@@ -133,6 +133,21 @@ def test_a_new_aspect_keeps_the_previous_subject(bot: FakePlatform) -> None:
     assert risks.reply is not None and risks.reply.question == "the risks in healthcare"
 
 
+def test_tell_me_more_goes_on_after_the_section_an_answer_went_on_into(tmp_path: Path, clock: Clock) -> None:
+    """An answer that ended on a colon went on into the next section; "tell me more" goes on
+    from there, not back to the section already shown, and says so at the document's end."""
+    (tmp_path / "files.md").write_text(
+        "Our web kit also includes a FileServer class for serving files in a given directory:\n\n"
+        "## FileServer\n\nSignature: `FileServer(directory=None)`, the folder files are served from.\n\n"
+        "## Caching\n\nServed files carry an ETag so browsers can cache them.\n", encoding="utf-8")
+    bot = FakePlatform(Conversation(Assistant.load(tmp_path), memory=ContextMemory(minutes=15, clock=clock)))
+    answer = bot.ask("does the web kit include a class for serving files")
+    assert answer.reply is not None and "FileServer(directory=None)" in answer.reply.body
+    assert top(bot.ask("tell me more")).endswith("Caching")
+    last = bot.ask("go on")  # the end of the document
+    assert last.reply is not None and last.reply.title == "Nothing more" and not last.reply.sources
+
+
 def test_tell_me_more_answers_with_the_next_part_of_the_previous_answer(bot: FakePlatform) -> None:
     bot.ask("use cases in healthcare")
     more = bot.ask("tell me more")  # a whole, short section goes on with what it is part of
