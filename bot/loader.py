@@ -367,7 +367,11 @@ def _title(meta: dict[str, Any], md: ParsedMarkdown, path: Path) -> str:
             if seg.level == 1 and seg.heading:
                 return seg.heading
             break
-    return path.stem.replace("_", " ").strip() or path.name
+    stem = path.stem.strip()
+    if stem and " " not in stem and stem == stem.lower():  # a slug ("server-push"): a site shows "Server push"
+        words = stem.replace("-", " ").replace("_", " ").split()
+        return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else path.name
+    return stem.replace("_", " ").strip() or path.name  # a note's name is its title, as typed
 
 
 def _string(value: Any) -> str:

@@ -279,6 +279,16 @@ def test_generic_blocks_and_heading_attributes_read_as_their_text(tmp_path: Path
     assert "////" not in text and "\n///\n" not in text.replace("kept in code\n///\n", "")
 
 
+def test_a_page_without_a_title_is_named_as_its_site_would_name_it(tmp_path: Path) -> None:
+    """No frontmatter title and no H1: a slug file name reads as a site shows it
+    ("server-push.md" is "Server push"), a note's own name stays as typed."""
+    write(tmp_path, "server-push.md", "Push resources before the page asks for them.\n")
+    write(tmp_path, "static_files.md", "Serve a folder of files.\n")
+    write(tmp_path, "Meeting notes 2026.md", "We agreed to ship on Friday.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    assert sorted(d.title for d in kb.documents) == ["Meeting notes 2026", "Server push", "Static files"]
+
+
 def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: Path) -> None:
     write(tmp_path, "install.mdx", (
         "import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
