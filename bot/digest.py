@@ -25,6 +25,7 @@ TREND_ROLE = "trends"  # the catalog intent with `role: trends` says what a tren
 FIGURE_ROLE = "figures"
 TREND_TEXT_MAX = 600
 WHATS_NEW_MAX = 5
+QUESTION_TOPICS = 10  # topics tried as questions to suggest when no catalog example is answered
 class DigestComposer:
     """Finds the trend and figure candidates in one knowledge base and composes a day's digest."""
 
@@ -118,16 +119,17 @@ class DigestComposer:
             parent is not None and self._about(words, parent.heading))
 
     def _good_questions(self) -> list[str]:
-        """Catalog examples the knowledge answers confidently: worth suggesting."""
-        out = []
-        for intent in self.assistant.catalog.intents:
-            if intent.answer:
-                continue
-            for example in intent.examples[:2]:
-                reply = self.assistant.reply(example)
-                if not reply.no_match and reply.sources:
-                    out.append(example)
-        return out
+        """Catalog examples the knowledge answers confidently: worth suggesting. A team's own
+        notes may answer none of them (the catalog's are cloud + AI questions); then the
+        knowledge's own topics it answers, most linked-to first."""
+        examples = [example for intent in self.assistant.catalog.intents if not intent.answer
+                    for example in intent.examples[:2]]
+        out = [question for question in examples if self._answers(question)]
+        return out or [title for title in self.assistant.topics(limit=QUESTION_TOPICS) if self._answers(title)]
+
+    def _answers(self, question: str) -> bool:
+        reply = self.assistant.reply(question)
+        return not reply.no_match and bool(reply.sources)
 
 
 _BOLD_LEAD = re.compile(r"^\s*[-*+]?\s*\*\*[^*]+\*\*:?\s*")

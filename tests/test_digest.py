@@ -19,7 +19,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.delivery import DigestScheduler, DigestService, Target
-from bot.digest import Digest, DigestComposer
+from bot.digest import Digest, DigestComposer, History
 from bot.feedback import Feedback
 from bot.settings import Settings
 from bot.store import Store
@@ -93,6 +93,20 @@ def test_trends_come_from_the_knowledge_not_a_list(tmp_path: Path) -> None:
     composer = DigestComposer(Assistant.load(tmp_path))
     assert [t.title for t in composer.trends] == ["Serverless GPUs", "Vector databases"]
     assert composer.figures == []
+
+
+def test_a_team_s_own_notes_suggest_a_question_they_answer(tmp_path: Path) -> None:
+    """Notes that answer none of the catalog's cloud + AI examples still get a "Try asking":
+    one of their own topics, which they answer."""
+    write(tmp_path, "kafka.md", "# Kafka retention\n\nTopics keep messages for seven days unless "
+          "retention.ms says otherwise; compacted topics keep the latest value per key.\n")
+    write(tmp_path, "oncall.md", "# On-call rota\n\nThe on-call engineer answers pages within fifteen minutes "
+          "and hands over on Monday mornings.\n")
+    assistant = Assistant.load(tmp_path)
+    composer = DigestComposer(assistant)
+    assert sorted(composer.questions) == ["Kafka retention", "On-call rota"], composer.questions
+    digest = composer.compose(DAY, History())
+    assert digest.try_asking in composer.questions and not assistant.reply(digest.try_asking).no_match
 
 
 def test_rotation_shows_every_trend_before_repeating(bundled: Assistant, db_url: str) -> None:
