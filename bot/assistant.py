@@ -7,6 +7,7 @@ and the loaded knowledge, not hand-written.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -16,7 +17,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process, utils
 
 from .compose import one_example, shorten
-from .intents import IntentCatalog
+from .intents import Intent, IntentCatalog
 from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
 from .markdown import strip_markup
 from .models import Hit, Reply, Section, Source
@@ -30,6 +31,7 @@ log = logging.getLogger("cloudai.answers")
 MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
+HELP_TOPICS = 5  # the knowledge's own best-linked topics help tries as examples (it shows 3)
 SUGGESTION_CUTOFF = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
@@ -109,6 +111,19 @@ class Assistant:
         if not result.hits:
             return self._no_match(question, result)
         return self._answer(question, result)
+
+    def answers(self, question: str) -> bool:
+        """Whether the knowledge answers `question` (with sources): worth suggesting."""
+        reply = self.reply(question)
+        return not reply.no_match and bool(reply.sources)
+
+    @functools.cached_property
+    def _promised(self) -> list[tuple[Intent, str]]:
+        """The catalog's kinds of question with an example this knowledge answers: what help
+        can offer (the catalog's examples are cloud + AI questions; a team's notes may answer
+        none). Worked out once: a reload makes a new Assistant."""
+        return [(intent, intent.examples[0]) for intent in self.catalog.intents
+                if not intent.answer and intent.examples and self.answers(intent.examples[0])]
 
     def topics(self, limit: int = 25) -> list[str]:
         """Document titles, most linked-to first: what this knowledge is about."""
@@ -243,10 +258,11 @@ class Assistant:
             lines.append("Ask me a question about the knowledge base, for example:")
         else:
             lines.append("I answer questions from this team's knowledge base. You can ask about:")
-        for intent in self.catalog.intents:
-            if intent.answer or not intent.examples:
-                continue
-            lines.append(f"- **{intent.title}** ({intent.description}): “{intent.examples[0]}”")
+        for intent, example in self._promised:
+            lines.append(f"- **{intent.title}** ({intent.description}): “{example}”")
+        own = [] if self._promised else [title for title in self.topics(limit=HELP_TOPICS) if self.answers(title)]
+        if own:  # a team's own notes, which answer none of the catalog's examples
+            lines.append("- **This knowledge's own topics**: " + ", ".join(f"“{title}”" for title in own[:3]))
         lines.append("")
         lines.append(f"I know {len(self.kb.documents)} documents. Ask `topics` to list them.")
         return Reply(

@@ -124,12 +124,8 @@ class DigestComposer:
         knowledge's own topics it answers, most linked-to first."""
         examples = [example for intent in self.assistant.catalog.intents if not intent.answer
                     for example in intent.examples[:2]]
-        out = [question for question in examples if self._answers(question)]
-        return out or [title for title in self.assistant.topics(limit=QUESTION_TOPICS) if self._answers(title)]
-
-    def _answers(self, question: str) -> bool:
-        reply = self.assistant.reply(question)
-        return not reply.no_match and bool(reply.sources)
+        out = [question for question in examples if self.assistant.answers(question)]
+        return out or [title for title in self.assistant.topics(limit=QUESTION_TOPICS) if self.assistant.answers(title)]
 
 
 _BOLD_LEAD = re.compile(r"^\s*[-*+]?\s*\*\*[^*]+\*\*:?\s*")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -93,6 +94,21 @@ def test_help_and_topics_are_generated_from_catalog_and_knowledge(bundled: Assis
     for doc in bundled.kb.documents:
         assert doc.title in topics.body
     assert bundled.reply("hello").intent == "greeting"
+
+
+def test_help_offers_only_what_this_knowledge_answers(tmp_path: Path) -> None:
+    """A team's notes that answer none of the catalog's cloud + AI examples: help offers
+    their own topics instead of questions they would decline."""
+    (tmp_path / "kafka.md").write_text("# Kafka retention\n\nTopics keep messages for seven days unless "
+                                       "retention.ms says otherwise.\n", encoding="utf-8")
+    (tmp_path / "oncall.md").write_text("# On-call rota\n\nThe on-call engineer answers pages within fifteen "
+                                        "minutes.\n", encoding="utf-8")
+    assistant = Assistant.load(tmp_path)
+    body = assistant.reply("help").body
+    assert "“Kafka retention”" in body and "“On-call rota”" in body, body
+    for intent in assistant.catalog.intents:
+        if not intent.answer and intent.examples:
+            assert intent.examples[0] not in body and assistant.reply(intent.examples[0]).no_match
 
 
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x07\x1b[31m", "?" * 10, "cloud " * 2000, "a" * 10_000])
