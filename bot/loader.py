@@ -368,9 +368,9 @@ def _title(meta: dict[str, Any], md: ParsedMarkdown, path: Path) -> str:
                 return seg.heading
             break
     stem = path.stem.strip()
-    if stem and " " not in stem and stem == stem.lower():  # a slug ("server-push"): a site shows "Server push"
-        words = stem.replace("-", " ").replace("_", " ").split()
-        return " ".join(words)[:1].upper() + " ".join(words)[1:] if words else path.name
+    if " " not in stem and stem == stem.lower():  # a slug ("server-push"): a site shows "Server push"
+        slug = " ".join(stem.replace("-", " ").replace("_", " ").split())
+        return slug[:1].upper() + slug[1:] or path.name
     return stem.replace("_", " ").strip() or path.name  # a note's name is its title, as typed
 
 
