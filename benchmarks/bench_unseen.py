@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from _common import import_bm25s
-from bench_quality import references, score_set
+from bench_quality import references, score_everyday, score_set
 
 from bot.assistant import Assistant
 from bot.cache import cache_dir
@@ -95,6 +95,7 @@ def main() -> int:
             continue
         assistant = Assistant.load(corpus)
         summary[spec.name] = score_set(assistant, references(assistant), HERE / f"{spec.name}.jsonl", spec.name)
+        summary[f"{spec.name}-everyday"] = score_everyday(assistant, spec.name)
     print(json.dumps(summary))
     return 0
 
