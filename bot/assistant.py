@@ -31,7 +31,7 @@ log = logging.getLogger("cloudai.answers")
 MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
-HELP_TOPICS = 5  # the knowledge's own best-linked topics help tries as examples (it shows 3)
+TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as questions to suggest
 SUGGESTION_CUTOFF = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
@@ -124,6 +124,13 @@ class Assistant:
         none). Worked out once: a reload makes a new Assistant."""
         return [(intent, intent.examples[0]) for intent in self.catalog.intents
                 if not intent.answer and intent.examples and self.answers(intent.examples[0])]
+
+    @functools.cached_property
+    def answered_topics(self) -> list[str]:
+        """The knowledge's own topics (best linked first) that it answers as questions: what
+        help and the digest suggest for notes that answer none of the catalog's examples.
+        Worked out once, like `_promised`."""
+        return [title for title in self.topics(limit=TOPIC_QUESTIONS) if self.answers(title)]
 
     def topics(self, limit: int = 25) -> list[str]:
         """Document titles, most linked-to first: what this knowledge is about."""
@@ -260,7 +267,7 @@ class Assistant:
             lines.append("I answer questions from this team's knowledge base. You can ask about:")
         for intent, example in self._promised:
             lines.append(f"- **{intent.title}** ({intent.description}): “{example}”")
-        own = [] if self._promised else [title for title in self.topics(limit=HELP_TOPICS) if self.answers(title)]
+        own = [] if self._promised else self.answered_topics
         if own:  # a team's own notes, which answer none of the catalog's examples
             lines.append("- **This knowledge's own topics**: " + ", ".join(f"“{title}”" for title in own[:3]))
         lines.append("")

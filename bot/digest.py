@@ -25,7 +25,6 @@ TREND_ROLE = "trends"  # the catalog intent with `role: trends` says what a tren
 FIGURE_ROLE = "figures"
 TREND_TEXT_MAX = 600
 WHATS_NEW_MAX = 5
-QUESTION_TOPICS = 10  # topics tried as questions to suggest when no catalog example is answered
 class DigestComposer:
     """Finds the trend and figure candidates in one knowledge base and composes a day's digest."""
 
@@ -125,7 +124,7 @@ class DigestComposer:
         examples = [example for intent in self.assistant.catalog.intents if not intent.answer
                     for example in intent.examples[:2]]
         out = [question for question in examples if self.assistant.answers(question)]
-        return out or [title for title in self.assistant.topics(limit=QUESTION_TOPICS) if self.assistant.answers(title)]
+        return out or list(self.assistant.answered_topics)
 
 
 _BOLD_LEAD = re.compile(r"^\s*[-*+]?\s*\*\*[^*]+\*\*:?\s*")
