@@ -16,7 +16,8 @@ syntax reads as noise (or worse) to a plain Markdown reader:
 
 Each is reduced to its content: a fence line goes, a custom title stays as a bold line,
 an indented body is dedented, a tag goes. Fenced code blocks are left exactly as written.
-Hugo shortcodes and HTML comments are handled in bot/markdown.py.
+Hugo shortcodes and HTML comments are handled in bot/markdown.py, MyST's directives and
+roles (Sphinx) in bot/myst.py.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 
 from .markdown import fence_marker, holds, toggle_fence
+from .myst import BLOCK_START, ROLE, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
 _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
@@ -32,16 +34,17 @@ _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
-_WALK_HINT = re.compile(r"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \"|///)")
+_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \"|///|{BLOCK_START})")
 _TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 
 
 def _needs_walk(body: str, mdx: bool) -> bool:
-    """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX.
-    (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return mdx or holds(body, "{%") or _WALK_HINT.search("\n" + body) is not None
+    """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
+    MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
+    return (mdx or holds(body, "{%") or _WALK_HINT.search("\n" + body) is not None
+            or ROLE.search(body) is not None)
 
 
 def _block_title(m: re.Match[str]) -> str:
@@ -54,8 +57,8 @@ def _block_title(m: re.Match[str]) -> str:
 
 
 def reduce_site_syntax(body: str, mdx: bool = False) -> str:
-    """`body` with the site syntax above reduced to plain Markdown."""
-    return _walk(body, mdx) if _needs_walk(body, mdx) else body
+    """`body` with the site syntax above (and MyST's) reduced to plain Markdown."""
+    return _walk(reduce_myst(body), mdx) if _needs_walk(body, mdx) else body
 
 
 def _walk(body: str, mdx: bool) -> str:

@@ -279,6 +279,34 @@ def test_generic_blocks_and_heading_attributes_read_as_their_text(tmp_path: Path
     assert "////" not in text and "\n///\n" not in text.replace("kept in code\n///\n", "")
 
 
+def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: Path) -> None:
+    """Sphinx docs written in MyST: a note fenced as ```{note} is advice, not code; option
+    lines and a table of contents are not text; roles read as their text; a placeholder in
+    a code span and a MyST example inside a code fence are left as written."""
+    kb = load_one(tmp_path, (
+        "(install-guide)=\n# Install\n\n"
+        "Read {ref}`the configuration page <config-page>` and call {py:func}`~tool.setup.run`.\n\n"
+        "```{note}\nThe installer needs Python 3.9 or newer.\n```\n\n"
+        "````{admonition} Offline machines\n:class: tip\n\nCopy the wheel over by hand.\n\n"
+        "```bash\npip install tool.whl\n```\n````\n\n"
+        ":::{warning}\nNever run the installer as root.\n:::\n\n"
+        "```{code-block} python\n:linenos:\n\nimport tool\n```\n\n"
+        "```{toctree}\n:maxdepth: 2\n\nusage\nconfig\n```\n\n"
+        "Buckets are named `tool-{region}` per region.\n\n"
+        "````md\n```{note}\nan example of the syntax\n```\n````\n"
+    ))
+    text = all_text(kb)
+    assert "Read the configuration page and call `run`." in text
+    assert "\nThe installer needs Python 3.9 or newer.\n" in text and "```{note}\nThe" not in text
+    assert "**Offline machines**\n\nCopy the wheel over by hand.\n\n```bash\npip install tool.whl\n```" in text
+    assert "Never run the installer as root." in text and ":class:" not in text and ":::" not in text
+    assert "```python\nimport tool\n```" in text and ":linenos:" not in text
+    assert "maxdepth" not in text and "usage\nconfig" not in text and "(install-guide)=" not in text
+    assert "`tool-{region}`" in text and "```{note}\nan example of the syntax\n```" in text  # code as written
+    hits = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).retriever.search("which python does the installer need").hits
+    assert hits and "Python 3.9 or newer" in hits[0].section.text
+
+
 def test_a_page_without_a_title_is_named_as_its_site_would_name_it(tmp_path: Path) -> None:
     """No frontmatter title and no H1: a slug file name reads as a site shows it
     ("server-push.md" is "Server push"), a note's own name stays as typed."""

@@ -1,0 +1,127 @@
+"""MyST (the Markdown Sphinx reads) reduced to the Markdown it stands for.
+
+Python projects document themselves with Sphinx, and more and more of them write MyST:
+Jupyter Book, the PyData themes, many teams' own docs. Its additions read badly to a plain
+Markdown reader:
+
+- directives are written as code fences (`` ```{note} ``, ``` ````{admonition} Title ```)
+  or colon fences (`:::{tip}`), often with option lines (`:class: tip`, or a `---` block).
+  Read as Markdown, a note is a *code block*: the advice inside it was shown as code and its
+  words weighed as code. A directive whose content is prose is reduced to that content (its
+  title, if it has one, as a bold line); a code directive (`` ```{code-block} python ``)
+  to a plain code fence; a table of contents, an include or an image (`{toctree}`) is
+  dropped: it names files, it does not say anything;
+- cross-reference targets, a line `(install-guide)=` before a heading: dropped;
+- roles, `` {ref}`the setup page <setup>` ``, `` {py:func}`~pkg.mod.run` ``: read as Sphinx
+  shows them, a link's text, an API name as code (its last part when written with "~").
+
+Fenced code blocks are copied as written: a MyST example inside one stays an example.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .markdown import fence_marker, toggle_fence
+
+# ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
+_OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
+_OPTION = re.compile(r" {0,3}:[\w-]+:(?:[ \t][^\n]*)?")  # :class: tip, :linenos:
+_TARGET = re.compile(r" {0,3}\([\w.:-]+\)=[ \t]*")  # (install-guide)=
+# {ref}`text <target>` (where a word may start and outside a code span: checked when replaced,
+# as a lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in
+# code, "-{ROLE}`" part of a name)
+ROLE = re.compile(r"\{([a-z][a-z0-9:+-]*)\}`([^`\n]+)`")
+_ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>", re.DOTALL)
+# how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
+# bot/sitesyntax.py's one search of every document: colon fences it looks for already)
+BLOCK_START = r"(?:```|~~~)[`~]*[ \t]*\{|\([\w.:-]+\)="
+
+_CODE = frozenset({"code", "code-block", "sourcecode", "code-cell", "math", "mermaid", "graphviz"})
+_DROPPED = frozenset({"toctree", "contents", "tableofcontents", "toc", "include", "literalinclude", "image", "raw"})
+_PATH_ARGUMENT = frozenset({"figure"})  # its argument is a file, its content the caption
+_VERSION = {"versionadded": "New in version", "versionchanged": "Changed in version",
+            "deprecated": "Deprecated since version"}
+_LINK_ROLES = frozenset({"ref", "doc", "numref", "term", "download", "any", "eq", "external"})
+_TEXT_ROLES = frozenset({"abbr", "sub", "sup", "guilabel", "menuselection"})
+_ICON_ROLES = frozenset({"fa", "fas", "far", "fab", "octicon", "material-regular", "material-outlined"})
+
+
+def reduce_myst(body: str) -> str:
+    """`body` with MyST's directives, targets and roles reduced to plain Markdown (called
+    for the documents where `BLOCK_START` or `ROLE` is found)."""
+    out: list[str] = []
+    fence: str | None = None  # the code fence we are in, as bot/markdown.py reads fences
+    directives: list[str] = []  # the fences of the prose directives we are in
+    dropped: str | None = None  # the fence of a directive being left out
+    options = ""  # after a directive's opening line: "lines" while `:key:` lines may follow, "yaml" in a --- block
+    for line in body.split("\n"):
+        if dropped is not None:
+            dropped = None if _closes(line, dropped) else dropped
+            continue
+        if options:
+            stripped = line.strip()
+            if options == "yaml" or (stripped == "---" and fence is None):
+                options = "" if options == "yaml" and stripped == "---" else "yaml"
+                continue
+            if _OPTION.fullmatch(line):
+                continue
+            options = ""
+            if not stripped and fence is not None:  # the blank line after a code directive's options
+                continue
+        if fence is None:
+            if directives and _closes(line, directives[-1]):
+                directives.pop()
+                out.append("")
+                continue
+            m = _OPENING.fullmatch(line)
+            if m:
+                marker, name, argument = m.group(1), m.group(2).rsplit(":", 1)[-1].lower(), m.group(3)
+                options = "lines"
+                if name in _CODE and marker[0] != ":":
+                    fence = marker
+                    out.append(marker + ("math" if name == "math" else (argument.split() or [""])[0]))
+                elif name in _DROPPED:
+                    dropped = marker
+                else:
+                    directives.append(marker)
+                    title = "" if name in _PATH_ARGUMENT else f"{_VERSION.get(name, '')} {argument.strip('*')}".strip()
+                    out.extend([f"**{title}**", ""] if title else [""])
+                continue
+        marker = fence_marker(line)
+        if marker is not None or fence is not None:  # code, copied as written
+            if marker is not None:
+                fence = toggle_fence(fence, marker)
+            out.append(line)
+            continue
+        if _TARGET.fullmatch(line):
+            out.append("")
+            continue
+        out.append(ROLE.sub(_role_text, line) if "}`" in line else line)
+    return "\n".join(out)
+
+
+def _closes(line: str, marker: str) -> bool:
+    """Whether `line` is a bare fence that closes one opened with `marker`."""
+    bare = line.strip()
+    return (bool(bare) and len(line) - len(line.lstrip(" ")) <= 3 and bare == bare[0] * len(bare)
+            and bare[0] == marker[0] and len(bare) >= len(marker))
+
+
+def _role_text(m: re.Match[str]) -> str:
+    """A role as Sphinx shows it."""
+    start = m.start()
+    if (start and not (m.string[start - 1].isspace() or m.string[start - 1] in "([\"'")) or m.string.count("`", 0, start) % 2:
+        return m.group()  # part of a word, or inside a code span
+    role, content = m.group(1), m.group(2)
+    kind = role.rsplit(":", 1)[-1]
+    shown = _ROLE_TARGET.fullmatch(content)
+    text = shown.group(1) if shown and shown.group(1) else content
+    if kind in _LINK_ROLES or role.startswith("external"):
+        return text
+    if kind in _ICON_ROLES or kind.startswith("material"):
+        return ""
+    if kind in _TEXT_ROLES:
+        return text.split(" (", 1)[0] if kind == "abbr" else text
+    text = text.lstrip("!")
+    return f"`{text[1:].rsplit('.', 1)[-1] if text.startswith('~') else text}`"
