@@ -19,6 +19,10 @@ from .models import WikiLink
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_NOTE_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)  # Obsidian: %% a note to self %%, on one line or several
+# Obsidian: ==highlighted== (not after "=" or a letter: checked in _highlighted, as a lookbehind
+# here would cost every document with "==" a slow search)
+_HIGHLIGHT = re.compile(r"==([^\s=](?:[^=\n]*[^\s=])?)==(?![=\w])")
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^}\s]+))?[^}]*\}\s*$")
@@ -185,6 +189,10 @@ def parse(body: str) -> ParsedMarkdown:
         repairs.append("unclosed code fence closed at end of file")
         text = text + "\n" + unclosed
         fences, _ = fence_spans(text)
+    if holds(text, "%%"):  # Obsidian's %% comments %%: a writer's notes to self, never shown
+        text, fences = _outside_code(text, fences, _NOTE_COMMENT, lambda m: "")
+    if holds(text, "=="):  # Obsidian's ==highlight==: its text
+        text, fences = _outside_code(text, fences, _HIGHLIGHT, _highlighted)
 
     refs: dict[str, str] = {}
     if holds(text, "]:"):
@@ -230,6 +238,43 @@ def parse(body: str) -> ParsedMarkdown:
     if segments[0].level:  # text before the first heading is always segment 0, even when empty
         segments.insert(0, Segment(0, "", ""))
     return ParsedMarkdown(segments, links, repairs)
+
+
+def _outside_code(text: str, fences: list[tuple[int, int]], pattern: re.Pattern[str],
+                  replace: Callable[[re.Match[str]], str | None]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with `pattern`'s matches replaced where they are prose, unless `replace` says
+    None (and its fences, found again if any moved). "%%" in code is not a comment (a notebook's `%%bash` cell magic), nor
+    "==" a highlight: a match with an end in a fence or a code span, or a fence between its
+    ends, is left alone; so is a "%%" never closed (which Obsidian would hide to the end)."""
+    kept: list[str] = []
+    last = 0
+    for m in pattern.finditer(text):
+        start, end = m.start(), m.end()
+        first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
+        if (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
+                or _in_code_span(text, start) or _in_code_span(text, end - 1)):
+            continue
+        replaced = replace(m)
+        if replaced is None:
+            continue
+        kept.append(text[last:start])
+        kept.append(replaced)
+        last = end
+    if not kept:
+        return text, fences
+    text = "".join(kept) + text[last:]
+    return text, fence_spans(text)[0]
+
+
+def _highlighted(m: re.Match[str]) -> str | None:
+    """A highlight's text; None where "==" follows "=" or a letter (`a==b`, "x ===y==")."""
+    before = m.string[m.start() - 1] if m.start() else " "
+    return None if before == "=" or before.isalnum() or before == "_" else m.group(1)
+
+
+def _in_code_span(text: str, pos: int) -> bool:
+    """Whether `pos` follows an odd number of backticks on its line: it is in a code span."""
+    return text.count("`", text.rfind("\n", 0, pos) + 1, pos) % 2 == 1
 
 
 def fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:

@@ -9,6 +9,10 @@ syntax reads as noise (or worse) to a plain Markdown reader:
   so the advice inside it was shown as code and its words were weighed as code;
 - generic blocks (PyMdown Extensions' Blocks, used by MkDocs Material): `/// tab | Title`,
   `/// details | Summary`, `/// html | div.result` … `///` (more slashes when nested);
+- Obsidian callouts and GitHub alerts (`> [!NOTE]`, `> [!tip]- Title` and the lines they
+  quote): their content, a title as a bold line;
+- kramdown attribute lists alone on a line (Jekyll: `{: .note }`, `{:toc}`), which style the
+  block before them;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
   `{% include "x.md" %}`;
 - MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
@@ -34,7 +38,14 @@ _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
-_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \"|///|{BLOCK_START})")
+_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|{BLOCK_START})")
+# > [!NOTE] / > [!warning]- Title: an Obsidian callout or a GitHub alert, and a line quoted in it
+_CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
+_QUOTED = re.compile(r" {0,3}>[ \t]?")
+# {: .note } / {:toc} alone on a line: a kramdown attribute list (Jekyll), styling the block
+# before it; "{:toc}" replaces the list item before it ("* TOC") with a table of contents
+_IAL_LINE = re.compile(r" {0,3}\{:[^}\n]*\}[ \t]*")
+_TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \t]*", re.IGNORECASE)
 _TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -66,7 +77,17 @@ def _walk(body: str, mdx: bool) -> str:
     out: list[str] = []
     fence: str | None = None  # the marker of the code fence we are in, if any (as bot/markdown.py reads fences)
     dedent = -1  # inside a MkDocs admonition: the indent its body lines carry
+    callouts = 0  # how many Obsidian callouts (GitHub alerts) we are in: their lines are quoted that deep
     for line in body.split("\n"):
+        if callouts:  # back to what their lines quote, code fences in them too; fewer quotes, fewer callouts
+            depth = 0
+            while depth < callouts and (quote := _QUOTED.match(line)):
+                line, depth = line[quote.end():], depth + 1
+            callouts = depth
+        if fence is None and ">" in line and (m := _CALLOUT.fullmatch(line)):
+            callouts, title = callouts + 1, m.group(1).lstrip("#").strip()  # "> [!note] ### Title" too
+            out.extend([f"**{title}**", ""] if title else [""])
+            continue
         if dedent >= 0:  # an admonition's body (code fences in it too), back to its opener's indent
             if not line.strip():
                 out.append("")
@@ -91,6 +112,11 @@ def _walk(body: str, mdx: bool) -> str:
         if m:
             title = _block_title(m)
             out.extend([f"**{title}**", ""] if title else [""])
+            continue
+        if "{:" in line and _IAL_LINE.fullmatch(line):
+            if "toc" in line and out and _TOC_ITEM.fullmatch(out[-1]):
+                out.pop()
+            out.append("")
             continue
         if "{%" in line:
             line = _TEMPLATE_TAG.sub("", line)
