@@ -19,7 +19,9 @@ from .models import WikiLink
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): MyST shows the target's title
 _NOTE_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)  # Obsidian: %% a note to self %%, on one line or several
+_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)  # MDX (Docusaurus reads .md as MDX too): {/* … */}
 # Obsidian: ==highlighted== (not after "=" or a letter: checked in _highlighted, as a lookbehind
 # here would cost every document with "==" a slow search)
 _HIGHLIGHT = re.compile(r"==([^\s=](?:[^=\n]*[^\s=])?)==(?![=\w])")
@@ -189,8 +191,12 @@ def parse(body: str) -> ParsedMarkdown:
         repairs.append("unclosed code fence closed at end of file")
         text = text + "\n" + unclosed
         fences, _ = fence_spans(text)
+    if holds(text, "[]("):
+        text, fences = _outside_code(text, fences, _EMPTY_LINK, _named_link)
     if holds(text, "%%"):  # Obsidian's %% comments %%: a writer's notes to self, never shown
         text, fences = _outside_code(text, fences, _NOTE_COMMENT, lambda m: "")
+    if holds(text, "{/*"):
+        text, fences = _outside_code(text, fences, _MDX_COMMENT, lambda m: "")
     if holds(text, "=="):  # Obsidian's ==highlight==: its text
         text, fences = _outside_code(text, fences, _HIGHLIGHT, _highlighted)
 
@@ -243,9 +249,10 @@ def parse(body: str) -> ParsedMarkdown:
 def _outside_code(text: str, fences: list[tuple[int, int]], pattern: re.Pattern[str],
                   replace: Callable[[re.Match[str]], str | None]) -> tuple[str, list[tuple[int, int]]]:
     """`text` with `pattern`'s matches replaced where they are prose, unless `replace` says
-    None (and its fences, found again if any moved). "%%" in code is not a comment (a notebook's `%%bash` cell magic), nor
-    "==" a highlight: a match with an end in a fence or a code span, or a fence between its
-    ends, is left alone; so is a "%%" never closed (which Obsidian would hide to the end)."""
+    None (and its fences, found again if any moved): comments and marks that are syntax in
+    prose are code in code. "%%" in a notebook's `%%bash` is no comment, nor "==" in `a == b`
+    a highlight: a match with an end in a fence or a code span, or a fence between its ends,
+    is left alone; so is a "%%" never closed (which Obsidian would hide to the end)."""
     kept: list[str] = []
     last = 0
     for m in pattern.finditer(text):
@@ -264,6 +271,26 @@ def _outside_code(text: str, fences: list[tuple[int, int]], pattern: re.Pattern[
         return text, fences
     text = "".join(kept) + text[last:]
     return text, fence_spans(text)[0]
+
+
+def target_name(target: str) -> str:
+    """A readable name for a link target that has no text: what Sphinx would show as its
+    title, near enough. "./branding.rst" is "branding", "xref:guide/notebook-configuration"
+    "notebook configuration", "#options" "options"; a web address stays as it is."""
+    if target.startswith(("http://", "https://")):
+        return target
+    path, _, anchor = target.partition("#")
+    name = path.rstrip("/").rsplit("/", 1)[-1].split(":")[-1] or anchor
+    for suffix in (".md", ".rst", ".ipynb", ".html", ".txt"):
+        name = name.removesuffix(suffix)
+    return name.replace("-", " ").replace("_", " ").strip() or target
+
+
+def _named_link(m: re.Match[str]) -> str | None:
+    """`[](target)` as a link named after its target (not `![](image)`: an image has no name)."""
+    if m.start() and m.string[m.start() - 1] == "!":
+        return None
+    return f"[{target_name(m.group(1))}]({m.group(1)})"
 
 
 def _highlighted(m: re.Match[str]) -> str | None:

@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import re
 
-from .markdown import fence_marker, toggle_fence
+from .markdown import fence_marker, target_name, toggle_fence
 
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
 _OPTION = re.compile(r" {0,3}:[\w-]+:(?:[ \t][^\n]*)?")  # :class: tip, :linenos:
 _TARGET = re.compile(r" {0,3}\([\w.:-]+\)=[ \t]*")  # (install-guide)=
-# {ref}`text <target>` (where a word may start and outside a code span: checked when replaced,
-# as a lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in
-# code, "-{ROLE}`" part of a name)
+# {ref}`text <target>` (not after a letter and not in a code span: checked when replaced, as a
+# lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in code)
 ROLE = re.compile(r"\{([a-z][a-z0-9:+-]*)\}`([^`\n]+)`")
 _ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>", re.DOTALL)
 # how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
@@ -111,14 +110,14 @@ def _closes(line: str, marker: str) -> bool:
 def _role_text(m: re.Match[str]) -> str:
     """A role as Sphinx shows it."""
     start = m.start()
-    if (start and not (m.string[start - 1].isspace() or m.string[start - 1] in "([\"'")) or m.string.count("`", 0, start) % 2:
+    if (start and (m.string[start - 1].isalnum() or m.string[start - 1] == "_")) or m.string.count("`", 0, start) % 2:
         return m.group()  # part of a word, or inside a code span
     role, content = m.group(1), m.group(2)
     kind = role.rsplit(":", 1)[-1]
     shown = _ROLE_TARGET.fullmatch(content)
     text = shown.group(1) if shown and shown.group(1) else content
     if kind in _LINK_ROLES or role.startswith("external"):
-        return text
+        return text if shown else target_name(text)
     if kind in _ICON_ROLES or kind.startswith("material"):
         return ""
     if kind in _TEXT_ROLES:

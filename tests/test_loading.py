@@ -292,7 +292,8 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
         ":::{warning}\nNever run the installer as root.\n:::\n\n"
         "```{code-block} python\n:linenos:\n\nimport tool\n```\n\n"
         "```{toctree}\n:maxdepth: 2\n\nusage\nconfig\n```\n\n"
-        "Buckets are named `tool-{region}` per region.\n\n"
+        "Buckets are named `tool-{region}` per region. Press `Ctrl`/{kbd}`K` to search.\n\n"
+        "Logos are covered in [](./branding.rst), see {doc}`../usage-guide`. ![](logo.png)\n\n"
         "````md\n```{note}\nan example of the syntax\n```\n````\n"
     ))
     text = all_text(kb)
@@ -302,6 +303,8 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
     assert "Never run the installer as root." in text and ":class:" not in text and ":::" not in text
     assert "```python\nimport tool\n```" in text and ":linenos:" not in text
     assert "maxdepth" not in text and "usage\nconfig" not in text and "(install-guide)=" not in text
+    assert "Press `Ctrl`/`K` to search." in text
+    assert "covered in [branding](./branding.rst), see usage guide. ![](logo.png)" in text  # named as Sphinx would
     assert "`tool-{region}`" in text and "```{note}\nan example of the syntax\n```" in text  # code as written
     hits = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).retriever.search("which python does the installer need").hits
     assert hits and "Python 3.9 or newer" in hits[0].section.text
@@ -349,13 +352,16 @@ def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: P
     write(tmp_path, "install.mdx", (
         "import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
         "# Install\n\n<Tabs>\n  <TabItem value=\"pip\" label=\"pip\">\n\nRun pip install cloudai.\n\n"
-        "  </TabItem>\n</Tabs>\n\nimport the sample data from the bucket first.\n"
+        "  </TabItem>\n</Tabs>\n\nimport the sample data from the bucket first.\n\n"
+        "{/* draft: pricing still to be agreed\n   with sales */}\n\n"
+        "```jsx\n<Tabs>{/* one tab per installer */}</Tabs>\n```\n"
     ))
     kb = KnowledgeBase.load(tmp_path)
     assert [d.path for d in kb.documents] == ["install.mdx"] and kb.documents[0].title == "Install"
     text = all_text(kb)
     assert "Run pip install cloudai." in text and "import the sample data from the bucket first." in text
-    assert "@theme" not in text and "<Tabs>" not in text and "TabItem" not in text
+    assert "@theme" not in text and "TabItem" not in text and "pricing" not in text  # an MDX comment is not text
+    assert "```jsx\n<Tabs>{/* one tab per installer */}</Tabs>\n```" in text  # ...but in code it is code
 
 
 def test_html_anchor_is_removed_and_becomes_the_section_anchor(tmp_path: Path) -> None:
