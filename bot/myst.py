@@ -54,13 +54,14 @@ def reduce_myst(body: str) -> str:
     directives: list[str] = []  # the fences of the prose directives we are in
     dropped: str | None = None  # the fence of a directive being left out
     options = ""  # after a directive's opening line: "lines" while `:key:` lines may follow, "yaml" in a --- block
-    for line in body.split("\n"):
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
         if dropped is not None:
             dropped = None if _closes(line, dropped) else dropped
             continue
         if options:
             stripped = line.strip()
-            if options == "yaml" or (stripped == "---" and fence is None):
+            if options == "yaml" or (stripped == "---" and fence is None and _ahead(lines, i, "---")):
                 options = "" if options == "yaml" and stripped == "---" else "yaml"
                 continue
             if _OPTION.fullmatch(line):
@@ -80,7 +81,7 @@ def reduce_myst(body: str) -> str:
                 if name in _CODE and marker[0] != ":":
                     fence = marker
                     out.append(marker + ("math" if name == "math" else (argument.split() or [""])[0]))
-                elif name in _DROPPED:
+                elif name in _DROPPED and _ahead(lines, i, marker):  # never closed: read on, lose nothing
                     dropped = marker
                 else:
                     directives.append(marker)
@@ -98,6 +99,11 @@ def reduce_myst(body: str) -> str:
             continue
         out.append(ROLE.sub(_role_text, line) if "}`" in line else line)
     return "\n".join(out)
+
+
+def _ahead(lines: list[str], i: int, marker: str) -> bool:
+    """Whether a line after `lines[i]` closes what `marker` opened (a fence, a --- block)."""
+    return any(_closes(line, marker) for line in lines[i + 1:])
 
 
 def _closes(line: str, marker: str) -> bool:

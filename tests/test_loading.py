@@ -294,7 +294,8 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
         "```{toctree}\n:maxdepth: 2\n\nusage\nconfig\n```\n\n"
         "Buckets are named `tool-{region}` per region. Press `Ctrl`/{kbd}`K` to search.\n\n"
         "Logos are covered in [](./branding.rst), see {doc}`../usage-guide`. ![](logo.png)\n\n"
-        "````md\n```{note}\nan example of the syntax\n```\n````\n"
+        "````md\n```{note}\nan example of the syntax\n```\n````\n\n"
+        "```{toctree}\n:maxdepth: 1\n\nStill here after a table of contents never closed.\n"
     ))
     text = all_text(kb)
     assert "Read the configuration page and call `run`." in text
@@ -302,6 +303,7 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
     assert "**Offline machines**\n\nCopy the wheel over by hand.\n\n```bash\npip install tool.whl\n```" in text
     assert "Never run the installer as root." in text and ":class:" not in text and ":::" not in text
     assert "```python\nimport tool\n```" in text and ":linenos:" not in text
+    assert "Still here after a table of contents never closed." in text  # nothing is lost
     assert "maxdepth" not in text and "usage\nconfig" not in text and "(install-guide)=" not in text
     assert "Press `Ctrl`/`K` to search." in text
     assert "covered in [branding](./branding.rst), see usage guide. ![](logo.png)" in text  # named as Sphinx would
