@@ -370,6 +370,20 @@ def toggle_fence(open_fence: str | None, marker: str) -> str | None:
     return open_fence
 
 
+def code_line(line: str, fence: str | None) -> tuple[bool, str | None]:
+    """Whether `line` is code (a fence line, or in a fence opened before it) and the fence
+    open after it: what a line-by-line reader of prose asks of each line first."""
+    marker = fence_marker(line)
+    if marker is None:
+        return fence is not None, fence
+    return True, toggle_fence(fence, marker)
+
+
+def title_lines(title: str) -> list[str]:
+    """The lines a block's title (an admonition's, a directive's) becomes: bold, on its own."""
+    return [f"**{title}**", ""] if title else [""]
+
+
 def _heading_parts(raw: str) -> tuple[str, str]:
     """Heading text without closing hashes, an attribute list (`{#id}`, `{: .class}`), icon
     shortcodes (`:octicons-heart-16:`) or `<a name>`, and the anchor they gave."""

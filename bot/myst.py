@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import fence_marker, target_name, toggle_fence
+from .markdown import code_line, target_name, title_lines
 
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
@@ -86,12 +86,10 @@ def reduce_myst(body: str) -> str:
                 else:
                     directives.append(marker)
                     title = "" if name in _PATH_ARGUMENT else f"{_VERSION.get(name, '')} {argument.strip('*')}".strip()
-                    out.extend([f"**{title}**", ""] if title else [""])
+                    out.extend(title_lines(title))
                 continue
-        marker = fence_marker(line)
-        if marker is not None or fence is not None:  # code, copied as written
-            if marker is not None:
-                fence = toggle_fence(fence, marker)
+        code, fence = code_line(line, fence)
+        if code:  # copied as written
             out.append(line)
             continue
         if _TARGET.fullmatch(line):

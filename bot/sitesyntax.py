@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import fence_marker, holds, toggle_fence
+from .markdown import code_line, holds, title_lines
 from .myst import BLOCK_START, ROLE, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
@@ -86,7 +86,7 @@ def _walk(body: str, mdx: bool) -> str:
             callouts = depth
         if fence is None and ">" in line and (m := _CALLOUT.fullmatch(line)):
             callouts, title = callouts + 1, m.group(1).lstrip("#").strip()  # "> [!note] ### Title" too
-            out.extend([f"**{title}**", ""] if title else [""])
+            out.extend(title_lines(title))
             continue
         if dedent >= 0:  # an admonition's body (code fences in it too), back to its opener's indent
             if not line.strip():
@@ -96,10 +96,8 @@ def _walk(body: str, mdx: bool) -> str:
                 line = line[4:]
             elif fence is None:
                 dedent = -1
-        marker = fence_marker(line)
-        if marker is not None or fence is not None:  # code, copied as written
-            if marker is not None:
-                fence = toggle_fence(fence, marker)
+        code, fence = code_line(line, fence)
+        if code:  # copied as written
             out.append(line)
             continue
         m = _MKDOCS.fullmatch(line)
@@ -111,7 +109,7 @@ def _walk(body: str, mdx: bool) -> str:
         m = _COLON_FENCE.fullmatch(line) or _SLASH_BLOCK.fullmatch(line)
         if m:
             title = _block_title(m)
-            out.extend([f"**{title}**", ""] if title else [""])
+            out.extend(title_lines(title))
             continue
         if "{:" in line and _IAL_LINE.fullmatch(line):
             if "toc" in line and out and _TOC_ITEM.fullmatch(out[-1]):
