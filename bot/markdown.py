@@ -16,7 +16,9 @@ from functools import partial
 
 from .models import WikiLink
 
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+# a fence may open on a list item's line ("- ```"): missed, its closing line opened a fence
+# that ran to the end of the document
+_FENCE = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): MyST shows the target's title
@@ -166,7 +168,7 @@ def _ref_text(refs: dict[str, str], m: re.Match[str]) -> str:
 
 # Line patterns start with a literal newline (the text is scanned with one prepended) so the
 # regex engine jumps from line to line instead of trying every character.
-_FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*")
+_FENCE_LINE = re.compile(r"\n {0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
 _ATX_LINE = re.compile(r"\n {0,3}(#{1,6})[ \t]+(\S[^\n]*)")
 _UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
 _REF_DEF_LINE = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+[\"'(][^\n]*)?[ \t]*(?=\n|$)")

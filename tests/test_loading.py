@@ -279,6 +279,20 @@ def test_generic_blocks_and_heading_attributes_read_as_their_text(tmp_path: Path
     assert "////" not in text and "\n///\n" not in text.replace("kept in code\n///\n", "")
 
 
+def test_a_code_fence_opened_on_a_list_item_line_closes_where_it_should(tmp_path: Path) -> None:
+    """"- ```" opens a fence inside a list item. Missed, its closing line opened a fence that
+    ran to the end: every paragraph after it was shown as code and the file "repaired"."""
+    kb = load_one(tmp_path, (
+        "# Environment variables\n\n"
+        "- ```\n  PIP_FIND_LINKS=\"http://mirror.example.com\"\n  ```\n\n  is the same as\n\n"
+        "  ```\n  --find-links=http://mirror.example.com\n  ```\n\n"
+        "Empty values are not treated as false.\n\n## Precedence\n\nCommand line options win.\n"
+    ))
+    assert not kb.problems
+    assert "  ```\n\nEmpty values are not treated as false.\n\n" in kb.sections[0].text  # prose again
+    assert [s.heading for s in kb.sections if s.heading] == ["Precedence"]
+
+
 def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: Path) -> None:
     """Sphinx docs written in MyST: a note fenced as ```{note} is advice, not code; option
     lines and a table of contents are not text; roles read as their text; a placeholder in
