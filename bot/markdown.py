@@ -21,12 +21,8 @@ from .models import WikiLink
 _FENCE = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): MyST shows the target's title
 _NOTE_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)  # Obsidian: %% a note to self %%, on one line or several
 _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)  # MDX (Docusaurus reads .md as MDX too): {/* … */}
-# Obsidian: ==highlighted== (not after "=" or a letter: checked in _highlighted, as a lookbehind
-# here would cost every document with "==" a slow search)
-_HIGHLIGHT = re.compile(r"==([^\s=](?:[^=\n]*[^\s=])?)==(?![=\w])")
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^}\s]+))?[^}]*\}\s*$")
@@ -168,7 +164,8 @@ def _ref_text(refs: dict[str, str], m: re.Match[str]) -> str:
 
 # Line patterns start with a literal newline (the text is scanned with one prepended) so the
 # regex engine jumps from line to line instead of trying every character.
-_FENCE_LINE = re.compile(r"\n {0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
+_FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*")
+_ITEM_FENCE_LINE = re.compile(r"\n {0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
 _ATX_LINE = re.compile(r"\n {0,3}(#{1,6})[ \t]+(\S[^\n]*)")
 _UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
 _REF_DEF_LINE = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+[\"'(][^\n]*)?[ \t]*(?=\n|$)")
@@ -193,14 +190,10 @@ def parse(body: str) -> ParsedMarkdown:
         repairs.append("unclosed code fence closed at end of file")
         text = text + "\n" + unclosed
         fences, _ = fence_spans(text)
-    if holds(text, "[]("):
-        text, fences = _outside_code(text, fences, _EMPTY_LINK, _named_link)
     if holds(text, "%%"):  # Obsidian's %% comments %%: a writer's notes to self, never shown
         text, fences = _outside_code(text, fences, _NOTE_COMMENT, lambda m: "")
     if holds(text, "{/*"):
         text, fences = _outside_code(text, fences, _MDX_COMMENT, lambda m: "")
-    if holds(text, "=="):  # Obsidian's ==highlight==: its text
-        text, fences = _outside_code(text, fences, _HIGHLIGHT, _highlighted)
 
     refs: dict[str, str] = {}
     if holds(text, "]:"):
@@ -251,10 +244,10 @@ def parse(body: str) -> ParsedMarkdown:
 def _outside_code(text: str, fences: list[tuple[int, int]], pattern: re.Pattern[str],
                   replace: Callable[[re.Match[str]], str | None]) -> tuple[str, list[tuple[int, int]]]:
     """`text` with `pattern`'s matches replaced where they are prose, unless `replace` says
-    None (and its fences, found again if any moved): comments and marks that are syntax in
-    prose are code in code. "%%" in a notebook's `%%bash` is no comment, nor "==" in `a == b`
-    a highlight: a match with an end in a fence or a code span, or a fence between its ends,
-    is left alone; so is a "%%" never closed (which Obsidian would hide to the end)."""
+    None (and its fences, found again if any moved): a comment in prose is code in code ("%%"
+    in a notebook's `%%bash`, `{/* … */}` in a JSX example). A match with an end in a fence
+    or a code span, or a fence between its ends, is left alone; so is a "%%" never closed
+    (which Obsidian would hide to the end of the note)."""
     kept: list[str] = []
     last = 0
     for m in pattern.finditer(text):
@@ -275,44 +268,31 @@ def _outside_code(text: str, fences: list[tuple[int, int]], pattern: re.Pattern[
     return text, fence_spans(text)[0]
 
 
-def target_name(target: str) -> str:
-    """A readable name for a link target that has no text: what Sphinx would show as its
-    title, near enough. "./branding.rst" is "branding", "xref:guide/notebook-configuration"
-    "notebook configuration", "#options" "options"; a web address stays as it is."""
-    if target.startswith(("http://", "https://")):
-        return target
-    path, _, anchor = target.partition("#")
-    name = path.rstrip("/").rsplit("/", 1)[-1].split(":")[-1] or anchor
-    for suffix in (".md", ".rst", ".ipynb", ".html", ".txt"):
-        name = name.removesuffix(suffix)
-    return name.replace("-", " ").replace("_", " ").strip() or target
-
-
-def _named_link(m: re.Match[str]) -> str | None:
-    """`[](target)` as a link named after its target (not `![](image)`: an image has no name)."""
-    if m.start() and m.string[m.start() - 1] == "!":
-        return None
-    return f"[{target_name(m.group(1))}]({m.group(1)})"
-
-
-def _highlighted(m: re.Match[str]) -> str | None:
-    """A highlight's text; None where "==" follows "=" or a letter (`a==b`, "x ===y==")."""
-    before = m.string[m.start() - 1] if m.start() else " "
-    return None if before == "=" or before.isalnum() or before == "_" else m.group(1)
-
-
 def _in_code_span(text: str, pos: int) -> bool:
     """Whether `pos` follows an odd number of backticks on its line: it is in a code span."""
     return text.count("`", text.rfind("\n", 0, pos) + 1, pos) % 2 == 1
 
 
 def fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:
-    """(start, end) of every fenced code block, and the marker of one left open at the end."""
+    """(start, end) of every fenced code block, and the marker of one left open at the end.
+
+    Fences opened on a list item's line ("- ```") are looked for only when a fence is left
+    open without them: that is what missing one does (its closing line opens a fence), and
+    looking for them everywhere doubles the time of this scan, which every document pays."""
     if not _has_fence(body):
         return [], ""
+    spans, unclosed = _fences(body, _FENCE_LINE)
+    if unclosed:
+        with_items = _fences(body, _ITEM_FENCE_LINE)
+        if not with_items[1]:
+            return with_items
+    return spans, unclosed
+
+
+def _fences(body: str, line: re.Pattern[str]) -> tuple[list[tuple[int, int]], str]:
     spans: list[tuple[int, int]] = []
     open_at, marker = -1, ""
-    for m in _FENCE_LINE.finditer(body):
+    for m in line.finditer(body):
         fence = m.group(1)
         if open_at < 0:
             open_at, marker = m.start() + 1, fence

@@ -13,7 +13,9 @@ Markdown reader:
   dropped: it names files, it does not say anything;
 - cross-reference targets, a line `(install-guide)=` before a heading: dropped;
 - roles, `` {ref}`the setup page <setup>` ``, `` {py:func}`~pkg.mod.run` ``: read as Sphinx
-  shows them, a link's text, an API name as code (its last part when written with "~").
+  shows them, a link's text, an API name as code (its last part when written with "~");
+- a link with no text, `[](./branding.rst)`, which Sphinx names after its target: named so
+  ("branding"), where Markdown would show nothing ("See .").
 
 Fenced code blocks are copied as written: a MyST example inside one stays an example.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import code_line, target_name, title_lines
+from .markdown import code_line, title_lines
 
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
@@ -32,6 +34,7 @@ _TARGET = re.compile(r" {0,3}\([\w.:-]+\)=[ \t]*")  # (install-guide)=
 # lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in code)
 ROLE = re.compile(r"\{([a-z][a-z0-9:+-]*)\}`([^`\n]+)`")
 _ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>", re.DOTALL)
+_EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): Sphinx shows the target's title
 # how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
 # bot/sitesyntax.py's one search of every document: colon fences it looks for already)
 BLOCK_START = r"(?:```|~~~)[`~]*[ \t]*\{|\([\w.:-]+\)="
@@ -95,7 +98,9 @@ def reduce_myst(body: str) -> str:
         if _TARGET.fullmatch(line):
             out.append("")
             continue
-        out.append(ROLE.sub(_role_text, line) if "}`" in line else line)
+        if "}`" in line:
+            line = ROLE.sub(_role_text, line)
+        out.append(_EMPTY_LINK.sub(_named_link, line) if "[](" in line else line)
     return "\n".join(out)
 
 
@@ -109,6 +114,28 @@ def _closes(line: str, marker: str) -> bool:
     bare = line.strip()
     return (bool(bare) and len(line) - len(line.lstrip(" ")) <= 3 and bare == bare[0] * len(bare)
             and bare[0] == marker[0] and len(bare) >= len(marker))
+
+
+def target_name(target: str) -> str:
+    """A readable name for a link target that has no text: what Sphinx would show as its
+    title, near enough. "./branding.rst" is "branding", "xref:guide/notebook-configuration"
+    "notebook configuration", "#options" "options"; a web address stays as it is."""
+    if target.startswith(("http://", "https://")):
+        return target
+    path, _, anchor = target.partition("#")
+    name = path.rstrip("/").rsplit("/", 1)[-1].split(":")[-1] or anchor
+    for suffix in (".md", ".rst", ".ipynb", ".html", ".txt"):
+        name = name.removesuffix(suffix)
+    return name.replace("-", " ").replace("_", " ").strip() or target
+
+
+def _named_link(m: re.Match[str]) -> str:
+    """`[](target)` as a link named after its target; not `![](image)` (an image has no name)
+    nor in a code span."""
+    start = m.start()
+    if (start and m.string[start - 1] == "!") or m.string.count("`", 0, start) % 2:
+        return m.group()
+    return f"[{target_name(m.group(1))}]({m.group(1)})"
 
 
 def _role_text(m: re.Match[str]) -> str:
