@@ -191,9 +191,9 @@ def parse(body: str) -> ParsedMarkdown:
         text = text + "\n" + unclosed
         fences, _ = fence_spans(text)
     if holds(text, "%%"):  # Obsidian's %% comments %%: a writer's notes to self, never shown
-        text, fences = _outside_code(text, fences, _NOTE_COMMENT, lambda m: "")
+        text, fences = _without(text, fences, _NOTE_COMMENT)
     if holds(text, "{/*"):
-        text, fences = _outside_code(text, fences, _MDX_COMMENT, lambda m: "")
+        text, fences = _without(text, fences, _MDX_COMMENT)
 
     refs: dict[str, str] = {}
     if holds(text, "]:"):
@@ -241,26 +241,21 @@ def parse(body: str) -> ParsedMarkdown:
     return ParsedMarkdown(segments, links, repairs)
 
 
-def _outside_code(text: str, fences: list[tuple[int, int]], pattern: re.Pattern[str],
-                  replace: Callable[[re.Match[str]], str | None]) -> tuple[str, list[tuple[int, int]]]:
-    """`text` with `pattern`'s matches replaced where they are prose, unless `replace` says
-    None (and its fences, found again if any moved): a comment in prose is code in code ("%%"
-    in a notebook's `%%bash`, `{/* … */}` in a JSX example). A match with an end in a fence
-    or a code span, or a fence between its ends, is left alone; so is a "%%" never closed
-    (which Obsidian would hide to the end of the note)."""
+def _without(text: str, fences: list[tuple[int, int]], comment: re.Pattern[str]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without the comments `comment` matches where they are prose (and its fences,
+    found again if any moved): a comment in prose is code in code ("%%" in a notebook's
+    `%%bash`, `{/* … */}` in a JSX example). A match with an end in a fence or a code span, or
+    a fence between its ends, is left alone; so is a "%%" never closed (which Obsidian would
+    hide to the end of the note)."""
     kept: list[str] = []
     last = 0
-    for m in pattern.finditer(text):
+    for m in comment.finditer(text):
         start, end = m.start(), m.end()
         first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
         if (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
                 or _in_code_span(text, start) or _in_code_span(text, end - 1)):
             continue
-        replaced = replace(m)
-        if replaced is None:
-            continue
         kept.append(text[last:start])
-        kept.append(replaced)
         last = end
     if not kept:
         return text, fences

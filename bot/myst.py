@@ -33,7 +33,7 @@ _TARGET = re.compile(r" {0,3}\([\w.:-]+\)=[ \t]*")  # (install-guide)=
 # {ref}`text <target>` (not after a letter and not in a code span: checked when replaced, as a
 # lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in code)
 ROLE = re.compile(r"\{([a-z][a-z0-9:+-]*)\}`([^`\n]+)`")
-_ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>", re.DOTALL)
+_ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>")
 _EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): Sphinx shows the target's title
 # how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
 # bot/sitesyntax.py's one search of every document: colon fences it looks for already)
