@@ -34,6 +34,7 @@ MAX_RELATED = 5
 TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as questions to suggest
 SUGGESTION_CUTOFF = 60
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
+_THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers)\b", re.IGNORECASE)  # a greeting that says thank you
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
 
 
@@ -281,7 +282,11 @@ class Assistant:
         )
 
     def _greeting(self, question: str) -> Reply:
+        """Hello back, with what to ask; a thank-you gets "you're welcome", not a hello."""
         topics = self.topics(limit=3)
+        if _THANKS.search(question):
+            return Reply(title="You're welcome", body="Glad it helped. Ask me anything else, or say `help`.",
+                         related=tuple(topics), intent="greeting", question=question)
         body = (
             "Hi! I answer questions from the knowledge base"
             + (f", on topics such as {', '.join(topics)}" if topics else "")

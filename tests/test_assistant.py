@@ -96,6 +96,15 @@ def test_help_and_topics_are_generated_from_catalog_and_knowledge(bundled: Assis
     assert bundled.reply("hello").intent == "greeting"
 
 
+@pytest.mark.parametrize(("said", "title"), [("hi", "Hello"), ("good morning cloudai", "Hello"),
+                                             ("thanks!", "You're welcome"), ("great, thanks a lot!", "You're welcome"),
+                                             ("many thanks", "You're welcome")])
+def test_a_thank_you_is_answered_as_one(bundled: Assistant, said: str, title: str) -> None:
+    reply = bundled.reply(said)
+    assert reply.intent == "greeting" and reply.title == title
+    assert ("Glad it helped" in reply.body) == (title == "You're welcome")
+
+
 def test_help_offers_only_what_this_knowledge_answers(tmp_path: Path) -> None:
     """A team's notes that answer none of the catalog's cloud + AI examples: help offers
     their own topics instead of questions they would decline."""
