@@ -58,13 +58,14 @@ def reduce_myst(body: str) -> str:
     dropped: str | None = None  # the fence of a directive being left out
     options = ""  # after a directive's opening line: "lines" while `:key:` lines may follow, "yaml" in a --- block
     lines = body.split("\n")
+    ahead = _Closers(lines)
     for i, line in enumerate(lines):
         if dropped is not None:
             dropped = None if _closes(line, dropped) else dropped
             continue
         if options:
             stripped = line.strip()
-            if options == "yaml" or (stripped == "---" and fence is None and _ahead(lines, i, "---")):
+            if options == "yaml" or (stripped == "---" and fence is None and ahead.after(i, "---")):
                 options = "" if options == "yaml" and stripped == "---" else "yaml"
                 continue
             if _OPTION.fullmatch(line):
@@ -84,7 +85,7 @@ def reduce_myst(body: str) -> str:
                 if name in _CODE and marker[0] != ":":
                     fence = marker
                     out.append(marker + ("math" if name == "math" else (argument.split() or [""])[0]))
-                elif name in _DROPPED and _ahead(lines, i, marker):  # never closed: read on, lose nothing
+                elif name in _DROPPED and ahead.after(i, marker):  # never closed: read on, lose nothing
                     dropped = marker
                 else:
                     directives.append(marker)
@@ -104,9 +105,27 @@ def reduce_myst(body: str) -> str:
     return "\n".join(out)
 
 
-def _ahead(lines: list[str], i: int, marker: str) -> bool:
-    """Whether a line after `lines[i]` closes what `marker` opened (a fence, a --- block)."""
-    return any(_closes(line, marker) for line in lines[i + 1:])
+class _Closers:
+    """Whether a line after line i closes what a marker opened (a fence, a --- block):
+    answered from the longest bare fence of each character at or after each line, worked out
+    once per document on first use, so a page of unclosed openers is not read once per opener."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._longest: dict[str, list[int]] | None = None
+
+    def after(self, i: int, marker: str) -> bool:
+        if self._longest is None:
+            self._longest = {}
+            for char in "`~:-":
+                longest, run = [0] * (len(self._lines) + 1), 0
+                for j in range(len(self._lines) - 1, -1, -1):
+                    line = self._lines[j]
+                    if line.strip()[:1] == char and _closes(line, char):
+                        run = max(run, len(line.strip()))
+                    longest[j] = run
+                self._longest[char] = longest
+        return self._longest[marker[0]][i + 1] >= len(marker)
 
 
 def _closes(line: str, marker: str) -> bool:
