@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
@@ -20,9 +20,11 @@ from .models import WikiLink
 # that ran to the end of the document
 _FENCE = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})")
 _SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_NOTE_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)  # Obsidian: %% a note to self %%, on one line or several
-_MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)  # MDX (Docusaurus reads .md as MDX too): {/* … */}
+# comments, as (opener, closer): HTML; Obsidian's %% a note to self %% (one line or several);
+# MDX's {/* … */} (Docusaurus reads .md as MDX too)
+_COMMENT = ("<!--", "-->")
+_NOTE_COMMENT = ("%%", "%%")
+_MDX_COMMENT = ("{/*", "*/}")
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^}\s]+))?[^}]*\}\s*$")
@@ -183,7 +185,7 @@ def parse(body: str) -> ParsedMarkdown:
     if holds(body, "{{"):
         body = _SHORTCODE.sub("", body)
     if holds(body, "<!--"):
-        body = _COMMENT.sub("", body)
+        body = "".join(_outside(body, _delimited(body, *_COMMENT)))
     text = "\n" + body  # every line, the first included, follows a newline
     fences, unclosed = fence_spans(text)
     if unclosed:
@@ -241,25 +243,44 @@ def parse(body: str) -> ParsedMarkdown:
     return ParsedMarkdown(segments, links, repairs)
 
 
-def _without(text: str, fences: list[tuple[int, int]], comment: re.Pattern[str]) -> tuple[str, list[tuple[int, int]]]:
-    """`text` without the comments `comment` matches where they are prose (and its fences,
-    found again if any moved): a comment in prose is code in code ("%%" in a notebook's
-    `%%bash`, `{/* … */}` in a JSX example). A match with an end in a fence or a code span, or
-    a fence between its ends, is left alone; so is a "%%" never closed (which Obsidian would
-    hide to the end of the note)."""
-    kept: list[str] = []
+def _delimited(text: str, opener: str, closer: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run from `opener` to the first `closer` after it, in order; none
+    after an opener never closed. Found with str.find: a regex like `<!--.*?-->` reads to the
+    end of the text from every unclosed opener (20,000 of them took 23 s)."""
+    start = text.find(opener)
+    while start >= 0:
+        end = text.find(closer, start + len(opener))
+        if end < 0:
+            return
+        end += len(closer)
+        yield start, end
+        start = text.find(opener, end)
+
+
+def _outside(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[str]:
+    """The pieces of `text` outside `spans` (sorted, not overlapping)."""
     last = 0
-    for m in comment.finditer(text):
-        start, end = m.start(), m.end()
-        first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
-        if (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
-                or _in_code_span(text, start) or _in_code_span(text, end - 1)):
-            continue
-        kept.append(text[last:start])
+    for start, end in spans:
+        yield text[last:start]
         last = end
-    if not kept:
+    yield text[last:]
+
+
+def _without(text: str, fences: list[tuple[int, int]], comment: tuple[str, str]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without the comments opened and closed by `comment` where they are prose (and
+    its fences, found again if any moved): a comment in prose is code in code ("%%" in a
+    notebook's `%%bash`, `{/* … */}` in a JSX example). One with an end in a fence or a code
+    span, or a fence between its ends, is left alone; so is a "%%" never closed (which
+    Obsidian would hide to the end of the note)."""
+    def prose(start: int, end: int) -> bool:
+        first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
+        return not (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
+                    or _in_code_span(text, start) or _in_code_span(text, end - 1))
+
+    spans = [(start, end) for start, end in _delimited(text, *comment) if prose(start, end)]
+    if not spans:
         return text, fences
-    text = "".join(kept) + text[last:]
+    text = "".join(_outside(text, spans))
     return text, fence_spans(text)[0]
 
 
