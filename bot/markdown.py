@@ -19,18 +19,19 @@ from .models import WikiLink
 # a fence may open on a list item's line ("- ```"): missed, its closing line opened a fence
 # that ran to the end of the document
 _FENCE = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})")
-_SHORTCODE = re.compile(r"\{\{[<%].*?[%>]\}\}", re.DOTALL)
+_SHORTCODE = (re.compile(r"\{\{[<%]"), re.compile(r"[%>]\}\}"))  # Hugo: {{< name >}} / {{% name %}}, opener and closer
 # comments, as (opener, closer): HTML; Obsidian's %% a note to self %% (one line or several);
 # MDX's {/* … */} (Docusaurus reads .md as MDX too)
-_COMMENT = ("<!--", "-->")
-_NOTE_COMMENT = ("%%", "%%")
-_MDX_COMMENT = ("{/*", "*/}")
+_COMMENT = (re.compile("<!--"), re.compile("-->"))
+_NOTE_COMMENT = (re.compile("%%"), re.compile("%%"))
+_MDX_COMMENT = (re.compile(r"\{/\*"), re.compile(r"\*/\}"))
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
-_HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^}\s]+))?[^}]*\}\s*$")
+_HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^{}\s]+))?[^{}]*\}\s*$")  # (no "{" inside: read once)
 _ICON = re.compile(r"\s*:(?:material|octicons|fontawesome|simple)-[a-z0-9-]+:")  # MkDocs Material icons
 _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
-_WIKI = re.compile(r"!?\[\[([^\]|#]*)(?:#([^\]|]*))?(?:\|([^\]]*))?\]\]")
+# (no "[" inside: a page name cannot hold one, and a run of unclosed "[[" is read once, not once per "[[")
+_WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -183,9 +184,9 @@ def parse(body: str) -> ParsedMarkdown:
     repairs: list[str] = []
     links: list[WikiLink] = []
     if holds(body, "{{"):
-        body = _SHORTCODE.sub("", body)
+        body = cut(body, *_SHORTCODE)
     if holds(body, "<!--"):
-        body = "".join(_outside(body, _delimited(body, *_COMMENT)))
+        body = cut(body, *_COMMENT)
     text = "\n" + body  # every line, the first included, follows a newline
     fences, unclosed = fence_spans(text)
     if unclosed:
@@ -243,18 +244,23 @@ def parse(body: str) -> ParsedMarkdown:
     return ParsedMarkdown(segments, links, repairs)
 
 
-def _delimited(text: str, opener: str, closer: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run from `opener` to the first `closer` after it, in order; none
-    after an opener never closed. Found with str.find: a regex like `<!--.*?-->` reads to the
-    end of the text from every unclosed opener (20,000 of them took 23 s)."""
-    start = text.find(opener)
-    while start >= 0:
-        end = text.find(closer, start + len(opener))
-        if end < 0:
+def delimited(text: str, opener: re.Pattern[str], closer: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run from an `opener` match to the first `closer` match after it,
+    in order; none after an opener never closed. Two searches that only move forward: one
+    lazy regex (`<!--.*?-->`) reads to the end of the text from every unclosed opener, and a
+    page of 20,000 of them took 23 s to load."""
+    found = opener.search(text)
+    while found is not None:
+        end = closer.search(text, found.end())
+        if end is None:
             return
-        end += len(closer)
-        yield start, end
-        start = text.find(opener, end)
+        yield found.start(), end.end()
+        found = opener.search(text, end.end())
+
+
+def cut(text: str, opener: re.Pattern[str], closer: re.Pattern[str]) -> str:
+    """`text` without the runs from an `opener` to the next `closer` (see `delimited`)."""
+    return "".join(_outside(text, delimited(text, opener, closer)))
 
 
 def _outside(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[str]:
@@ -266,27 +272,44 @@ def _outside(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[str]:
     yield text[last:]
 
 
-def _without(text: str, fences: list[tuple[int, int]], comment: tuple[str, str]) -> tuple[str, list[tuple[int, int]]]:
+def _without(text: str, fences: list[tuple[int, int]],
+             comment: tuple[re.Pattern[str], re.Pattern[str]]) -> tuple[str, list[tuple[int, int]]]:
     """`text` without the comments opened and closed by `comment` where they are prose (and
     its fences, found again if any moved): a comment in prose is code in code ("%%" in a
     notebook's `%%bash`, `{/* … */}` in a JSX example). One with an end in a fence or a code
     span, or a fence between its ends, is left alone; so is a "%%" never closed (which
     Obsidian would hide to the end of the note)."""
+    in_code_span = CodeSpanReader(text)
+
     def prose(start: int, end: int) -> bool:
         first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
         return not (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
-                    or _in_code_span(text, start) or _in_code_span(text, end - 1))
+                    or in_code_span(start) or in_code_span(end - 1))
 
-    spans = [(start, end) for start, end in _delimited(text, *comment) if prose(start, end)]
+    spans = [(start, end) for start, end in delimited(text, *comment) if prose(start, end)]
     if not spans:
         return text, fences
     text = "".join(_outside(text, spans))
     return text, fence_spans(text)[0]
 
 
-def _in_code_span(text: str, pos: int) -> bool:
-    """Whether `pos` follows an odd number of backticks on its line: it is in a code span."""
-    return text.count("`", text.rfind("\n", 0, pos) + 1, pos) % 2 == 1
+class CodeSpanReader:
+    """Whether a position follows an odd number of backticks on its line (it is in a code
+    span), asked of positions in increasing order: each call counts only from the last one,
+    so a long line with many questions about it is read once, not once per question."""
+
+    def __init__(self, text: str) -> None:
+        self._text, self._pos, self._count = text, 0, 0
+
+    def __call__(self, pos: int) -> bool:
+        text = self._text
+        newline = text.rfind("\n", self._pos, pos)
+        if newline >= 0:
+            self._count = text.count("`", newline + 1, pos)
+        else:
+            self._count += text.count("`", self._pos, pos)
+        self._pos = pos
+        return self._count % 2 == 1
 
 
 def fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:

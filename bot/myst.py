@@ -23,8 +23,9 @@ Fenced code blocks are copied as written: a MyST example inside one stays an exa
 from __future__ import annotations
 
 import re
+from functools import partial
 
-from .markdown import code_line, title_lines
+from .markdown import CodeSpanReader, code_line, title_lines
 
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
@@ -100,8 +101,8 @@ def reduce_myst(body: str) -> str:
             out.append("")
             continue
         if "}`" in line:
-            line = ROLE.sub(_role_text, line)
-        out.append(_EMPTY_LINK.sub(_named_link, line) if "[](" in line else line)
+            line = ROLE.sub(partial(_role_text, CodeSpanReader(line)), line)
+        out.append(_EMPTY_LINK.sub(partial(_named_link, CodeSpanReader(line)), line) if "[](" in line else line)
     return "\n".join(out)
 
 
@@ -148,20 +149,20 @@ def target_name(target: str) -> str:
     return name.replace("-", " ").replace("_", " ").strip() or target
 
 
-def _named_link(m: re.Match[str]) -> str:
+def _named_link(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
     """`[](target)` as a link named after its target; not `![](image)` (an image has no name)
     nor in a code span."""
     start = m.start()
-    if (start and m.string[start - 1] == "!") or m.string.count("`", 0, start) % 2:
+    if in_code_span(start) or (start and m.string[start - 1] == "!"):
         return m.group()
     return f"[{target_name(m.group(1))}]({m.group(1)})"
 
 
-def _role_text(m: re.Match[str]) -> str:
+def _role_text(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
     """A role as Sphinx shows it."""
     start = m.start()
-    if (start and (m.string[start - 1].isalnum() or m.string[start - 1] == "_")) or m.string.count("`", 0, start) % 2:
-        return m.group()  # part of a word, or inside a code span
+    if in_code_span(start) or (start and (m.string[start - 1].isalnum() or m.string[start - 1] == "_")):
+        return m.group()  # inside a code span, or part of a word
     role, content = m.group(1), m.group(2)
     kind = role.rsplit(":", 1)[-1]
     shown = _ROLE_TARGET.fullmatch(content)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import code_line, holds, title_lines
+from .markdown import code_line, cut, holds, title_lines
 from .myst import BLOCK_START, ROLE, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
@@ -46,7 +46,7 @@ _QUOTED = re.compile(r" {0,3}>[ \t]?")
 # before it; "{:toc}" replaces the list item before it ("* TOC") with a table of contents
 _IAL_LINE = re.compile(r" {0,3}\{:[^}\n]*\}[ \t]*")
 _TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \t]*", re.IGNORECASE)
-_TEMPLATE_TAG = re.compile(r"(?<!\{)\{%-?.*?-?%\}(?!\})")  # not a Hugo {{% shortcode %}}
+_TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 
@@ -117,7 +117,7 @@ def _walk(body: str, mdx: bool) -> str:
             out.append("")
             continue
         if "{%" in line:
-            line = _TEMPLATE_TAG.sub("", line)
+            line = cut(line, *_TEMPLATE_TAG)
             if not line.strip():
                 out.append("")
                 continue
