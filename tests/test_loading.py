@@ -293,6 +293,16 @@ def test_a_code_fence_opened_on_a_list_item_line_closes_where_it_should(tmp_path
     assert [s.heading for s in kb.sections if s.heading] == ["Precedence"]
 
 
+@pytest.mark.parametrize("opener", ["<!--", "{/*", "%%", "{{<", "{{%", "{% ", "[[", "{ref}`", "```{toctree}\n"])
+def test_an_opener_never_closed_loses_nothing_after_it(tmp_path: Path, opener: str) -> None:
+    """Comments, shortcodes, template tags and directives are cut from opener to closer; an
+    opener with no closer (a typo, or a page of them: benchmarks/bench_hostile.py) is text,
+    and every word after it is still loaded."""
+    kb = load_one(tmp_path, f"# Page\n\nBefore it. {opener * 3} After it the pelican sleeps.\n\n## Next\n\nMore text.\n")
+    text = all_text(kb)
+    assert "Before it." in text and "After it the pelican sleeps." in text and "More text." in text
+
+
 def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: Path) -> None:
     """Sphinx docs written in MyST: a note fenced as ```{note} is advice, not code; option
     lines and a table of contents are not text; roles read as their text; a placeholder in
