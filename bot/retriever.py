@@ -35,6 +35,7 @@ LABEL_FIELDS = ("heading", "context")  # where a section "names" what was asked
 LABEL_MATCH_FLOOR = 60.0  # token_sort_ratio below this is no likeness at all
 SHORT_TYPO_MIN_DF = 3  # a 3–5 letter word is corrected only to a word in this many sections...
 SHORT_TYPO_DOMINANCE = 10  # ...and this many times more common than any other candidate
+UBIQUITOUS = 0.9  # a word in this share of sections or more names no topic (for overviews)
 OVERVIEW_CHILDREN = 2  # a section with this many children can answer a question that names it
 _NAME = re.compile(r"(?<=\w[\s,;:/(])[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # a capitalised word, not the first
 WORD_FORM_MIN = 7  # unknown words this long may match another form of an indexed word
@@ -541,14 +542,27 @@ class Retriever:
         terms = {w.term for w in query.words if w.topical}
         if defined or not terms or len(terms) < len({w.term for w in query.words if not w.modifier}):
             return None
+        # a word nearly every section holds ("cloud", "ai" in a cloud AI knowledge base) names no topic here
+        said = {t for t in terms if self.index.df(t) < UBIQUITOUS * self.index.n} or terms
         intent = query.intent.intent
-        own = intent.own_words & terms if intent is not None else set()
-        if own == terms:  # only the intent's own words ("future trends"): a heading naming one will do
-            named = np.logical_or.reduce([self._named_sections((t,)) for t in sorted(terms)])
+        own = intent.own_words & said if intent is not None else set()
+        by_intent = False
+        if own == said:  # only the intent's own words ("future trends"): a heading naming one will do
+            named = np.logical_or.reduce([self._named_sections((t,)) for t in sorted(said)])
+            if not named.any() and intent is not None and intent.sections:
+                # "what's next?": no heading says "next"; the intent's section words name its overview
+                named = np.logical_or.reduce([self._named_sections(p) for p in intent.sections])
+                by_intent = bool(named.any())
         else:
-            named = self._named_sections(tuple(sorted(terms)))
+            named = self._named_sections(tuple(sorted(said)))
         if not named.any():
             return None
+        if by_intent:
+            ranked = [sid for sid in order.tolist() if named[sid]]
+            if ranked:
+                return ranked[0]
+            ids = np.flatnonzero(named)
+            return int(ids[np.argmax([len(self.index.sections[i].children) for i in ids])])
         sections = self.index.sections
         head = order[: self.params.coverage_depth]
         for sid in head.tolist():

@@ -227,6 +227,32 @@ def test_a_question_of_the_intents_own_words_gets_an_overview(bundled: Assistant
     assert len(top.children) >= 2, top.heading_path
     assert any(word[:5] in (top.heading or top.doc.title).lower() for word in question.split()), top.heading_path
 
+@pytest.mark.parametrize(("question", "keyword"), [("what's next for cloud AI?", "trends"),
+                                                 ("recommendations for cloud AI", "best practices")])
+def test_words_every_section_holds_do_not_keep_a_broad_question_from_its_overview(
+        bundled: Assistant, question: str, keyword: str) -> None:
+    """In a cloud + AI knowledge base every section holds "cloud" and "ai": they name no
+    topic, and "what's next for cloud AI?" asks what "trends" asks. Counted as its topic,
+    a section that happened to say "next" answered (Evaluating Providers on Security), and
+    "recommendations" got Encryption and Access Controls. The intent's own section words
+    name its overview when the question's words name none ("next" heads no section)."""
+    assert bundled.reply(question).sources[:1] == bundled.reply(keyword).sources[:1], question
+
+
+def test_a_team_s_own_name_in_every_section_does_not_hide_its_overview(tmp_path: Path) -> None:
+    """The same on a team's notes: every section says "Acme", so "acme best practices" asks
+    for the best practices overview, though its heading does not say "Acme" and another
+    section says both "Acme" and "best practices"."""
+    write(tmp_path, "practices.md", "# Best practices\n\nHow Acme teams run services.\n\n"
+          "## Deploys\n\nAcme deploys on Tuesdays behind a feature flag.\n\n"
+          "## Alerts\n\nEvery Acme alert names an owner and a runbook.\n")
+    write(tmp_path, "history.md", "# Acme history\n\n## Founding\n\nAcme was founded by two engineers who "
+          "wrote down their best practices.\n\n## Growth\n\nAcme grew to forty teams.\n")
+    reply = Assistant.load(tmp_path).reply("acme best practices")
+    assert reply.sources[0].heading_path == "Best practices", reply.sources
+    assert "Deploys" in reply.body and "Alerts" in reply.body
+
+
 def test_the_measure_a_how_question_asks_for_is_not_its_topic(tmp_path: Path, bundled: Assistant) -> None:
     """"how big can a partition get" is about partitions; "big" is the measure asked for. The
     section giving a partition's size need not say "big" (another one does, in passing)."""
