@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -380,6 +380,10 @@ class Retriever:
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}
         qterms = [stem(fixes.get(t, t).replace("'", "")) for t in typed]
         intent = self.catalog.classify(cleaned, qterms)
+        if intent.topic:  # "what does AIaaS stand for": only the topic is asked about, the rest is phrasing
+            topic = set(all_words(intent.topic))
+            words = [w if (w.corrected_from or w.word).lower() in topic or w.modifier
+                     else replace(w, modifier=True) for w in words]
         weights: dict[str, float] = {}
         for qw in words:
             weight = self.params.corrected_weight if qw.corrected_from else 1.0

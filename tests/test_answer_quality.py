@@ -331,6 +331,17 @@ def test_a_keyword_naming_a_parent_gets_the_parent(streaming: Assistant) -> None
     assert "See also" not in reply.body  # navigation children are not listed
 
 
+@pytest.mark.parametrize(("question", "plain"), [("what does AIaaS stand for?", "what is AIaaS?"),
+                                              ("what does GDPR mean", "what is GDPR?")])
+def test_a_definition_s_phrasing_is_not_part_of_what_is_asked(bundled: Assistant, question: str, plain: str) -> None:
+    """"what does AIaaS stand for?" asks what "what is AIaaS?" asks: only the topic the
+    definition pattern captures is asked about. "stand" (a word the knowledge never uses)
+    counted as a second word a section must hold, and the question was declined."""
+    reply = bundled.reply(question)
+    assert not reply.no_match, question
+    assert reply.sources[:1] == bundled.reply(plain).sources[:1], question
+
+
 def test_what_is_x_is_answered_by_the_definition_not_by_an_overview(tmp_path: Path) -> None:
     """"what is a feature pipeline?" asks for the definition. A troubleshooting page titled
     with the same words has children, so it is an overview of the topic; it answers the
