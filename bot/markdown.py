@@ -183,11 +183,7 @@ def parse(body: str) -> ParsedMarkdown:
     """
     repairs: list[str] = []
     links: list[WikiLink] = []
-    if holds(body, "{{"):
-        body = cut(body, *_SHORTCODE)
-    if holds(body, "<!--"):
-        body = cut(body, *_COMMENT)
-    text = "\n" + body  # every line, the first included, follows a newline
+    text = "\n" + without_shortcodes_and_comments(body)  # every line, the first included, follows a newline
     fences, unclosed = fence_spans(text)
     if unclosed:
         repairs.append("unclosed code fence closed at end of file")
@@ -242,6 +238,16 @@ def parse(body: str) -> ParsedMarkdown:
     if segments[0].level:  # text before the first heading is always segment 0, even when empty
         segments.insert(0, Segment(0, "", ""))
     return ParsedMarkdown(segments, links, repairs)
+
+
+def without_shortcodes_and_comments(body: str) -> str:
+    """`body` without Hugo shortcodes and HTML comments: what parsing drops first, code or not
+    (a comment may hide a heading or a fence)."""
+    if holds(body, "{{"):
+        body = cut(body, *_SHORTCODE)
+    if holds(body, "<!--"):
+        body = cut(body, *_COMMENT)
+    return body
 
 
 def delimited(text: str, opener: re.Pattern[str], closer: re.Pattern[str]) -> Iterator[tuple[int, int]]:

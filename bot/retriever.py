@@ -132,6 +132,9 @@ class Ranked:
     evidence: Evidence  # what the best sections hold of the question: whether to answer
     words: _Coverage  # which sections hold which of the question's known words
     overview: bool = False  # the first is the overview of a topic the question names
+    # ...named by the intent's section words: the question is only the intent's own words and
+    # they head no section ("what's next?": the trends overview); that is enough to answer
+    intent_overview: bool = False
 
 
 @dataclass(slots=True)
@@ -408,7 +411,7 @@ class Retriever:
         ranked = self.rank(query)
         if ranked is None:
             return SearchResult(query, [], abstained=True)
-        if not confident(self.params, ranked.evidence):
+        if not confident(self.params, ranked.evidence) and not ranked.intent_overview:
             return SearchResult(query, [], abstained=True)
         hits: list[Hit] = []
         for sid in ranked.order.tolist():
@@ -431,7 +434,8 @@ class Retriever:
         scores[cand] = feats @ self._weights
         ranking = np.argsort(-scores[cand], kind="stable")
         order = cand[ranking]
-        overview = self._overview(query, order, defined=bool(feats[ranking[0], _DEFINES]))
+        found = self._overview(query, order, defined=bool(feats[ranking[0], _DEFINES]))
+        overview, by_intent = found if found is not None else (None, False)
         if overview is not None and overview != int(order[0]):
             scores[overview] = max(scores[overview], scores[order[0]])
             order = np.concatenate(([overview], order[order != overview]))
@@ -449,7 +453,7 @@ class Retriever:
             distinct=len(known) + len({w.term for w in unknown}),
             kind=np.array([term in kind_words for term in parts.terms], dtype=bool),
             keyness=self._keyness(query, parts.terms))
-        return Ranked(order, scores, evidence, parts, overview is not None)
+        return Ranked(order, scores, evidence, parts, overview is not None, by_intent)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
         """The candidate sections and their feature rows (columns in ranking.FEATURES order),
@@ -536,13 +540,14 @@ class Retriever:
                 out[i] = any(named[child] and not named[sid] for named in coverage.named for child in children)
         return out
 
-    def _overview(self, query: Query, order: np.ndarray, defined: bool) -> int | None:
+    def _overview(self, query: Query, order: np.ndarray, defined: bool) -> tuple[int, bool] | None:
         """A question that names a topic with several child sections ("trends", "use
         cases") is answered by that topic's overview: the parent whose heading (or, for a
         document's intro, title) holds every word asked, with its list of children. It is
         looked for among the best sections and their ancestors (the first one may be it).
         `defined`: the first section defines the term a "what is X" question asks about;
-        then it answers, not X's overview."""
+        then it answers, not X's overview. With it: whether the intent's own section words
+        named it (the question's words head no section)."""
         terms = {w.term for w in query.words if w.topical}
         if defined or not terms or len(terms) < len({w.term for w in query.words if not w.modifier}):
             return None
@@ -553,20 +558,24 @@ class Retriever:
         by_intent = False
         if own == said:  # only the intent's own words ("future trends"): a heading naming one will do
             named = np.logical_or.reduce([self._named_sections((t,)) for t in sorted(said)])
-            if not named.any() and intent is not None and intent.sections:
-                # "what's next?": no heading says "next"; the intent's section words name its overview
-                named = np.logical_or.reduce([self._named_sections(p) for p in intent.sections])
-                by_intent = bool(named.any())
+            if not named.any() and intent is not None:
+                # "what's next?": no heading says "next"; the intent's section words name its
+                # overview, the first of them (the catalog lists them in order) that heads one
+                for phrase in intent.sections:
+                    named = self._named_sections(phrase)
+                    if named.any():
+                        by_intent = True
+                        break
         else:
             named = self._named_sections(tuple(sorted(said)))
         if not named.any():
             return None
-        if by_intent:
+        if by_intent:  # the best ranked of them, or the one with most children
             ranked = [sid for sid in order.tolist() if named[sid]]
             if ranked:
-                return ranked[0]
+                return ranked[0], True
             ids = np.flatnonzero(named)
-            return int(ids[np.argmax([len(self.index.sections[i].children) for i in ids])])
+            return int(ids[np.argmax([len(self.index.sections[i].children) for i in ids])]), True
         sections = self.index.sections
         head = order[: self.params.coverage_depth]
         for sid in head.tolist():
@@ -575,7 +584,7 @@ class Retriever:
                 chain.append(sections[chain[-1]].parent)  # type: ignore[arg-type]
             for cand in chain:
                 if named[cand] and self._reads_as_asked(query, cand, head):
-                    return cand
+                    return cand, False
         return None
 
     def _reads_as_asked(self, query: Query, overview: int, head: np.ndarray) -> bool:

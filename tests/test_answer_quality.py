@@ -227,7 +227,7 @@ def test_a_question_of_the_intents_own_words_gets_an_overview(bundled: Assistant
     assert len(top.children) >= 2, top.heading_path
     assert any(word[:5] in (top.heading or top.doc.title).lower() for word in question.split()), top.heading_path
 
-@pytest.mark.parametrize(("question", "keyword"), [("what's next for cloud AI?", "trends"),
+@pytest.mark.parametrize(("question", "keyword"), [("what's next for cloud AI?", "trends"), ("what's next?", "trends"),
                                                  ("recommendations for cloud AI", "best practices")])
 def test_words_every_section_holds_do_not_keep_a_broad_question_from_its_overview(
         bundled: Assistant, question: str, keyword: str) -> None:
@@ -235,8 +235,13 @@ def test_words_every_section_holds_do_not_keep_a_broad_question_from_its_overvie
     topic, and "what's next for cloud AI?" asks what "trends" asks. Counted as its topic,
     a section that happened to say "next" answered (Evaluating Providers on Security), and
     "recommendations" got Encryption and Access Controls. The intent's own section words
-    name its overview when the question's words name none ("next" heads no section)."""
+    name its overview when the question's words name none ("next" heads no section); that
+    overview answers "what's next?", which was declined ("next" is no word the knowledge is about)."""
     assert bundled.reply(question).sources[:1] == bundled.reply(keyword).sources[:1], question
+
+
+def test_what_s_next_is_declined_by_notes_without_an_overview_of_trends(streaming: Assistant) -> None:
+    assert streaming.reply("what's next?").no_match
 
 
 def test_a_team_s_own_name_in_every_section_does_not_hide_its_overview(tmp_path: Path) -> None:

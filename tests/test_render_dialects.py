@@ -141,7 +141,7 @@ def _prepared(text: str) -> str:
     """A file's body as the loader hands it to the parser, less what `parse` drops first."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     _, body = _split_frontmatter(text, [])
-    return fast._COMMENT.sub("", fast._SHORTCODE.sub("", body))
+    return fast.without_shortcodes_and_comments(body)
 
 
 def _fast(body: str) -> tuple[list[tuple[int, str]], list[tuple[int, int]]]:
