@@ -24,6 +24,7 @@ from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
 from .sections import is_navigation
 from .text import terms
+from .wording import counted
 
 DEFAULT_CATALOG = bundled("config") / "intents.yaml"
 BODY_LIMIT = 1500  # characters in one reply's body: chat-sized
@@ -272,7 +273,7 @@ class Assistant:
         if own:  # a team's own notes, which answer none of the catalog's examples
             lines.append("- **This knowledge's own topics**: " + ", ".join(f"“{title}”" for title in own[:3]))
         lines.append("")
-        lines.append(f"I know {len(self.kb.documents)} documents. Ask `topics` to list them.")
+        lines.append(f"I know {counted(len(self.kb.documents), 'document')}. Ask `topics` to list them.")
         return Reply(
             title="How to use cloudai",
             body="\n".join(lines),
@@ -303,7 +304,7 @@ class Assistant:
             lines.append(f"- **{t}**" + (f": {shorten(desc, 110)[0]}" if desc else ""))
         body, cut = shorten("\n".join(lines), BODY_LIMIT)
         if cut or len(self.kb.documents) > len(titles):
-            body += f"\n\n_{len(self.kb.documents)} documents in all._"
+            body += f"\n\n_{counted(len(self.kb.documents), 'document')} in all._"
         return Reply(title="Topics", body=body, related=tuple(titles[:MAX_RELATED]), intent="topics",
                      question=question)
 

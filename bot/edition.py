@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .wording import counted
+
 Kind = Literal["trend", "figure"]
 
 
@@ -76,8 +78,8 @@ class Digest:
                 lines.append(f"- …and {self.more_new} more")
             parts.append(("🆕 What's new", "\n".join(lines)))
         elif self.first_edition:
-            parts.append(("🆕 What's new", f"This is the first digest: {self.documents} documents are in the "
-                                           "knowledge base. Changes will be listed from tomorrow."))
+            parts.append(("🆕 What's new", f"This is the first digest: the knowledge base holds "
+                                           f"{counted(self.documents, 'document')}. Changes will be listed from tomorrow."))
         else:
             parts.append(("🆕 What's new", "No documents were added or changed since the last digest."))
         if self.try_asking:

@@ -17,6 +17,8 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from .wording import counted
+
 
 def parse_limit(text: str, variable: str) -> RateLimitItem:
     """`"6/minute"` as a limit; a readable error naming `variable` otherwise."""
@@ -38,7 +40,7 @@ class Refusal:
         wait = max(1, math.ceil(self.retry_after))
         who = "You are" if self.scope == "user" else "This channel is"
         return (f"{who} asking faster than I can keep up with. "
-                f"Please try again in {wait} second{'s' if wait != 1 else ''}.")
+                f"Please try again in {counted(wait, 'second')}.")
 
 
 class QuestionLimiter:

@@ -109,6 +109,14 @@ def test_a_team_s_own_notes_suggest_a_question_they_answer(tmp_path: Path) -> No
     assert digest.try_asking in composer.questions and not assistant.reply(digest.try_asking).no_match
 
 
+def test_one_note_is_counted_as_one_document(tmp_path: Path) -> None:
+    """A team starting with a single note reads "1 document", not "1 documents"."""
+    write(tmp_path, "oncall.md", "# On-call rota\n\nThe on-call engineer answers pages within fifteen minutes.\n")
+    assistant = Assistant.load(tmp_path)
+    assert "I know 1 document. Ask" in assistant.reply("help").body
+    assert "holds 1 document." in DigestComposer(assistant).compose(DAY, History()).to_markdown()
+
+
 def test_rotation_shows_every_trend_before_repeating(bundled: Assistant, db_url: str) -> None:
     store = Store(db_url)
     svc = service(bundled, store)
