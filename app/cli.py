@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from bot.wording import counted
+
 if TYPE_CHECKING:
     import datetime as dt
     from typing import Callable
@@ -236,7 +238,8 @@ def _chat(args: argparse.Namespace) -> int:
     session = uuid.uuid4().hex[:12]
     interactive = sys.stdin.isatty()
     if interactive:
-        print(f"cloudai: {len(assistant.kb.documents)} documents loaded. Ask a question; 'quit' or Ctrl-D to leave.")
+        print(f"cloudai: {counted(len(assistant.kb.documents), 'document')} loaded. "
+              "Ask a question; 'quit' or Ctrl-D to leave.")
     while True:
         try:
             line = input("you> " if interactive else "")
@@ -430,7 +433,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"{'skipped' if p.skipped else 'repaired'}: {p.path}: {p.reason}")
     skipped = sum(p.skipped for p in kb.problems)
     repaired = len(kb.problems) - skipped
-    print(f"{len(kb.documents)} documents loaded, {len(kb.sections)} sections, "
+    print(f"{counted(len(kb.documents), 'document')} loaded, {counted(len(kb.sections), 'section')}, "
           f"{skipped} skipped, {repaired} repaired ({kb.load_seconds:.2f} s)")
     return 1 if skipped else 0
 

@@ -26,6 +26,7 @@ from .loader import KnowledgeError
 from .metrics import Metrics
 from .models import Reply
 from .retriever import clean_question
+from .wording import counted
 
 log = logging.getLogger("cloudai.reload")
 RELOAD_WORDS = frozenset({"reload", "reload knowledge", "reload the knowledge", "reindex"})
@@ -45,7 +46,7 @@ class ReloadResult:
 
     @property
     def size(self) -> str:
-        return f"{self.documents} documents, {self.sections} sections in {self.seconds:.2f} s"
+        return f"{counted(self.documents, 'document')}, {counted(self.sections, 'section')} in {self.seconds:.2f} s"
 
     @property
     def summary(self) -> str:

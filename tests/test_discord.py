@@ -539,7 +539,7 @@ def test_reload_is_an_admin_command_answered_privately(tmp_path: Path) -> None:
         assert defer.body["type"] == 5 and defer.body["data"]["flags"] & EPHEMERAL
         assert followup.json["flags"] & EPHEMERAL
         assert followup.embed["title"] == "Knowledge reloaded"
-        assert "1 documents" in followup.embed["description"]
+        assert "1 document," in followup.embed["description"]
         no_pings(followup)
         await fake.push("MESSAGE_CREATE", mention("how are GPU clusters cooled?"))
         assert "liquid" in only(await fake.pop(1)).embed["description"]

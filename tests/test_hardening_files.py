@@ -132,7 +132,7 @@ def test_a_fifo_is_skipped_and_never_blocks(tmp_path: Path) -> None:
     assert NO_TRACEBACK not in proc.stdout + proc.stderr
     assert proc.returncode == 1
     assert "skipped: pipe.md: a named pipe (FIFO), not a regular file; not read" in proc.stdout
-    assert "1 documents loaded" in proc.stdout
+    assert "1 document loaded" in proc.stdout
     answer = run_bounded(["ask", "namespace resource quotas", "--knowledge", str(kb)])
     assert answer.returncode == 0
     assert "Resource quotas cap the CPU" in words(answer.stdout)
@@ -148,7 +148,7 @@ def test_a_link_to_dev_zero_is_not_read(tmp_path: Path) -> None:
     assert NO_TRACEBACK not in proc.stdout + proc.stderr, proc.stderr[-500:]
     assert proc.returncode == 1
     assert "skipped: zero.md: symbolic link to /dev/zero, outside the knowledge folder; not followed" in proc.stdout
-    assert "1 documents loaded" in proc.stdout
+    assert "1 document loaded" in proc.stdout
     assert time.monotonic() - started < 20
 
 
@@ -173,7 +173,7 @@ def test_frontmatter_that_fails_to_build_skips_only_its_file(tmp_path: Path, nam
     proc = check(kb)
     assert proc.returncode == 1
     assert f"skipped: {name}: {reason}" in proc.stdout
-    assert "1 documents loaded" in proc.stdout
+    assert "1 document loaded" in proc.stdout
     answer = ask(kb, "namespace resource quotas")
     assert answer.returncode == 0, answer.stderr
     assert f"cloudai: skipped {name}: {reason}" in answer.stderr

@@ -200,7 +200,7 @@ def test_slack_reload_is_for_admins_and_answered_privately(tmp_path: Path, slack
     signed_post(url, slash_command(fake, "Reload"), FORM)  # U1 is an admin
     done = fake.pop("/response/cmd")
     assert done.body["response_type"] == "ephemeral"
-    assert "Knowledge reloaded" in done.texts[0] and "1 documents" in " ".join(done.texts)
+    assert "Knowledge reloaded" in done.texts[0] and "1 document," in " ".join(done.texts)
     signed_post(url, slash_command(fake, "how are GPU clusters cooled?"), FORM)
     assert "liquid" in " ".join(fake.pop("/response/cmd").texts)
 
