@@ -23,7 +23,7 @@ from .markdown import strip_markup
 from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
 from .sections import is_navigation
-from .text import terms
+from .text import content_words, terms
 from .wording import counted
 
 DEFAULT_CATALOG = bundled("config") / "intents.yaml"
@@ -33,7 +33,7 @@ MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
 TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as questions to suggest
-SUGGESTION_CUTOFF = 60
+SUGGESTION_CUTOFF = 75  # WRatio of a label to the question's content words: 60 let "XAI" match every URL
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers)\b", re.IGNORECASE)  # a greeting that says thank you
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
@@ -142,11 +142,14 @@ class Assistant:
         return [d.title for d in docs[:limit]]
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """Titles and headings that look like `text` ("did you mean"), best first."""
+        """Titles and headings that look like `text` ("did you mean"), best first. They are
+        compared with the question's content words: "what's new" matched every title that
+        starts "What is", and "how to avoid bias" the headings that start "How"."""
         question = clean_question(text)
-        if len(question) < 3:
+        asked = " ".join(content_words(question)) or question
+        if len(asked) < 3:
             return []
-        found = process.extract(question, self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
+        found = process.extract(asked, self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
                                 limit=limit, score_cutoff=SUGGESTION_CUTOFF)
         return [label for label, _, _ in found]
 
@@ -314,7 +317,8 @@ class Assistant:
         Cloud Computing?" are one suggestion)."""
         labels: dict[str, str] = {}
         candidates = [label for doc in self.kb.documents for label in (doc.title, *doc.aliases)]
-        candidates += [sec.heading for sec in self.kb.sections if sec.kind == "heading" and sec.depth <= 2]
+        candidates += [sec.heading for sec in self.kb.sections
+                       if sec.kind == "heading" and sec.depth <= 2 and not is_navigation(sec.heading)]
         for label in candidates:
             labels.setdefault(utils.default_process(label), label)
         return list(labels.values())

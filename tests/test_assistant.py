@@ -158,11 +158,25 @@ def test_suggestions_find_titles_despite_typos(bundled: Assistant) -> None:
 def test_a_suggestion_is_offered_once_however_it_is_spelled(bundled: Assistant) -> None:
     """The alias "what is cloud computing" and the heading "What Is Cloud Computing?" are
     one topic: "Did you mean" lists it once."""
-    reply = bundled.reply("what is MLOps?")
-    assert reply.no_match and reply.suggestions
-    spelled = [re.sub(r"[^a-z0-9]+", " ", s.lower()).strip() for s in reply.suggestions]
-    assert len(spelled) == len(set(spelled)), reply.suggestions
-    assert "what is cloud computing" in spelled, reply.suggestions
+    suggestions = bundled.suggest("what is cloud computing", limit=5)
+    spelled = [re.sub(r"[^a-z0-9]+", " ", s.lower()).strip() for s in suggestions]
+    assert len(spelled) == len(set(spelled)), suggestions
+    assert "what is cloud computing" in spelled, suggestions
+
+
+@pytest.mark.parametrize(("question", "offered", "not_offered"), [
+    ("what's new", None, "What Is Artificial Intelligence?"),
+    ("how to avoid bias", "bias mitigation", "How Cloud Computing Powers AI and ML"),
+    ("https://example.com/foo", None, "XAI"),
+])
+def test_did_you_mean_looks_at_what_was_asked_not_at_how(bundled: Assistant, question: str, offered: str | None,
+                                                         not_offered: str) -> None:
+    """Suggestions come from the question's content words: "what's new" offered every title
+    starting "What is", and a web address "XAI" (60 was the cutoff then, now 75)."""
+    suggestions = bundled.suggest(question)
+    assert not_offered not in suggestions, suggestions
+    if offered:
+        assert offered in suggestions, suggestions
 
 
 def test_everyday_verbs_find_the_words_the_docs_use(seeds_assistant: Assistant) -> None:
