@@ -320,7 +320,8 @@ class Assistant:
         candidates += [sec.heading for sec in self.kb.sections
                        if sec.kind == "heading" and sec.depth <= 2 and not is_navigation(sec.heading)]
         for label in candidates:
-            labels.setdefault(utils.default_process(label), label)
+            if content_words(label):  # a heading such as "for" or "Q&A" names nothing to ask about
+                labels.setdefault(utils.default_process(label), label)
         return list(labels.values())
 
 

@@ -105,6 +105,16 @@ def test_a_thank_you_is_answered_as_one(bundled: Assistant, said: str, title: st
     assert ("Glad it helped" in reply.body) == (title == "You're welcome")
 
 
+def test_a_heading_that_names_nothing_is_never_suggested(tmp_path: Path) -> None:
+    """A heading of only small words ("for", an API page's "Q&A") matched inside any word
+    ("terraform"), and was offered first."""
+    (tmp_path / "algorithms.md").write_text("# Algorithms\n\n## for\n\nLoops over records.\n\n"
+                                            "## Q&A\n\nAsk in the channel.\n\n## Tabular data\n\nXGBoost.\n",
+                                            encoding="utf-8")
+    suggestions = Assistant.load(tmp_path).suggest("terraform for tabular data")
+    assert "for" not in suggestions and "Q&A" not in suggestions and "Tabular data" in suggestions, suggestions
+
+
 def test_help_offers_only_what_this_knowledge_answers(tmp_path: Path) -> None:
     """A team's notes that answer none of the catalog's cloud + AI examples: help offers
     their own topics instead of questions they would decline."""
