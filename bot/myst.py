@@ -66,7 +66,7 @@ def reduce_myst(body: str) -> str:
             continue
         if options:
             stripped = line.strip()
-            if options == "yaml" or (stripped == "---" and fence is None and ahead.after(i, "---")):
+            if options == "yaml" or (stripped == "---" and ahead.after(i, "---")):  # a code-cell's too
                 options = "" if options == "yaml" and stripped == "---" else "yaml"
                 continue
             if _OPTION.fullmatch(line):

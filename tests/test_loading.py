@@ -315,6 +315,7 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
         "```bash\npip install tool.whl\n```\n````\n\n"
         ":::{warning}\nNever run the installer as root.\n:::\n\n"
         "```{code-block} python\n:linenos:\n\nimport tool\n```\n\n"
+        "```{code-cell} ipython3\n---\ntags: [hide-input]\n---\nprint(tool.version)\n```\n\n"
         "```{toctree}\n:maxdepth: 2\n\nusage\nconfig\n```\n\n"
         "Buckets are named `tool-{region}` per region. Press `Ctrl`/{kbd}`K` to search.\n\n"
         "Logos are covered in [](./branding.rst), see {doc}`../usage-guide`. ![](logo.png)\n\n"
@@ -327,6 +328,7 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
     assert "**Offline machines**\n\nCopy the wheel over by hand.\n\n```bash\npip install tool.whl\n```" in text
     assert "Never run the installer as root." in text and ":class:" not in text and ":::" not in text
     assert "```python\nimport tool\n```" in text and ":linenos:" not in text
+    assert "```ipython3\nprint(tool.version)\n```" in text and "hide-input" not in text  # a code cell's options too
     assert "Still here after a table of contents never closed." in text  # nothing is lost
     assert "maxdepth" not in text and "usage\nconfig" not in text and "(install-guide)=" not in text
     assert "Press `Ctrl`/`K` to search." in text
