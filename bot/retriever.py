@@ -374,10 +374,17 @@ class Retriever:
         # "how big is the market": "big" is the measure asked for (an everyday word, never a
         # name: in "how Velero backs up topics" Velero is the topic)
         measures = {b for a, b in zip(typed, typed[1:]) if a == "how" and b not in names and is_common_word(b)}
+        # "how to avoid bias": the verb of a how-to is the action asked for; one the knowledge
+        # never uses is no topic it lacks
+        actions = {c for a, b, c in zip(typed, typed[1:], typed[2:]) if a == "how" and b == "to"}
+        actions |= {d for a, b, c, d in zip(typed, typed[1:], typed[2:], typed[3:])
+                    if a == "how" and b in ("do", "can", "should", "would") and c in ("i", "we", "you")}
         for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
             if w in MODIFIERS or w in measures:  # kept as typed: "top" is no typo of "tip"
                 t = self._text.term_of(w)
                 words.append(QueryWord(w, t, self.index.has(t), modifier=True))
+            elif w in actions and w not in names and is_common_word(w) and not self.index.has(self._text.term_of(w)):
+                words.append(QueryWord(w, self._text.term_of(w), False, modifier=True))
             else:
                 words.extend(self._read_word(w, w in names))
         fixes = {w.corrected_from: w.word for w in words if w.corrected_from}

@@ -240,6 +240,17 @@ def test_words_every_section_holds_do_not_keep_a_broad_question_from_its_overvie
     assert bundled.reply(question).sources[:1] == bundled.reply(keyword).sources[:1], question
 
 
+@pytest.mark.parametrize(("question", "answered"), [("how to avoid bias", True), ("how do I avoid bias in models", True),
+                                                 ("how to knit a scarf", False), ("how do I cook rice", False)])
+def test_the_verb_of_a_how_to_is_the_action_not_a_topic_the_knowledge_lacks(bundled: Assistant, question: str,
+                                                                            answered: bool) -> None:
+    """"how to avoid bias": the knowledge never says "avoid", but the question is about bias
+    (the responsible AI intent's own word), and an unknown word declined a question of the
+    intent's own words. The verb of a how-to is the action asked for; the object still
+    counts: a scarf and rice are topics the knowledge lacks."""
+    assert bundled.reply(question).no_match is not answered, question
+
+
 def test_what_s_next_is_declined_by_notes_without_an_overview_of_trends(streaming: Assistant) -> None:
     assert streaming.reply("what's next?").no_match
 
