@@ -85,7 +85,6 @@ class Assistant:
         self.catalog = catalog
         self.catalog_path = catalog_path  # where the catalog was read from: what a reload reads again
         self.retriever = Retriever(kb, catalog)
-        self._labels = self._suggestion_labels()
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, catalog_path: Path | None = None,
@@ -311,10 +310,12 @@ class Assistant:
         return Reply(title="Topics", body=body, related=tuple(titles[:MAX_RELATED]), intent="topics",
                      question=question)
 
-    def _suggestion_labels(self) -> list[str]:
+    @functools.cached_property
+    def _labels(self) -> list[str]:
         """Titles, aliases and top headings, each once as `suggest` compares them (case and
         punctuation aside: the alias "what is cloud computing" and the heading "What Is
-        Cloud Computing?" are one suggestion)."""
+        Cloud Computing?" are one suggestion). Worked out on the first "did you mean", not at
+        start-up: ~60 ms on sagemaker that an answered question never needs."""
         labels: dict[str, str] = {}
         candidates = [label for doc in self.kb.documents for label in (doc.title, *doc.aliases)]
         candidates += [sec.heading for sec in self.kb.sections
