@@ -108,25 +108,24 @@ def reduce_myst(body: str) -> str:
 
 class _Closers:
     """Whether a line after line i closes what a marker opened (a fence, a --- block):
-    answered from the longest bare fence of each character at or after each line, worked out
-    once per document on first use, so a page of unclosed openers is not read once per opener."""
+    answered from the longest bare fence of the marker's character at or after each line,
+    worked out once per character on first use, so a page of unclosed openers is not read
+    once per opener."""
 
     def __init__(self, lines: list[str]) -> None:
         self._lines = lines
-        self._longest: dict[str, list[int]] | None = None
+        self._longest: dict[str, list[int]] = {}
 
     def after(self, i: int, marker: str) -> bool:
-        if self._longest is None:
-            self._longest = {}
-            for char in "`~:-":
-                longest, run = [0] * (len(self._lines) + 1), 0
-                for j in range(len(self._lines) - 1, -1, -1):
-                    line = self._lines[j]
-                    if line.strip()[:1] == char and _closes(line, char):
-                        run = max(run, len(line.strip()))
-                    longest[j] = run
-                self._longest[char] = longest
-        return self._longest[marker[0]][i + 1] >= len(marker)
+        char = marker[0]
+        if char not in self._longest:
+            longest, run = [0] * (len(self._lines) + 1), 0
+            for j in range(len(self._lines) - 1, -1, -1):
+                if _closes(self._lines[j], char):
+                    run = max(run, len(self._lines[j].strip()))
+                longest[j] = run
+            self._longest[char] = longest
+        return self._longest[char][i + 1] >= len(marker)
 
 
 def _closes(line: str, marker: str) -> bool:
