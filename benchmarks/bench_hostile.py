@@ -40,6 +40,9 @@ PAGES = {
     "admonitions": '!!! note "x\n',
     "HTML tags, one line": "<b>x ",
     "setext headings": "x\n===\n",
+    "inline attribute lists, one line": '[a](b){.c d="',
+    "markdown-include code blocks never closed": "```\n{!x.py!}\n",
+    "empty content tabs": '=== "x"\n    ```\n    {!x.py!}\n    ```\n',
 }
 LAST = "The last sentence of the page names the pelican."
 

@@ -13,6 +13,11 @@ syntax reads as noise (or worse) to a plain Markdown reader:
   quote): their content, a title as a bold line;
 - kramdown attribute lists alone on a line (Jekyll: `{: .note }`, `{:toc}`), which style the
   block before them;
+- what a MkDocs site builds from other files: markdown-include lines (`{!> ../docs_src/app.py!}`,
+  FastAPI's and SQLModel's docs), a code block or content tab holding nothing else, and
+  mkdocstrings' `::: package.Name` (named, as code; its YAML options go);
+- attribute lists after a link or image (`[CORS](cors.md){.internal-link target=_blank}`,
+  `{: .md-button }`), which style it;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
   `{% include "x.md" %}`;
 - MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import code_line, cut, holds, title_lines
+from .markdown import code_line, cut, holds, outside_code_spans, title_lines
 from .myst import BLOCK_START, ROLE, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
@@ -46,6 +51,16 @@ _QUOTED = re.compile(r" {0,3}>[ \t]?")
 # before it; "{:toc}" replaces the list item before it ("* TOC") with a table of contents
 _IAL_LINE = re.compile(r" {0,3}\{:[^}\n]*\}[ \t]*")
 _TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \t]*", re.IGNORECASE)
+# {!file.py!} / {!> ../../docs_src/app.py!} alone on a line: a markdown-include (mdx_include)
+# directive, filled in by the site from a file outside the docs (FastAPI, SQLModel, Typer)
+_INCLUDE_LINE = re.compile(r"[ \t]*\{!>?[^\n]*?!\}[ \t]*")
+# ::: package.module.Name: mkdocstrings' page for a Python object, its YAML options indented under it
+# (a dotted name: "::: warning" is a Pandoc fence)
+_MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+)[ \t]*")
+# [text](url){.internal-link target=_blank} / ![img](a.png){ width="300" } / {: .md-button }: an
+# attribute list (Python-Markdown attr_list, kramdown) styling the link or image before it
+_ATTRIBUTE = r"""(?:[.#][\w-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
+_INLINE_ATTRIBUTES = re.compile(rf"(?<=[)\]])\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
 _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -54,8 +69,8 @@ _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return (mdx or holds(body, "{%") or _WALK_HINT.search("\n" + body) is not None
-            or ROLE.search(body) is not None)
+    return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "){") or holds(body, "]{")
+            or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None)
 
 
 def _block_title(m: re.Match[str]) -> str:
@@ -78,6 +93,10 @@ def _walk(body: str, mdx: bool) -> str:
     fence: str | None = None  # the marker of the code fence we are in, if any (as bot/markdown.py reads fences)
     dedent = -1  # inside a MkDocs admonition: the indent its body lines carry
     callouts = 0  # how many Obsidian callouts (GitHub alerts) we are in: their lines are quoted that deep
+    includes = holds(body, "{!")  # markdown-include lines may be here: code blocks are held until closed
+    block: list[str] = []  # the open code fence's lines, while held
+    titled = -1  # where the open admonition's or tab's title is in `out` (-1: none, or shown)
+    options = False  # in the options block of a mkdocstrings `::: identifier` line
     for line in body.split("\n"):
         if callouts:  # back to what their lines quote, code fences in them too; fewer quotes, fewer callouts
             depth = 0
@@ -95,16 +114,40 @@ def _walk(body: str, mdx: bool) -> str:
             if len(line) - len(line.lstrip(" ")) >= dedent:
                 line = line[4:]
             elif fence is None:
-                dedent = -1
+                dedent, titled = -1, _untitled(out, titled)
+        if options:  # its YAML, indented under it, configures the generated page
+            if not line.strip() or line.startswith((" " * 4, "\t")):
+                continue
+            options = False
+        opened = fence
         code, fence = code_line(line, fence)
-        if code:  # copied as written
-            out.append(line)
+        if code:  # copied as written (a block of markdown-include lines goes: the site fills it in)
+            if not includes or (opened is None and fence is None):
+                out.append(line)
+            elif fence is not None:
+                block.append(line)
+            else:  # its closing line
+                block.append(line)
+                if all(not inner.strip() or _INCLUDE_LINE.fullmatch(inner) for inner in block[1:-1]):
+                    out.append("")
+                else:
+                    out.extend(block)
+                    titled = -1
+                block.clear()
+            continue
+        if includes and _INCLUDE_LINE.fullmatch(line):
             continue
         m = _MKDOCS.fullmatch(line)
         if m:
             indent, title = m.group(1), (m.group(2) or m.group(3) or "").strip()
-            dedent = len(indent) + 4
+            _untitled(out, titled)
+            dedent, titled = len(indent) + 4, (len(out) if title and includes else -1)
             out.extend([f"{indent}**{title}**", ""] if title else [""])
+            continue
+        m = _MKDOCSTRINGS.fullmatch(line)
+        if m:  # the page generated for `identifier`: named here, its options go
+            out.extend([f"`{m.group(1)}`", ""])
+            options = True
             continue
         m = _COLON_FENCE.fullmatch(line) or _SLASH_BLOCK.fullmatch(line)
         if m:
@@ -124,5 +167,23 @@ def _walk(body: str, mdx: bool) -> str:
         if mdx and (_MDX_STATEMENT.match(line) or _JSX_TAG_LINE.fullmatch(line)):
             out.append("")
             continue
+        if "){" in line or "]{" in line:
+            line = outside_code_spans(line, _without_inline_attributes)
+        if line.strip():
+            titled = -1
         out.append(line)
+    out.extend(block)  # a fence never closed: kept as written
+    _untitled(out, titled)
     return "\n".join(out)
+
+
+def _untitled(out: list[str], titled: int) -> int:
+    """Drop the title at `titled` in `out` (an admonition or tab left with nothing under it:
+    its code was all markdown-include lines); -1, for "no title open"."""
+    if titled >= 0:
+        out[titled] = ""
+    return -1
+
+
+def _without_inline_attributes(text: str) -> str:
+    return _INLINE_ATTRIBUTES.sub("", text)

@@ -19,6 +19,7 @@ from bot.intents import IntentCatalog
 from bot.knowledge import KnowledgeBase
 from bot.loader import KnowledgeError, load_folder
 from bot.models import WikiLink
+from bot.terminal import render as terminal_render
 
 from .conftest import corpus, write
 
@@ -374,6 +375,36 @@ def test_obsidian_and_jekyll_notes_read_as_their_app_shows_them(tmp_path: Path) 
     reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("what about the GPU budgeting Q3 freeze")
     shown = f"{reply.title}\n{reply.body}"
     assert "GPU budgeting" in shown and "freeze" not in shown and "cut the budget" not in shown
+
+
+def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_path: Path) -> None:
+    """FastAPI-style MkDocs docs: a code block of markdown-include lines (`{!> ../docs_src/app.py!}`)
+    is filled in by the site from outside the docs, so here it is nothing (nor is a content tab
+    left with nothing else); an attribute list after a link (`{.internal-link target=_blank}`)
+    styles it; mkdocstrings' `::: package.Name` names the object its generated page documents
+    (its YAML options are not text); `<abbr title>` shows its text. Replies showed all of them."""
+    kb = load_one(tmp_path, (
+        "# Request Body\n\nDeclare the body with a Pydantic model, see [CORS](cors.md){.internal-link target=_blank}"
+        " and the <abbr title=\"JavaScript Object Notation\">JSON</abbr> it reads:\n\n"
+        "=== \"Python 3.10+\"\n\n    ```Python hl_lines=\"4\"\n    {!> ../../../docs_src/body/tutorial001_py310.py!}\n"
+        "    ```\n\n=== \"Python 3.8+\"\n\n    ```Python\n    {!> ../../../docs_src/body/tutorial001.py!}\n    ```\n\n"
+        "=== \"Request\"\n\n    ```JSON\n    {\"name\": \"Foo\"}\n    ```\n\n"
+        "[Sponsor](https://example.org){: .md-button .md-button--primary }\n\n"
+        "## Body reference\n\nThe request body class.\n\n::: fastapi.params.Body\n    options:\n        members:\n"
+        "            - embed\n\nUse `Body(embed=True)` to nest a single model.\n\n"
+        "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```\n"
+    ))
+    text = re.sub(r"\n{3,}", "\n\n", all_text(kb))  # what was dropped leaves blank lines, which show as one
+    assert "{!>" not in text and "docs_src" not in text and "Python 3.10+" not in text and "Python 3.8+" not in text
+    assert '**Request**\n\n```JSON\n{"name": "Foo"}\n```' in text  # a tab with its own content stays
+    assert "[CORS](cors.md) and" in text and "[Sponsor](https://example.org)\n" in text and "internal-link" not in text
+    assert "`fastapi.params.Body`" in text and "options" not in text and "- embed" not in text
+    assert "Use `Body(embed=True)` to nest a single model." in text
+    assert "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```" in text
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("request body pydantic model json")
+    shown = " ".join(terminal_render(reply, width=200).split(" "))
+    assert "Declare the body with a Pydantic model" in shown and "the JSON it reads" in shown
+    assert "<abbr" not in shown and "{." not in shown and "{!" not in shown and "\n\n\n" not in shown
 
 
 def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: Path) -> None:
