@@ -188,9 +188,10 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
 
 
 def _list_labels(block: str) -> list[str]:
-    """The items of a Markdown list, each by its bold label or else its text."""
+    """The items of a Markdown list, each by its bold label or else its text (an item's
+    inline HTML read as Markdown: `<a href=…>The WebSocket class</a>` is its text)."""
     out = []
-    for line in block.split("\n"):
+    for line in html_as_markdown(block).split("\n"):
         if not _LIST_LINE.match(line):
             continue
         m = _ITEM.match(line)

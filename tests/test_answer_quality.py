@@ -791,6 +791,9 @@ def test_first_sentence_finishes_a_list_introduction() -> None:
     text = "Pick a region by three things:\n\n- **Latency:** near users.\n- **Price:** cheapest.\n- **Law:** data residency."
     assert first_sentence(text) == "Pick a region by three things: Latency, Price, Law."
     assert first_sentence("Just this:") == "Just this…"
+    linked = ("For more, see Starlette's docs for:\n\n* <a href=\"https://example.org/ws\" class=\"external-link\">"
+              "The `WebSocket` class</a>.\n* <a href=\"https://example.org/cb\">Class-based handling</a>.")
+    assert first_sentence(linked) == "For more, see Starlette's docs for: The `WebSocket` class, Class-based handling."
 
 
 @pytest.mark.parametrize("limit", [40, 60, 90, 130])
