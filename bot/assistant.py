@@ -7,6 +7,7 @@ and the loaded knowledge, not hand-written.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import re
@@ -36,6 +37,7 @@ TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as question
 SUGGESTION_CUTOFF = 75  # WRatio of a label to the question's content words: 60 let "XAI" match every URL
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers)\b", re.IGNORECASE)  # a greeting that says thank you
+TOPIC_SEPARATOR = " › "  # between a parent's heading and a child's in a topic label ("Cookies › Recap")
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
 
 
@@ -101,6 +103,8 @@ class Assistant:
         question = clean_question(text)
         if not question:
             return self._help(question, empty=True)
+        if TOPIC_SEPARATOR in question and (named := self._topic_reply(question)) is not None:
+            return named
         result = self.retriever.search(question, top=5)
         intent = result.query.intent.intent
         if intent is not None and intent.answer == "help":
@@ -112,6 +116,26 @@ class Assistant:
         if not result.hits:
             return self._no_match(question, result)
         return self._answer(question, result)
+
+    def reply_to_topic(self, label: str) -> Reply:
+        """The reply to a related-topic or "did you mean" button: the section its label names
+        (`topic_label`), whatever else the label's words would rank first; a label that names
+        no one section is asked as a question. Asked as a question, "Recap" was answered by
+        another page's recap, and a heading of everyday words ("What you get") was declined."""
+        return self._topic_reply(clean_question(label)) or self.reply(label)
+
+    def topic_label(self, sec: Section) -> str:
+        """What a button offers `sec` as: its heading (a document's intro: the title), or
+        "Parent › Heading" when another section goes by the same heading."""
+        label = sec.heading or sec.doc.title
+        if not sec.heading or len(self._named.get(_label_key(label), [])) <= 1:
+            return label
+        return f"{self._above(sec)}{TOPIC_SEPARATOR}{label}"
+
+    def _above(self, sec: Section) -> str:
+        """The name of what `sec` is under: its parent's heading, else its document's title."""
+        parent = self.kb.sections[sec.parent] if sec.parent is not None else None
+        return (parent.heading or parent.doc.title) if parent is not None else sec.doc.title
 
     def answers(self, question: str) -> bool:
         """Whether the knowledge answers `question` (with sources): worth suggesting."""
@@ -153,6 +177,30 @@ class Assistant:
         return [label for label, _, _ in found]
 
     # -- replies -----------------------------------------------------------------------
+
+    def _topic_reply(self, label: str) -> Reply | None:
+        """The answer from the one section `label` names (see `topic_label`), or None."""
+        found = self._named.get(_label_key(label), [])
+        if len(found) != 1:
+            return None
+        sec = self.kb.sections[found[0]]
+        result = self.retriever.search(label, top=5)  # what the label's words find: the related topics
+        best = result.hits[0].score if result.hits else 1.0
+        hits = [Hit(sec, best), *(h for h in result.hits if h.section.id != sec.id)]
+        return self._answer(label, dataclasses.replace(result, hits=hits, overview=True))
+
+    @functools.cached_property
+    def _named(self) -> dict[str, list[int]]:
+        """Section ids by the labels buttons offer (`topic_label`), both plain and "Parent ›
+        Heading" forms. Worked out on the first answer, not at start-up."""
+        named: dict[str, list[int]] = {}
+        for sec in self.kb.sections:
+            if sec.kind == "passage":  # a long section's later part goes by its section's name
+                continue
+            named.setdefault(_label_key(sec.heading or sec.doc.title), []).append(sec.id)
+            if sec.heading:
+                named.setdefault(_label_key(f"{self._above(sec)}{TOPIC_SEPARATOR}{sec.heading}"), []).append(sec.id)
+        return named
 
     def _answer(self, question: str, result: SearchResult) -> Reply:
         hits = result.hits
@@ -226,19 +274,19 @@ class Assistant:
         shown = {(p.section.heading or p.section.doc.title).lower() for p in parts}
         out: list[str] = []
 
-        def add(label: str) -> None:
-            label = label.strip()
-            if label and not is_navigation(label) and label.lower() not in shown and label.lower() not in (o.lower() for o in out):
+        def add(name: str, label: str) -> None:  # a topic named like one shown is not offered
+            name, label = name.strip(), label.strip()
+            if name and not is_navigation(name) and name.lower() not in shown and label.lower() not in (o.lower() for o in out):
                 out.append(label)
 
         for hit in hits:
             if hit.section.id not in used and hit.section.kind != "passage":
-                add(hit.section.heading or hit.section.doc.title)
+                add(hit.section.heading or hit.section.doc.title, self.topic_label(hit.section))
         top = parts[0].section
         for doc in self.kb.related(top.doc):
-            add(doc.title)
+            add(doc.title, doc.title)
         for cid in top.children:
-            add(self.kb.sections[cid].heading)
+            add(self.kb.sections[cid].heading, self.topic_label(self.kb.sections[cid]))
         return out[:MAX_RELATED]
 
     def _no_match(self, question: str, result: SearchResult) -> Reply:
@@ -324,6 +372,10 @@ class Assistant:
             if content_words(label):  # a heading such as "for" or "Q&A" names nothing to ask about
                 labels.setdefault(utils.default_process(label), label)
         return list(labels.values())
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.split()).casefold()
 
 
 def source_of(sec: Section) -> Source:

@@ -132,9 +132,12 @@ class Conversation:
         assistant = self.live.current  # read once: a reload mid-question changes nothing
         key = incoming.key if remember else None
         previous = self.memory.recall(key) if key is not None else None
-        reading = read(text, previous, assistant.retriever.analyse)
+        # a button names a topic, which is never a follow-up of the question before it
+        reading = read(text, previous if incoming.kind != "button" else None, assistant.retriever.analyse)
         if reading.kind == "more" and previous is not None:
             reply = self._more(assistant, previous, text)
+        elif incoming.kind == "button":
+            reply = assistant.reply_to_topic(text)
         else:
             reply = assistant.reply(reading.text)
         seconds = time.perf_counter() - started

@@ -183,6 +183,37 @@ def test_topic_button_asks_that_topic_in_the_thread(slack) -> None:
     assert "Key Trends in Cloud and AI" in "\n".join(posted.texts)
 
 
+def test_a_topic_button_answers_the_section_it_names(tmp_path: Path) -> None:
+    """Related topics are a reply's headings; a button asked its label as a new question, so
+    "Recap" was answered by whichever page's recap ranked first, and a heading of everyday
+    words was declined. A heading other sections share is offered as "Parent › Heading", and
+    a click answers the section the label names."""
+    write(tmp_path, "cookies.md", "# Cookie Parameters\n\nRead cookies sent by the browser.\n\n"
+                                  "## Declare cookies\n\nDeclare a cookie like a query parameter.\n\n"
+                                  "## Recap\n\nCookies are declared with Cookie, using the same pattern as Query.\n\n"
+                                  "## What you get\n\nTyped values and docs for free.\n")
+    write(tmp_path, "headers.md", "# Header Parameters\n\nRead headers sent by the browser.\n\n"
+                                  "## Recap\n\nHeaders are declared with Header, using the same pattern as Query "
+                                  "and Path, and cookies too.\n")
+    fake = start_fake_slack()
+    adapter = build_app(Assistant.load(tmp_path), settings_for(fake))
+    try:
+        with serving(adapter) as base:
+            url = f"{base}/slack/events"
+            signed_post(url, slash_command(fake, "cookie parameters"), FORM)
+            answer = fake.pop("/response/cmd").body
+            topics = [e["value"] for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]
+                      if e["action_id"].startswith("cloudai_topic")]
+            assert "Cookie Parameters › Recap" in topics and "What you get" in topics, topics
+            for label, says in (("Cookie Parameters › Recap", "Cookies are declared with Cookie"),
+                                ("What you get", "Typed values and docs for free.")):
+                signed_post(url, block_action(fake, "cloudai_topic_1", label), FORM)
+                shown = "\n".join(fake.pop("/api/chat.postMessage").texts)
+                assert says in shown and "Headers are declared" not in shown and "No confident answer" not in shown
+    finally:
+        fake.server.shutdown()
+
+
 def test_feedback_click_is_recorded_and_the_message_says_thanks(slack) -> None:
     fake, url, sink = slack
     value = json.dumps({"q": "best practices", "s": "Best Practices", "i": "best_practices"})
