@@ -711,6 +711,22 @@ def test_sagemaker_is_cut_into_many_chat_sized_sections() -> None:
     assert statistics.median(len(s.text) for s in kb.sections) < 1200
 
 
+def test_a_rule_under_a_heading_is_decoration_not_part_of_the_answer(tmp_path: Path) -> None:
+    """MkDocs pages often put `-----` under the title (Hatch's docs do on every page): the
+    answer opened with a rule, and a section of nothing but a rule was a section."""
+    kb = load_one(tmp_path, (
+        "# Project templates\n\n-----\n\nYou can control how new projects are created with the config file.\n\n"
+        "## Author\n\nSet the author's name and email.\n\n***\n\n## Licenses\n\n- - -\n\n"
+        "## Options\n\nThe list of licenses is written as SPDX identifiers:\n\n---\n\n- MIT\n"
+    ))
+    texts = {s.heading: s.text for s in kb.sections}
+    assert texts[""].startswith("You can control how new projects") and texts["Author"] == "Set the author's name and email."
+    assert "Licenses" not in texts  # nothing under it but a rule
+    assert texts["Options"] == "The list of licenses is written as SPDX identifiers:\n\n---\n\n- MIT"  # inside: kept
+    shown = terminal_render(Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("project templates"), width=100)
+    assert shown.split("\n")[3].startswith("You can control"), shown
+
+
 def test_leading_thematic_break_is_text_not_frontmatter(tmp_path: Path) -> None:
     write(tmp_path, "rule.md", "---\n\nA note that opens with a horizontal rule about GPU clusters.\n")
     write(tmp_path, "rules.md", "---\nJust prose between two rules.\n\n---\n\n# Rules\n\nMore prose about clusters.\n")
