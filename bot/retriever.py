@@ -25,7 +25,7 @@ from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
-from .sections import has_figures, is_navigation_section
+from .sections import changelog_entries, has_figures, is_navigation_section
 from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, stem, stem_prefix
 from .text import words as all_words
 
@@ -37,6 +37,11 @@ SHORT_TYPO_MIN_DF = 3  # a 3–5 letter word is corrected only to a word in this
 SHORT_TYPO_DOMINANCE = 10  # ...and this many times more common than any other candidate
 UBIQUITOUS = 0.9  # a word in this share of sections or more names no topic (for overviews)
 OVERVIEW_CHILDREN = 2  # a section with this many children can answer a question that names it
+# a question about versions or changes, which a changelog entry may answer (bot/sections.py)
+CHANGE_WORDS = ("change", "changed", "changes", "changelog", "release", "released", "releases", "version",
+                "versions", "history", "deprecated", "deprecation", "removed", "fixed", "fix", "fixes", "bug", "bugs",
+                "regression", "upgrade", "upgrading", "breaking", "added", "migrate", "migrating", "migration")
+_VERSION = re.compile(r"\b\d+\.\d+")  # "in 0.88", "since 1.2.0"
 _NAME = re.compile(r"(?<=\w[\s,;:/(])[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # a capitalised word, not the first
 WORD_FORM_MIN = 7  # unknown words this long may match another form of an indexed word
 # stop words a short typo may be ("teh", "hwo"), by first letter
@@ -241,6 +246,8 @@ class Retriever:
         self._continuations = np.array([s.kind == "passage" for s in self.index.sections], dtype=bool)
         self._items = np.array([s.kind == "item" for s in self.index.sections], dtype=bool)
         self._navigation = np.array([is_navigation_section(s) for s in self.index.sections], dtype=bool)
+        self._changelog = np.array(changelog_entries(self.index.sections), dtype=bool)
+        self._change_terms = frozenset(self._text.term_of(w) for w in CHANGE_WORDS)
         self._log_length = np.log10(np.array([len(s.text) + 10 for s in self.index.sections], dtype=np.float64))
         self._overviews = np.array([
             s.kind in ("heading", "intro") and not nav
@@ -440,6 +447,9 @@ class Retriever:
         scores = np.zeros(self.index.n, dtype=np.float64)
         scores[cand] = feats @ self._weights
         ranking = np.argsort(-scores[cand], kind="stable")
+        entries = self._changelog[cand[ranking]]
+        if entries.any() and not entries.all() and not self._asks_about_changes(query):
+            ranking = ranking[~entries]  # a changelog's entries answer only when nothing else can
         order = cand[ranking]
         found = self._overview(query, order, defined=bool(feats[ranking[0], _DEFINES]))
         overview, by_intent = found if found is not None else (None, False)
@@ -461,6 +471,12 @@ class Retriever:
             kind=np.array([term in kind_words for term in parts.terms], dtype=bool),
             keyness=self._keyness(query, parts.terms))
         return Ranked(order, scores, evidence, parts, overview is not None, by_intent)
+
+    def _asks_about_changes(self, query: Query) -> bool:
+        """Does the question ask about versions or changes ("what changed in 0.88", "when was
+        this deprecated"): the questions a changelog's entries answer."""
+        return (any(w.term in self._change_terms for w in query.words)
+                or _VERSION.search(query.cleaned) is not None)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
         """The candidate sections and their feature rows (columns in ranking.FEATURES order),

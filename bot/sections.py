@@ -26,6 +26,13 @@ ROLLUP_OWN_MAX = 400  # a parent with less own text than this shows its children
 OUTLINE_MAX_CHILDREN = 12
 
 _RULE_LINE = re.compile(r"[ \t]{0,3}(?:-(?:[ \t]*-){2,}|\*(?:[ \t]*\*){2,}|_(?:[ \t]*_){2,})[ \t]*")  # a thematic break
+# a version or date heading: 1.2, v1.2.3, Version 2.0, [1.0.0] - 2017-06-20, 0.88.0 (2023-01-02), 2024-01-21, December 20, 2020
+_VERSION_HEADING = re.compile(
+    r"\[?(?:v|version\s*|release\s*)?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:a|b|rc|alpha|beta|post|dev)\d*)?\]?(?:\s*[-–—(:,].*)?$"
+    r"|\d{4}-\d{2}-\d{2}\b.*$"
+    r"|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(?:\d{1,2},?\s+)?\d{4}$", re.IGNORECASE)
+_VERSION_START = frozenset("0123456789[")  # (a quick test first: the pattern is tried on few headings)
+_NAMED_VERSION_START = frozenset("vVrRjJfFmMaAsSoOnNdD")  # "v1.2", "Release 1.2", "December 20, 2020"
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\*\*|__)(.{2,80}?)(?:\*\*|__)\s*(.*)$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _FIGURE = re.compile(
@@ -341,6 +348,29 @@ def _dedent(lines: list[str], indent: int) -> list[str]:
 
 
 _LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[\[[^\]\n]*\]\]|<https?://[^>\s]+>|https?://\S+")
+
+
+def changelog_entries(sections: list[Section]) -> list[bool]:
+    """Per section: is it an entry of a changelog (release notes, a history page), that is,
+    under a version or date heading ("0.88.0", "[1.2.0] - 2024-01-21", "v2.3", "December
+    20, 2020") in a document with several of them, or that document's intro. An entry names what changed in a line
+    or two, so the words of a how-to question meet there more densely than in the page
+    that answers it: "how do I publish to PyPI" was answered by "Fix the default token
+    variable name for publishing to PyPI" (retriever.py ranks them last unless the question
+    asks about versions or changes)."""
+    versions: dict[int, set[str]] = {}  # per document (by id): its version headings
+    for sec in sections:
+        heading = sec.heading
+        if heading and (heading[0] in _VERSION_START or heading[0] in _NAMED_VERSION_START and heading[-1].isdigit()) \
+                and _VERSION_HEADING.match(heading):
+            versions.setdefault(id(sec.doc), set()).add(heading)
+    changelogs = {doc: found for doc, found in versions.items() if len(found) >= 2}
+    out = [False] * len(sections)
+    if changelogs:
+        for i, sec in enumerate(sections):  # its entries, and its intro (which lists them)
+            found = changelogs.get(id(sec.doc))
+            out[i] = found is not None and (sec.kind == "intro" or any(h in found for h in sec.path))
+    return out
 
 
 def is_navigation_section(sec: Section) -> bool:

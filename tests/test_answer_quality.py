@@ -102,6 +102,29 @@ def test_bundled_related_lists_never_answer(bundled: Assistant) -> None:
         assert all(not s.heading_path.endswith("Related") for s in reply.sources), (question, reply.sources)
 
 
+def test_a_changelog_entry_answers_only_a_question_about_changes(tmp_path: Path) -> None:
+    """Release notes name every feature in a line: "how do I publish to PyPI" was answered by
+    "Fix the default token variable name for publishing to PyPI" rather than the page on
+    publishing. An entry still answers what changed, and a date or version heading alone in
+    a page (one, not several) makes no changelog."""
+    write(tmp_path, "publish.md", "# Publishing\n\nAfter your project is built, upload it to an index such as "
+                                  "PyPI with the publish command. Credentials come from the keyring or from "
+                                  "environment variables, and each upload is checked against the index first.\n")
+    write(tmp_path, "history.md", "# History\n\n## 1.9.2 - 2024-01-21\n\nFixed:\n\n- Fix the default token "
+                                  "variable name for publishing to PyPI\n\n## 1.9.1 - 2023-12-25\n\nFixed:\n\n"
+                                  "- Deprecate the `hatch shell` alias for publishing environments\n")
+    write(tmp_path, "roadmap.md", "# Roadmap\n\n## 2025-06-01\n\nWe plan workspaces, a lock file for every "
+                                  "environment and faster PyPI mirrors.\n")
+    assistant = Assistant.load(tmp_path)
+    for question in ("how do I publish to PyPI", "publishing to pypi token"):
+        reply = assistant.reply(question)
+        assert reply.sources[0].path == "publish.md", (question, reply.sources)
+        assert "Fix the default token" not in reply.body
+    for question in ("which release fixed the PyPI token variable?", "PyPI token fix in 1.9.2"):
+        assert assistant.reply(question).sources[0].path == "history.md", question
+    assert assistant.reply("lock file for every environment").sources[0].path == "roadmap.md"
+
+
 # 2. Filler words do not decide abstention --------------------------------------------------
 
 
