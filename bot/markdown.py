@@ -34,6 +34,8 @@ _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
 _WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+# in a heading, single emphasis too ("The _Black_ code style"), never inside a word (snake_case)
+_HEADING_EMPHASIS = re.compile(r"(?<![\w\\])(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _CLOSING_HASHES = re.compile(r"\s+#+\s*$")
 _SPACES = re.compile(r"\s+")
@@ -76,9 +78,9 @@ def plain_heading(text: str) -> str:
     """A heading as words: emphasis, links, code ticks and trailing colons dropped."""
     if "](" in text:
         text = _INLINE_LINK.sub(r"\1", text)
-    if "**" in text or "__" in text:
-        text = _EMPHASIS.sub(r"\2", text)
-    text = text.replace("`", "").strip().strip("*_ ").rstrip(":").strip()
+    if "*" in text or "_" in text:  # outside code: `__init__` is a name
+        text = outside_code_spans(text, _without_emphasis)
+    text = text.replace("`", "").strip().strip("* ").rstrip(":").strip()  # (an underscore may begin a name)
     return _SPACES.sub(" ", text)
 
 
@@ -86,6 +88,10 @@ LINK_OPEN, LINK_CLOSE = "\ue000", "\ue001"  # mark wiki-link text until titles a
 # A code span (its closing run of backticks as long as the opening one), as a group to split
 # on. Written to start with a literal backtick so the regex engine skips straight to backticks.
 _CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")
+
+
+def _without_emphasis(text: str) -> str:
+    return _HEADING_EMPHASIS.sub(r"\2", text)
 
 
 def unescape(text: str) -> str:

@@ -538,6 +538,20 @@ def test_wiki_link_title_does_not_replace_other_words(tmp_path: Path) -> None:
     assert "The main domain for training is explained in Artificial Intelligence." in text
 
 
+def test_a_heading_reads_as_its_words_and_a_name_in_it_keeps_its_underscores(tmp_path: Path) -> None:
+    """Sources showed "Introducing _Black_ to your project" (in Discord's escaped text and the
+    terminal), and `__dirname` (Node's docs) or `_config.yml` lost their underscores."""
+    kb = load_one(tmp_path, (
+        "# Introducing _Black_ to your project\n\nRun it once.\n\n## Deprecate a *path operation*\n\nMark it.\n\n"
+        "## `__dirname`\n\nThe folder of the module.\n\n## `_config.yml` and snake_case_names\n\nSettings.\n"
+    ))
+    assert [s.heading_path for s in kb.sections] == [
+        "Introducing Black to your project", "Deprecate a path operation", "__dirname",
+        "_config.yml and snake_case_names"]
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("deprecate a path operation")
+    assert "Introducing Black to your project › Deprecate a path operation" in terminal_render(reply, width=100)
+
+
 def test_headings_inside_code_fences_are_not_sections(tmp_path: Path) -> None:
     fence = "```bash\n# not a heading\n## also not a heading\necho \"hi\"   # comment\n```"
     kb = load_one(tmp_path, f"# Setup\n\nIntro.\n\n## Install\n\nRun this:\n\n{fence}\n\nAfter the fence.\n\n~~~\n# tilde fence\n~~~\n")
