@@ -294,10 +294,13 @@ class Assistant:
         asked = strip_markup(question)
         if len(asked) > 80:
             asked = asked[:77].rsplit(" ", 1)[0] + "…"
-        unknown = [w.word for w in result.query.words if not w.known]
+        unknown = [w for w in result.query.words if not w.known]
+        names = list(dict.fromkeys(_as_typed(w.word, question) for w in unknown if w.name))  # what declining weighs most
         why = ""
         if unknown and len(unknown) == len(result.query.words):
             why = " None of its words appear in the knowledge base."
+        elif names:  # "MLaaS" in "the difference between AIaaS and MLaaS?"
+            why = f" Nothing in it mentions {' or '.join(f'“{name}”' for name in names[:3])}."
         body = (
             f"I couldn't find a confident answer to “{asked}” in the knowledge base.{why}\n\n"
             "Try one of the topics below, rephrase with the words your docs use, or ask `help`."
@@ -372,6 +375,12 @@ class Assistant:
             if content_words(label):  # a heading such as "for" or "Q&A" names nothing to ask about
                 labels.setdefault(utils.default_process(label), label)
         return list(labels.values())
+
+
+def _as_typed(word: str, question: str) -> str:
+    """`word` (read in lower case) as the question spells it: "MLaaS", not "mlaas"."""
+    found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE)
+    return found.group(0) if found else word
 
 
 def _label_key(label: str) -> str:

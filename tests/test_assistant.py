@@ -83,6 +83,15 @@ def test_off_topic_questions_get_a_no_match_with_suggestions(bundled: Assistant,
     assert "couldn't find" in reply.body
 
 
+def test_a_decline_names_what_the_knowledge_never_mentions(bundled: Assistant) -> None:
+    """A question declined for a name the knowledge lacks says which, as it was typed: the
+    asker learns the docs have nothing on MLaaS, not that the question was badly put."""
+    reply = bundled.reply("what's the difference between AIaaS and MLaaS?")
+    assert reply.no_match and "Nothing in it mentions “MLaaS”." in reply.body
+    assert "AIaaS”." not in reply.body and "AIaaS" in reply.suggestions[0]
+    assert "mentions" not in bundled.reply("how to bake a sourdough bread").body  # no name: nothing to say
+
+
 def test_help_and_topics_are_generated_from_catalog_and_knowledge(bundled: Assistant) -> None:
     help_reply = bundled.reply("help")
     assert help_reply.intent == "help"
