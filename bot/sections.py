@@ -353,11 +353,11 @@ _LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[\[[^\]\n]*\]\]|<https?://[^>\s]+>
 def changelog_entries(sections: list[Section]) -> list[bool]:
     """Per section: is it an entry of a changelog (release notes, a history page), that is,
     under a version or date heading ("0.88.0", "[1.2.0] - 2024-01-21", "v2.3", "December
-    20, 2020") in a document with several of them, or that document's intro. An entry names what changed in a line
-    or two, so the words of a how-to question meet there more densely than in the page
-    that answers it: "how do I publish to PyPI" was answered by "Fix the default token
-    variable name for publishing to PyPI" (retriever.py ranks them last unless the question
-    asks about versions or changes)."""
+    20, 2020") in a document with several of them, or that document's intro. An entry
+    names what changed in a line or two, so the words of a how-to question meet there more
+    densely than in the page that answers it: "how do I publish to PyPI" was answered by
+    "Fix the default token variable name for publishing to PyPI". The retriever ranks
+    entries only for a question about versions or changes, or one nothing else matches."""
     versions: dict[int, set[str]] = {}  # per document (by id): its version headings
     for sec in sections:
         heading = sec.heading
