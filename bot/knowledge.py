@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .index import SectionIndex
-from .loader import LoadedFile, LoadProblem, load_folder
+from .loader import LoadedFile, LoadProblem, load_folder, without_export_id
 from .models import Document, Section, WikiLink
 from .sections import build_sections
 from .text import Analyser
@@ -72,7 +72,7 @@ class KnowledgeBase:
         names: dict[str, str] = {}
         for link in doc.links:
             target = self.resolve(link)
-            if link.alias or target is None or target.title == link.target:
+            if link.alias or link.markdown or target is None or target.title == link.target:
                 continue
             names[link.display] = f"{target.title} › {link.heading}" if link.heading else target.title
         return names
@@ -107,14 +107,18 @@ def _with_breadcrumbs(files: list[LoadedFile]) -> list[LoadedFile]:
     parsed files are kept as they are for the next reload).
 
     Doc sites title pages "Overview" or "Installation" and let the folder say what they
-    are about; a folder's title is its `_index.md`/`index.md`/`README.md` title, or its
-    name in words.
+    are about; a folder's title is its `_index.md`/`index.md`/`README.md` title, else the
+    title of a page of its name beside it (`Team Wiki.md` for `Team Wiki/`: Notion's
+    export, Obsidian's folder notes), else its name in words (without the id Notion adds
+    to every name: "Team Wiki 8a1b…e8f9").
     """
     folder_titles: dict[str, str] = {}
+    beside: dict[str, str] = {}  # a page's path without its extension: the folder it may title
     for f in files:
         folder, _, name = f.document.path.rpartition("/")
         if name.rsplit(".", 1)[0].lower() in FOLDER_INDEX_NAMES:
             folder_titles[folder] = f.document.title
+        beside[f.document.path.rsplit(".", 1)[0]] = f.document.title
     out = []
     for f in files:
         parts = f.document.path.split("/")[:-1]
@@ -124,7 +128,8 @@ def _with_breadcrumbs(files: list[LoadedFile]) -> list[LoadedFile]:
         crumbs = []
         for i in range(len(parts)):
             key = "/".join(parts[: i + 1])
-            crumbs.append(folder_titles.get(key) or parts[i].replace("-", " ").replace("_", " "))
+            crumbs.append(folder_titles.get(key) or beside.get(key)
+                          or without_export_id(parts[i]).replace("-", " ").replace("_", " "))
         out.append(dataclasses.replace(f, document=dataclasses.replace(f.document, breadcrumbs=tuple(crumbs)))
                    if crumbs else f)
     return out

@@ -13,19 +13,21 @@ import datetime as dt
 import errno
 import hashlib
 import os
+import posixpath
 import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import unquote
 
 import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
-from .markdown import ParsedMarkdown, parse
-from .models import Document
+from .markdown import ParsedMarkdown, holds, parse
+from .models import Document, WikiLink
 from .sitesyntax import reduce_site_syntax
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -55,6 +57,9 @@ class _FastYamlHandler(YAMLHandler):
         return yaml.load(fm, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+_EXPORT_ID = re.compile(r" [0-9a-f]{32}$")  # see without_export_id
+# [text](path/to/page.md#anchor "title"): a link to another page (see page_links)
+_PAGE_LINK = re.compile(r"\]\((?:<([^<>\n]+?\.mdx?)(?:#[^<>\n]*)?>|([^()\s<>#]+\.mdx?)[#)\s])", re.IGNORECASE)
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*[:=]")
 _HANDLERS: tuple[BaseHandler, ...] = (_FastYamlHandler(), _TomlHandler())
 
@@ -317,7 +322,7 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
         tags=_strings(meta.get("tags")) + _strings(meta.get("categories")) + _strings(meta.get("keywords")),
         aliases=_strings(meta.get("aliases")),
         date=_date(meta.get("date") or meta.get("publish_date") or meta.get("lastmod")),
-        links=tuple(md.links),
+        links=tuple(md.links) + page_links(body, rel),
         sha256=digest,
     )
     return doc, md
@@ -358,6 +363,36 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
     return meta, body
 
 
+def page_links(body: str, rel: str) -> tuple[WikiLink, ...]:
+    """The Markdown links of a page (at `rel`) to other pages of the folder, by their path
+    from its root: `[Onboarding](Team%20Wiki/Onboarding.md#day-one)` in a Notion export,
+    `[setup](../setup.md)` in a doc site. They relate two documents as a `[[wiki link]]`
+    does; before, a folder linked only with Markdown links had no related documents."""
+    if not holds(body, ".md"):
+        return ()
+    folder = posixpath.dirname(rel)
+    found: dict[str, None] = {}
+    for bracketed, bare in dict.fromkeys(_PAGE_LINK.findall(body)):  # <a page.md> may hold spaces
+        target = bracketed or bare
+        if "%" in target:
+            target = unquote(target)
+        if ":" in target.split("/", 1)[0]:  # https://…, mailto:…
+            continue
+        if "/" in target or target.startswith("."):
+            target = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+        elif folder:
+            target = f"{folder}/{target}"
+        if not target.startswith("../") and target != rel:
+            found[target] = None
+    return tuple(WikiLink(path, markdown=True) for path in found)
+
+
+def without_export_id(name: str) -> str:
+    """A file or folder name without the id Notion's export ends every name with
+    ("Onboarding 3f2a9c0d8e7b4a1c9f0e2d3c4b5a6978"): it names nothing a reader would ask about."""
+    return _EXPORT_ID.sub("", name)
+
+
 def _title(meta: dict[str, Any], md: ParsedMarkdown, path: Path) -> str:
     title = meta.get("title")
     if isinstance(title, (str, int, float)) and str(title).strip():
@@ -367,7 +402,7 @@ def _title(meta: dict[str, Any], md: ParsedMarkdown, path: Path) -> str:
             if seg.level == 1 and seg.heading:
                 return seg.heading
             break
-    stem = path.stem.strip()
+    stem = without_export_id(path.stem.strip())
     if " " not in stem and stem == stem.lower():  # a slug ("server-push"): a site shows "Server push"
         slug = " ".join(stem.replace("-", " ").replace("_", " ").split())
         return slug[:1].upper() + slug[1:] or path.name

@@ -13,11 +13,14 @@ SectionKind = Literal["intro", "heading", "item", "passage"]
 
 @dataclass(frozen=True, slots=True)
 class WikiLink:
-    """An Obsidian `[[target#heading|alias]]` link as written in a document."""
+    """An Obsidian `[[target#heading|alias]]` link as written in a document, or a Markdown
+    link to another page of the folder (`[Setup](../setup.md)`, `markdown`: its target is the
+    page's path from the folder's root). Both relate the two documents."""
 
     target: str
     heading: str = ""
     alias: str = ""
+    markdown: bool = False
 
     @property
     def display(self) -> str:

@@ -10,6 +10,8 @@ import pytest
 from bot.assistant import BODY_LIMIT, Assistant
 from bot.models import Reply
 
+from .conftest import write
+
 SIX_PRACTICES = [
     "Choose the Right Cloud Provider",
     "Prioritize Data Security and Privacy",
@@ -90,6 +92,23 @@ def test_a_decline_names_what_the_knowledge_never_mentions(bundled: Assistant) -
     assert reply.no_match and "Nothing in it mentions “MLaaS”." in reply.body
     assert "AIaaS”." not in reply.body and "AIaaS" in reply.suggestions[0]
     assert "mentions" not in bundled.reply("how to bake a sourdough bread").body  # no name: nothing to say
+
+
+def test_markdown_links_between_pages_relate_them(tmp_path: Path) -> None:
+    """A doc site or a Notion export links its pages with Markdown links, not `[[wiki
+    links]]`: they now relate the two pages (both ways) and count toward a page's topics
+    rank, as wiki links do. A link out of the folder, to a web page or to itself, does not."""
+    write(tmp_path, "guide/setup.md", "# Cluster setup\n\nInstall the agent, then request a quota as "
+                                      "[GPU quotas](../ops/gpu%20quotas.md#asking) explains.\n\n"
+                                      "See [the vendor docs](https://example.com/setup.md) and [this page](setup.md).\n")
+    write(tmp_path, "ops/gpu quotas.md", "# GPU quotas\n\nEach team may hold eight GPUs; ask in the ops channel.\n")
+    write(tmp_path, "ops/oncall.md", "# On-call\n\nPages go to the on-call engineer; see [quotas](<gpu quotas.md>).\n")
+    assistant = Assistant.load(tmp_path)
+    setup = assistant.reply("how do I install the cluster agent?")
+    assert setup.title == "Cluster setup" and "GPU quotas" in setup.related, setup.related
+    quotas = assistant.reply("how many GPUs may a team hold?")
+    assert quotas.title == "GPU quotas" and {"Cluster setup", "On-call"} <= set(quotas.related), quotas.related
+    assert assistant.topics(limit=1) == ["GPU quotas"]  # linked to twice
 
 
 def test_help_and_topics_are_generated_from_catalog_and_knowledge(bundled: Assistant) -> None:

@@ -349,6 +349,26 @@ def test_a_page_without_a_title_is_named_as_its_site_would_name_it(tmp_path: Pat
     assert sorted(d.title for d in kb.documents) == ["Meeting notes 2026", "Server push", "Static files"]
 
 
+def test_a_notion_export_is_named_without_its_ids(tmp_path: Path) -> None:
+    """Notion ends every exported file and folder name with a 32-character id, and puts a
+    page's subpages in a folder of its name beside it: the folder is titled by that page,
+    and a page is never named after its id (it used to be, in titles and in the folder
+    names that say what a page is about)."""
+    wiki = "Team Wiki 8a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    write(tmp_path, f"{wiki}.md", "# Engineering Wiki\n\nStart with [Onboarding](Team%20Wiki%208a1b2c3d4e5f60718293a4b5c6d7e8f9/"
+                                  "Onboarding%203f2a9c0d8e7b4a1c9f0e2d3c4b5a6978.md).\n")
+    write(tmp_path, f"{wiki}/Onboarding 3f2a9c0d8e7b4a1c9f0e2d3c4b5a6978.md", "# Onboarding\n\nCluster access on day one.\n")
+    write(tmp_path, f"{wiki}/Standup notes 1111aaaa2222bbbb3333cccc4444dddd.md", "We moved the standup to 10:00.\n")
+    write(tmp_path, "Archive 0123456789abcdef0123456789abcdef/old.md", "# Old plan\n\nRetired.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    named = {d.title: d.breadcrumbs for d in kb.documents}
+    assert named == {"Engineering Wiki": (), "Onboarding": ("Engineering Wiki",), "Standup notes": ("Engineering Wiki",),
+                     "Old plan": ("Archive",)}
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("when is the standup?")
+    assert [s.label for s in reply.sources] == ["Standup notes"]
+    assert [d.title for d in kb.related(next(d for d in kb.documents if d.title == "Engineering Wiki"))] == ["Onboarding"]
+
+
 def test_obsidian_and_jekyll_notes_read_as_their_app_shows_them(tmp_path: Path) -> None:
     """Callouts and GitHub alerts read as their content (a title bold, nested ones too, code
     in them kept); `%% comments %%` are a writer's private notes and never reach a reply, but
