@@ -58,8 +58,10 @@ class KnowledgeBase:
 
     def _link(self) -> None:
         for doc in self.documents:
-            stem = doc.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-            for name in (doc.path, doc.path.rsplit(".", 1)[0], stem, doc.title, *doc.aliases):
+            folder, _, name = doc.path.rpartition("/")
+            stem = name.rsplit(".", 1)[0]
+            address = folder if stem.lower() in FOLDER_INDEX_NAMES else doc.path.rsplit(".", 1)[0]  # as a site serves it
+            for name in (doc.path, address, stem, doc.title, *doc.aliases):
                 self._names.setdefault(name.strip().lower(), doc)
         for doc in self.documents:
             for link in doc.links:

@@ -60,6 +60,8 @@ class _FastYamlHandler(YAMLHandler):
 _EXPORT_ID = re.compile(r" [0-9a-f]{32}$")  # see without_export_id
 # [text](path/to/page.md#anchor "title"): a link to another page (see page_links)
 _PAGE_LINK = re.compile(r"\]\((?:<([^<>\n]+?\.mdx?)(?:#[^<>\n]*)?>|([^()\s<>#]+\.mdx?)[#)\s])", re.IGNORECASE)
+# [text](/docs/components/pipelines/): a site's own page by its address (Hugo, Docusaurus), no extension
+_SITE_LINK = re.compile(r"\]\(/([\w\-/]+?)/?(?:[#?][^()\s]*)?\)")
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*[:=]")
 _HANDLERS: tuple[BaseHandler, ...] = (_FastYamlHandler(), _TomlHandler())
 
@@ -366,12 +368,14 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
 def page_links(body: str, rel: str) -> tuple[WikiLink, ...]:
     """The Markdown links of a page (at `rel`) to other pages of the folder, by their path
     from its root: `[Onboarding](Team%20Wiki/Onboarding.md#day-one)` in a Notion export,
-    `[setup](../setup.md)` in a doc site. They relate two documents as a `[[wiki link]]`
+    `[setup](../setup.md)` in a doc site, `[CLI](/docs/pipelines/cli/)` by its address. They relate two documents as a `[[wiki link]]`
     does; before, a folder linked only with Markdown links had no related documents."""
-    if not holds(body, ".md"):
-        return ()
-    folder = posixpath.dirname(rel)
     found: dict[str, None] = {}
+    if holds(body, "](/"):  # a site address is its page's path without the extension (knowledge.py)
+        found.update((path.strip("/"), None) for path in _SITE_LINK.findall(body))
+    if not holds(body, ".md"):
+        return tuple(WikiLink(path, markdown=True) for path in found)
+    folder = posixpath.dirname(rel)
     for bracketed, bare in dict.fromkeys(_PAGE_LINK.findall(body)):  # <a page.md> may hold spaces
         target = bracketed or bare
         if "%" in target:

@@ -96,16 +96,19 @@ def test_a_decline_names_what_the_knowledge_never_mentions(bundled: Assistant) -
 
 def test_markdown_links_between_pages_relate_them(tmp_path: Path) -> None:
     """A doc site or a Notion export links its pages with Markdown links, not `[[wiki
-    links]]`: they now relate the two pages (both ways) and count toward a page's topics
-    rank, as wiki links do. A link out of the folder, to a web page or to itself, does not."""
+    links]]` (by file, or by the page's address on the site: `/ops/oncall/`): they now
+    relate the two pages (both ways) and count toward a page's topics rank, as wiki links
+    do. A link out of the folder, to a web page or to itself, does not."""
     write(tmp_path, "guide/setup.md", "# Cluster setup\n\nInstall the agent, then request a quota as "
                                       "[GPU quotas](../ops/gpu%20quotas.md#asking) explains.\n\n"
-                                      "See [the vendor docs](https://example.com/setup.md) and [this page](setup.md).\n")
+                                      "See [the vendor docs](https://example.com/setup.md) and [this page](setup.md).\n\n"
+                                      "The [operations pages](/ops/) and [on-call](/ops/oncall/#pages) say who to call.\n")
+    write(tmp_path, "ops/_index.md", "# Operations\n\nHow the platform team runs the clusters.\n")
     write(tmp_path, "ops/gpu quotas.md", "# GPU quotas\n\nEach team may hold eight GPUs; ask in the ops channel.\n")
     write(tmp_path, "ops/oncall.md", "# On-call\n\nPages go to the on-call engineer; see [quotas](<gpu quotas.md>).\n")
     assistant = Assistant.load(tmp_path)
     setup = assistant.reply("how do I install the cluster agent?")
-    assert setup.title == "Cluster setup" and "GPU quotas" in setup.related, setup.related
+    assert setup.title == "Cluster setup" and {"GPU quotas", "Operations", "On-call"} <= set(setup.related), setup.related
     quotas = assistant.reply("how many GPUs may a team hold?")
     assert quotas.title == "GPU quotas" and {"Cluster setup", "On-call"} <= set(quotas.related), quotas.related
     assert assistant.topics(limit=1) == ["GPU quotas"]  # linked to twice
