@@ -103,8 +103,6 @@ class Assistant:
         question = clean_question(text)
         if not question:
             return self._help(question, empty=True)
-        if TOPIC_SEPARATOR in question and (named := self._topic_reply(question)) is not None:
-            return named
         result = self.retriever.search(question, top=5)
         intent = result.query.intent.intent
         if intent is not None and intent.answer == "help":
@@ -113,6 +111,8 @@ class Assistant:
             return self._greeting(question)
         if intent is not None and intent.answer == "topics":
             return self._topics_reply(question)
+        if TOPIC_SEPARATOR in question and (named := self._topic_reply(question, result)) is not None:
+            return named  # a "Parent › Heading" topic, typed (a plain heading is a question: it may span documents)
         if not result.hits:
             return self._no_match(question, result)
         return self._answer(question, result)
@@ -121,7 +121,9 @@ class Assistant:
         """The reply to a related-topic or "did you mean" button: the section its label names
         (`topic_label`), whatever else the label's words would rank first; a label that names
         no one section is asked as a question. Asked as a question, "Recap" was answered by
-        another page's recap, and a heading of everyday words ("What you get") was declined."""
+        another page's recap, and a heading of everyday words ("What you get") was declined.
+        (`reply` does the same for a "Parent › Heading" label typed: `cloudai chat` lists
+        them as text.)"""
         return self._topic_reply(clean_question(label)) or self.reply(label)
 
     def topic_label(self, sec: Section) -> str:
@@ -178,13 +180,14 @@ class Assistant:
 
     # -- replies -----------------------------------------------------------------------
 
-    def _topic_reply(self, label: str) -> Reply | None:
-        """The answer from the one section `label` names (see `topic_label`), or None."""
+    def _topic_reply(self, label: str, result: SearchResult | None = None) -> Reply | None:
+        """The answer from the one section `label` names (see `topic_label`), or None.
+        `result`: the label's search, if done (what its words find: the related topics)."""
         found = self._named.get(_label_key(label), [])
         if len(found) != 1:
             return None
         sec = self.kb.sections[found[0]]
-        result = self.retriever.search(label, top=5)  # what the label's words find: the related topics
+        result = result or self.retriever.search(label, top=5)
         best = result.hits[0].score if result.hits else 1.0
         hits = [Hit(sec, best), *(h for h in result.hits if h.section.id != sec.id)]
         return self._answer(label, dataclasses.replace(result, hits=hits, overview=True))
