@@ -58,8 +58,8 @@ class KnowledgeBase:
 
     def _link(self) -> None:
         for doc in self.documents:
-            folder, _, name = doc.path.rpartition("/")
-            stem = name.rsplit(".", 1)[0]
+            folder, _, file_name = doc.path.rpartition("/")
+            stem = file_name.rsplit(".", 1)[0]
             address = folder if stem.lower() in FOLDER_INDEX_NAMES else doc.path.rsplit(".", 1)[0]  # as a site serves it
             for name in (doc.path, address, stem, doc.title, *doc.aliases):
                 self._names.setdefault(name.strip().lower(), doc)

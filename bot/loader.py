@@ -368,8 +368,9 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
 def page_links(body: str, rel: str) -> tuple[WikiLink, ...]:
     """The Markdown links of a page (at `rel`) to other pages of the folder, by their path
     from its root: `[Onboarding](Team%20Wiki/Onboarding.md#day-one)` in a Notion export,
-    `[setup](../setup.md)` in a doc site, `[CLI](/docs/pipelines/cli/)` by its address. They relate two documents as a `[[wiki link]]`
-    does; before, a folder linked only with Markdown links had no related documents."""
+    `[setup](../setup.md)` in a doc site, `[CLI](/docs/pipelines/cli/)` by its address on
+    the site. They relate two documents as a `[[wiki link]]` does; before, a folder linked
+    only with Markdown links had no related documents."""
     found: dict[str, None] = {}
     if holds(body, "](/"):  # a site address is its page's path without the extension (knowledge.py)
         found.update((path.strip("/"), None) for path in _SITE_LINK.findall(body))
