@@ -1,7 +1,7 @@
 """Answer quality on corpora and questions nothing in cloudai was fitted on or tuned for.
 
 The dev sets in ../shared/eval are what `fit_ranking.py` fits on, so even their
-cross-validated figure comes from corpora the project has read. These five sets are the
+cross-validated figure comes from corpora the project has read. These six sets are the
 check from outside: documentation corpora the project never developed on, each with 40–46
 answerable questions and 5 negatives in the shared format (`q`, `any` of `doc` +
 `contains`, `kind`), written from the documents alone, before cloudai or any retriever was
@@ -14,6 +14,8 @@ run on them, by writers who saw none of the project's code (December 2026):
                                                 pages, written in Sphinx's MyST)
     benchmarks/unseen/fastapi.jsonl             FastAPI's English docs (docs/en/docs of the
                                                 sdist: MkDocs, with tabs, includes, <abbr>)
+    benchmarks/unseen/hatch.jsonl               Hatch's docs (docs/ of the sdist: MkDocs, with
+                                                its changelogs; 3 questions ask what changed)
 
 Their paraphrases are longer than the dev sets' (about 19 words against 11). Nothing here
 is fitted: once a change is chosen by looking at these figures they stop being a check, so
@@ -59,6 +61,7 @@ SETS = (
     UnseenSet("nodejs-api", None, "/usr/share/doc/nodejs/api"),
     UnseenSet("pip", "pip==24.0", "docs"),
     UnseenSet("fastapi", "fastapi==0.110.0", "docs/en/docs"),
+    UnseenSet("hatch", "hatch==1.9.4", "docs"),
 )
 
 
