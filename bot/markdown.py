@@ -34,8 +34,9 @@ _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
 _WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
-# in a heading, single emphasis too ("The _Black_ code style"), never inside a word (snake_case)
-_HEADING_EMPHASIS = re.compile(r"(?<![\w\\])(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
+# in a heading, single emphasis and strikethrough too ("The _Black_ code style", "~~Async SQL~~
+# (deprecated)"), never inside a word (snake_case)
+_HEADING_EMPHASIS = re.compile(r"(?<![\w\\])(\*\*|__|~~|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _CLOSING_HASHES = re.compile(r"\s+#+\s*$")
 _SPACES = re.compile(r"\s+")
@@ -75,10 +76,10 @@ def slugify(text: str) -> str:
 
 
 def plain_heading(text: str) -> str:
-    """A heading as words: emphasis, links, code ticks and trailing colons dropped."""
+    """A heading as words: emphasis, strikethrough, links, code ticks and trailing colons dropped."""
     if "](" in text:
         text = _INLINE_LINK.sub(r"\1", text)
-    if "*" in text or "_" in text:  # outside code: `__init__` is a name
+    if "*" in text or "_" in text or "~~" in text:  # outside code: `__init__` is a name
         text = outside_code_spans(text, _without_emphasis)
     text = text.replace("`", "").strip().strip("* ").rstrip(":").strip()  # (an underscore may begin a name)
     return _SPACES.sub(" ", text)

@@ -563,11 +563,12 @@ def test_a_heading_reads_as_its_words_and_a_name_in_it_keeps_its_underscores(tmp
     terminal), and `__dirname` (Node's docs) or `_config.yml` lost their underscores."""
     kb = load_one(tmp_path, (
         "# Introducing _Black_ to your project\n\nRun it once.\n\n## Deprecate a *path operation*\n\nMark it.\n\n"
-        "## `__dirname`\n\nThe folder of the module.\n\n## `_config.yml` and snake_case_names\n\nSettings.\n"
+        "## `__dirname`\n\nThe folder of the module.\n\n## `_config.yml` and snake_case_names\n\nSettings.\n\n"
+        "## ~~Async databases~~ (deprecated)\n\nUse the SQL guide.\n"
     ))
     assert [s.heading_path for s in kb.sections] == [
         "Introducing Black to your project", "Deprecate a path operation", "__dirname",
-        "_config.yml and snake_case_names"]
+        "_config.yml and snake_case_names", "Async databases (deprecated)"]
     reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("deprecate a path operation")
     assert "Introducing Black to your project › Deprecate a path operation" in terminal_render(reply, width=100)
 
