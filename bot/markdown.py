@@ -38,6 +38,9 @@ _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 # (deprecated)"), never inside a word (snake_case)
 _HEADING_EMPHASIS = re.compile(r"(?<![\w\\])(\*\*|__|~~|\*|_)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# the inline HTML a heading may carry (a heading's text is its words: `List<T>` keeps its <T>)
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|br|code|del|em|font|i|img|kbd|mark|s|small|span|strong|sub|sup|u)\b[^<>]*>",
+                         re.IGNORECASE)
 _CLOSING_HASHES = re.compile(r"\s+#+\s*$")
 _SPACES = re.compile(r"\s+")
 _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext heading
@@ -76,7 +79,10 @@ def slugify(text: str) -> str:
 
 
 def plain_heading(text: str) -> str:
-    """A heading as words: emphasis, strikethrough, links, code ticks and trailing colons dropped."""
+    """A heading as words: emphasis, strikethrough, links, inline HTML tags (`<a href=…>Webargs</a>`
+    is "Webargs"), code ticks and trailing colons dropped."""
+    if "<" in text:
+        text = outside_code_spans(text, _without_inline_tags)
     if "](" in text:
         text = _INLINE_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "~~" in text:  # outside code: `__init__` is a name
@@ -89,6 +95,10 @@ LINK_OPEN, LINK_CLOSE = "\ue000", "\ue001"  # mark wiki-link text until titles a
 # A code span (its closing run of backticks as long as the opening one), as a group to split
 # on. Written to start with a literal backtick so the regex engine skips straight to backticks.
 _CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")
+
+
+def _without_inline_tags(text: str) -> str:
+    return _INLINE_TAG.sub("", text)
 
 
 def _without_emphasis(text: str) -> str:

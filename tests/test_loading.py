@@ -560,15 +560,17 @@ def test_wiki_link_title_does_not_replace_other_words(tmp_path: Path) -> None:
 
 def test_a_heading_reads_as_its_words_and_a_name_in_it_keeps_its_underscores(tmp_path: Path) -> None:
     """Sources showed "Introducing _Black_ to your project" (in Discord's escaped text and the
-    terminal), and `__dirname` (Node's docs) or `_config.yml` lost their underscores."""
+    terminal) and related topics a heading's raw `<a href=…>` tag, and `__dirname` (Node's
+    docs) or `_config.yml` lost their underscores."""
     kb = load_one(tmp_path, (
         "# Introducing _Black_ to your project\n\nRun it once.\n\n## Deprecate a *path operation*\n\nMark it.\n\n"
         "## `__dirname`\n\nThe folder of the module.\n\n## `_config.yml` and snake_case_names\n\nSettings.\n\n"
-        "## ~~Async databases~~ (deprecated)\n\nUse the SQL guide.\n"
+        "## ~~Async databases~~ (deprecated)\n\nUse the SQL guide.\n\n"
+        "## <a href=\"https://webargs.example\" class=\"external-link\">Webargs</a> and `List<T>`\n\nParsing.\n"
     ))
     assert [s.heading_path for s in kb.sections] == [
         "Introducing Black to your project", "Deprecate a path operation", "__dirname",
-        "_config.yml and snake_case_names", "Async databases (deprecated)"]
+        "_config.yml and snake_case_names", "Async databases (deprecated)", "Webargs and List<T>"]
     reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("deprecate a path operation")
     assert "Introducing Black to your project › Deprecate a path operation" in terminal_render(reply, width=100)
 
