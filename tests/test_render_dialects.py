@@ -53,6 +53,8 @@ HTML_DOC = ('<p align="center"><img src="rollback.png" alt="diagram"/></p>\n\n</
             'More in <a\nhref="https://example.org/rollback" target="_blank">the rollback runbook</a>.\n\n'
             "Run <code>deployctl rollback</code> and watch the <b>canary</b>.<br>It takes <em>two</em> minutes; "
             "the `<br>` tag is HTML.\n\n<details>\n<summary>Why not redeploy?</summary>\n\nIt rebuilds.\n\n</details>\n\n"
+            "<blockquote markdown=\"1\">\nThe <abbr title=\"Application Programming Interface\">API</abbr> is "
+            "<small>stable</small>.\n</blockquote>\n\n"
             "| Step | Note |\n|---|---|\n| drain | slow<br>then fast |\n\n```html\n<b>kept</b><br>\n```\n")
 
 
@@ -68,8 +70,9 @@ def test_document_html_is_shown_as_its_markdown_in_every_dialect() -> None:
     for shown in (slack, discord, term):
         assert "<b>kept</b><br>" in shown and "`<br>`" in shown  # code is shown as written
         prose = shown.replace("<b>kept</b><br>", "").replace("`<br>`", "")
-        assert not re.search(r"</?(?:p|img|code|b|br|em|details|summary|a)\b", prose), prose
+        assert not re.search(r"</?(?:p|img|code|b|br|em|details|summary|a|abbr|small|blockquote)\b", prose), prose
         assert "slow then fast" in shown  # a break inside a table row keeps the row whole
+        assert "The API is stable." in " ".join(shown.split())
 
 
 BLOCK_HTML_DOC = ("Katib supports these settings:\n\n  <table class=\"table table-bordered\">\n"
