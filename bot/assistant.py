@@ -68,6 +68,18 @@ def repeats(sentence: str, shown: set[str]) -> bool:
     return False
 
 
+def says_nothing_new(own: list[str], shown: set[str]) -> bool:
+    """Does a sentence of a block (`own`, as `sentences` gives them) restate what is shown,
+    most of its terms being among those of the sentences shown taken together? A summary
+    line in a second document ("Edge computing: processing data near its source for
+    faster insights and lower latency") restates what the first block said over two
+    sentences, sharing too few terms with either one alone for `repeats`."""
+    if not own or not shown:
+        return False
+    seen = {term for sentence in shown for term in sentence.split()}
+    return any(len(mine & seen) >= SAME_SENTENCE * len(mine) for mine in (set(sentence.split()) for sentence in own))
+
+
 def section_body(sec: Section, then: Section | None = None) -> str:
     """One section as a reply's body (and `then`, the section it introduces, after it):
     shortened to BODY_LIMIT, saying where the rest is."""
@@ -257,7 +269,7 @@ class Assistant:
                     or any(sec.doc is p.section.doc for p in parts)):
                 continue
             own = sentences(sec.text, terms_of)
-            if any(repeats(sentence, shown) for sentence in own):
+            if any(repeats(sentence, shown) for sentence in own) or says_nothing_new(own, shown):
                 continue
             parts.append(hit)
             shown.update(own)

@@ -529,6 +529,10 @@ npx eslint .
 @pytest.mark.parametrize(("question", "fact"), [
     ("what is AIaaS?", r"lets organizations deploy ai models"),
     ("hybrid multi-cloud", r"combines? public and private clouds"),
+    # said once in each document, in other words, spread over two sentences in one of them
+    ("storage for huge training datasets", r"reliable and secure"),
+    ("what is a data lake", r"organiz\w* and preprocess\w* data efficiently"),
+    ("edge computing", r"(?:close to|near) (?:where it is generated|its source)"),
 ])
 def test_a_fact_reworded_in_another_document_is_shown_once(bundled: Assistant, question: str, fact: str) -> None:
     body = bundled.reply(question).body.lower()
@@ -554,7 +558,8 @@ def test_a_combined_reply_opens_with_the_block_that_titles_it(bundled: Assistant
     combined = 0
     for question in ["how do I reduce GPU costs", "responsible ai in finance", "what is AIaaS?", "hybrid multi-cloud", "edge computing",
                      "data privacy", "generative AI", "predictive maintenance", "how do teams share notebooks",
-                     "what does a data lake give us over a warehouse", "edge vs cloud for inference"]:
+                     "what does a data lake give us over a warehouse", "edge vs cloud for inference",
+                     "speech recognition", "pre-trained models", "personalized recommendations"]:
         reply = bundled.reply(question)
         if len(reply.sources) < 2:
             continue
