@@ -16,7 +16,7 @@ import numpy as np
 from .markdown import index_text
 from .models import Section
 from .ranking import BM25F, PLAIN_B, PLAIN_K1, Bm25f
-from .text import Analyser, token_runs
+from .text import Analyser, fold, token_runs
 
 FIELDS = ("heading", "context", "body", "meta")
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -185,7 +185,7 @@ class SectionIndex:
         each distinct run's terms come from a per-process cache, and numpy expands the
         stream, so no Python code runs once per token.
         """
-        runs = token_runs(f" {_SEPARATOR} ".join(texts))
+        runs = token_runs(f" {_SEPARATOR} ".join(map(fold, texts)))
         code_of = _Numbering()
         codes = np.fromiter(map(code_of.__getitem__, runs), dtype=np.int64, count=len(runs))
         distinct = list(code_of)  # first-seen order: term ids are reproducible
@@ -214,7 +214,7 @@ class SectionIndex:
         got = self._plain.get(sid)
         if got is None:
             sec = self.sections[sid]
-            got = self._plain[sid] = f"{sec.heading or sec.doc.title}\n{index_text(sec.text)}".lower()
+            got = self._plain[sid] = fold(f"{sec.heading or sec.doc.title}\n{index_text(sec.text)}").lower()
         return got
 
     def label(self, sid: int) -> str:

@@ -26,7 +26,7 @@ from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
 from .sections import changelog_entries, has_figures, is_navigation_section
-from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, stem, stem_prefix
+from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, is_cjk_token, stem, stem_prefix
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
@@ -346,6 +346,8 @@ class Retriever:
         t = self._text.term_of(w)
         if self.index.has(t):
             return [QueryWord(w, t, True)]
+        if is_cjk_token(w):  # a pair of CJK characters the knowledge lacks: often across two words
+            return [QueryWord(w, t, False)]
         synonym = self._indexed_synonym(t)
         if synonym is not None:  # "confidential" when the docs say "sensitive", "prem" for "premises"
             return [QueryWord(w, synonym, True)]

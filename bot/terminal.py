@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 
 from .models import Reply
 from .render import Dialect, Link, convert
 
 _BACKTICKS = re.compile(r"`+")
+
+
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: a CJK character takes two ("模型部署" is
+    underlined with eight "=", not four)."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class Terminal(Dialect):
@@ -39,7 +48,7 @@ class Terminal(Dialect):
     def heading(self, level: int, text: str) -> str:
         if not text:
             return ""
-        return text + "\n" + ("=" if level == 1 else "-") * max(len(line) for line in text.split("\n"))
+        return text + "\n" + ("=" if level == 1 else "-") * max(columns(line) for line in text.split("\n"))
 
     def paragraph(self, text: str, indent: int) -> str:
         room = max(self.width - indent, 20)
@@ -53,7 +62,7 @@ class Terminal(Dialect):
 
 
 def render(reply: Reply, width: int = 88) -> str:
-    lines = [reply.title, "=" * min(len(reply.title), width), ""]
+    lines = [reply.title, "=" * min(columns(reply.title), width), ""]
     body = convert(reply.body, Terminal(width), links=not reply.no_match)
     if body:
         lines.append(body)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 
 import Stemmer
 
@@ -76,7 +77,45 @@ def _term_of(word: str) -> str:
 
 
 def _normalise(text: str) -> str:
-    return text.lower().replace("’", "'")
+    return fold(text).lower().replace("’", "'")
+
+
+# Chinese, Japanese and Korean are written without spaces between words: a run of their
+# characters is read as its overlapping pairs (what search engines do without a dictionary),
+# each written as one ASCII token ("模型部署" is "模型", "型部", "部署"), so the index and the
+# question cut it alike
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_CJK_TOKEN = re.compile(r"x(?:[0-9a-f]{5})+x")
+_ACCENTED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")  # Latin letters with diacritics
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+_FOLDABLE = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def fold(text: str) -> str:
+    """`text` as the tokenizer reads it: accents folded ("déploiement" is "deploiement", so
+    "modele" finds "modèle"), and CJK runs as the tokens of their character pairs (see
+    `_CJK_RUN`). ASCII text is returned as it is, at the cost of one check."""
+    if text.isascii():
+        return text
+    found = _FOLDABLE.search(text)  # (one search: most documents' non-ASCII is punctuation)
+    if found is None:
+        return text
+    if _CJK_RUN.search(text, found.start()) is not None:
+        text = _CJK_RUN.sub(_cjk_pairs, text)
+    if _ACCENTED.search(text) is not None:
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    return text
+
+
+def _cjk_pairs(m: re.Match[str]) -> str:
+    run = m.group()
+    pairs = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+    return " " + " ".join("x" + "".join(f"{ord(c):05x}" for c in pair) + "x" for pair in pairs) + " "
+
+
+def is_cjk_token(word: str) -> bool:
+    """Is `word` a CJK character pair as `fold` writes it (never a typo, never a name)?"""
+    return word[:1] == "x" and _CJK_TOKEN.fullmatch(word) is not None
 
 
 def words(text: str) -> list[str]:

@@ -114,6 +114,30 @@ def test_markdown_links_between_pages_relate_them(tmp_path: Path) -> None:
     assert assistant.topics(limit=1) == ["GPU quotas"]  # linked to twice
 
 
+@pytest.mark.parametrize(("question", "title"), [
+    ("如何部署模型？", "模型部署"),
+    ("数据访问权限", "安全"),
+    ("データの前処理はどうすればいい？", "データ前処理"),
+    ("GPU 비용을 줄이는 방법", "비용 절감"),
+    ("comment deployer un modele", "Déploiement des modèles"),  # typed without its accents
+    ("how many GPUs can a team hold?", "GPU quotas"),
+])
+def test_notes_in_other_languages_are_searched(tmp_path: Path, question: str, title: str) -> None:
+    """Chinese, Japanese and Korean have no spaces between words, and the tokenizer read
+    only ASCII: notes in them could not be found at all. French lost every accented
+    letter's word ("déploiement" was "d" and "ploiement")."""
+    write(tmp_path, "zh.md", "# 模型部署\n\n使用 GPU 集群部署模型。整个过程大约需要十分钟。\n\n"
+                             "## 安全\n\n加密敏感数据，并限制对存储桶的访问权限。\n")
+    write(tmp_path, "ja.md", "# データ前処理\n\nクラウドでデータを分析する前に、欠損値を取り除き、形式を揃えてください。\n")
+    write(tmp_path, "ko.md", "# 비용 절감\n\n스팟 인스턴스를 사용하면 GPU 학습 비용을 크게 줄일 수 있습니다.\n")
+    write(tmp_path, "fr.md", "# Déploiement des modèles\n\nPour déployer un modèle, créez un point de terminaison sur le cluster GPU.\n")
+    write(tmp_path, "en.md", "# GPU quotas\n\nEach team may hold eight GPUs at once.\n")
+    assistant = Assistant.load(tmp_path)
+    reply = assistant.reply(question)
+    assert reply.title == title, (question, reply.title)
+    assert assistant.reply("巧克力蛋糕的做法").no_match  # a chocolate cake recipe: nothing here says so
+
+
 def test_help_and_topics_are_generated_from_catalog_and_knowledge(bundled: Assistant) -> None:
     help_reply = bundled.reply("help")
     assert help_reply.intent == "help"

@@ -197,3 +197,10 @@ def test_the_fast_parser_agrees_with_markdown_it(name: str) -> None:
     assert headings > 0
     print(f"{name}: {headings} headings agree; {shared} of {fences} fences "
           f"({time.monotonic() - started:.1f}s)")
+
+
+def test_a_cjk_title_is_underlined_to_its_width_in_the_terminal() -> None:
+    """A CJK character takes two terminal columns: "模型部署" was underlined with four "="."""
+    shown = terminal_render(Reply(title="模型部署", body="使用 GPU 集群部署模型。\n\n## 安全\n\n加密。"), width=40)
+    lines = shown.splitlines()
+    assert lines[:2] == ["模型部署", "=" * 8] and "安全\n----" in shown, shown
