@@ -108,9 +108,13 @@ def fold(text: str) -> str:
 
 
 def _cjk_pairs(m: re.Match[str]) -> str:
-    run = m.group()
-    pairs = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
-    return " " + " ".join("x" + "".join(f"{ord(c):05x}" for c in pair) + "x" for pair in pairs) + " "
+    codes = [_HEX.get(c) or _HEX.setdefault(c, f"{ord(c):05x}") for c in m.group()]
+    if len(codes) == 1:
+        return f" x{codes[0]}x "
+    return " " + " ".join([f"x{a}{b}x" for a, b in zip(codes, codes[1:])]) + " "
+
+
+_HEX: dict[str, str] = {}  # a CJK character's code as `_cjk_pairs` writes it (a few thousand in use)
 
 
 def is_cjk_token(word: str) -> bool:
