@@ -5,7 +5,8 @@ the user's question always agree on what a "term" is. It remembers each distinct
 word's term (what makes indexing a 10,000-section corpus fast), and it belongs to one
 knowledge base: a reload builds a new one, so nothing a process has read before changes
 how it reads a question. Stemmers are not shared between threads (one per thread).
-The module-level functions compute the same terms without remembering anything.
+The module-level functions compute the same terms without remembering anything. Text in
+other scripts is folded first (`fold`): accents dropped, CJK read as character pairs.
 """
 
 from __future__ import annotations
