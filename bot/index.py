@@ -16,7 +16,7 @@ import numpy as np
 from .markdown import index_text
 from .models import Section
 from .ranking import BM25F, PLAIN_B, PLAIN_K1, Bm25f
-from .text import Analyser, fold, token_runs
+from .text import Analyser, fold, token_runs, with_versions
 
 FIELDS = ("heading", "context", "body", "meta")
 _EMPTY = np.zeros(0, dtype=np.int32)
@@ -140,10 +140,10 @@ class SectionIndex:
         self._plain: dict[int, str] = {}
         term_ids: dict[str, int] = {}
         self._term_ids = term_ids
-        heading = self._tokenised([sec.heading or sec.doc.title for sec in sections])
+        heading = self._tokenised([with_versions(sec.heading or sec.doc.title) for sec in sections])
         body = self._tokenised([index_text(sec.text) for sec in sections])
         context = self._per_section([
-            " ".join((*sec.doc.breadcrumbs, *sec.path[:-1], sec.doc.title if sec.heading else ""))
+            with_versions(" ".join((*sec.doc.breadcrumbs, *sec.path[:-1], sec.doc.title if sec.heading else "")))
             for sec in sections])
         meta = self._per_section([" ".join((*sec.doc.tags, *sec.doc.aliases, sec.doc.description))
                                   for sec in sections])

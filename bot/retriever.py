@@ -26,7 +26,7 @@ from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, PARAMS, Evidence, Params, confident
 from .sections import changelog_entries, has_figures, is_navigation_section
-from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, is_cjk_token, stem, stem_prefix
+from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, is_cjk_token, is_version_token, stem, stem_prefix, with_versions
 from .text import words as all_words
 
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
@@ -346,7 +346,7 @@ class Retriever:
         t = self._text.term_of(w)
         if self.index.has(t):
             return [QueryWord(w, t, True)]
-        if is_cjk_token(w):  # a pair of CJK characters the knowledge lacks: often across two words
+        if is_cjk_token(w) or is_version_token(w):  # (a CJK pair the knowledge lacks often spans two words)
             return [QueryWord(w, t, False)]
         synonym = self._indexed_synonym(t)
         if synonym is not None:  # "confidential" when the docs say "sensitive", "prem" for "premises"
@@ -388,7 +388,7 @@ class Retriever:
         actions = {c for a, b, c in zip(typed, typed[1:], typed[2:]) if a == "how" and b == "to"}
         actions |= {d for a, b, c, d in zip(typed, typed[1:], typed[2:], typed[3:])
                     if a == "how" and b in ("do", "can", "should", "would") and c in ("i", "we", "you")}
-        for w in self._text.content_words(cleaned)[:MAX_QUERY_WORDS]:
+        for w in self._text.content_words(with_versions(cleaned))[:MAX_QUERY_WORDS]:
             if w in MODIFIERS or w in measures:  # kept as typed: "top" is no typo of "tip"
                 t = self._text.term_of(w)
                 words.append(QueryWord(w, t, self.index.has(t), modifier=True))
@@ -403,6 +403,8 @@ class Retriever:
             topic = set(all_words(intent.topic))
             words = [w if (w.corrected_from or w.word).lower() in topic or w.modifier
                      else replace(w, modifier=True) for w in words]
+        if any(w.known and is_version_token(w.word) for w in words):  # "what changed in 1.9.2": the version
+            words = [replace(w, modifier=True) if w.term in self._change_terms else w for w in words]  # is the topic
         weights: dict[str, float] = {}
         for qw in words:
             weight = self.params.corrected_weight if qw.corrected_from else 1.0

@@ -89,6 +89,8 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf
 _CJK_TOKEN = re.compile(r"x(?:[0-9a-f]{5})+x")
 _ACCENTED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")  # Latin letters with diacritics
 _COMBINING = re.compile(r"[\u0300-\u036f]")
+_VERSION = re.compile(r"(?<![\w.])v?(\d{1,4}(?:\.\d{1,4}){1,3})(?!\w|\.\w)")  # not an IP's or a file's start
+_VERSION_TOKEN = re.compile(r"ver\d{1,4}(?:d\d{1,4}){1,3}")
 _FOLDABLE = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -116,6 +118,22 @@ def _cjk_pairs(m: re.Match[str]) -> str:
 
 
 _HEX: dict[str, str] = {}  # a CJK character's code as `_cjk_pairs` writes it (a few thousand in use)
+
+
+def with_versions(text: str) -> str:
+    """`text` with each version number in it ("1.9.2", "v3.12", "0.88") also written as one
+    token ("ver1d9d2"): the tokenizer cuts a version into its digits, so "what changed in
+    1.9.2" could not find the heading "1.9.2 - 2024-01-21". Headings (and the headings above
+    a section) and questions carry them; a body's versions stay digits."""
+    if "." not in text:
+        return text
+    found = _VERSION.findall(text)
+    return text + "".join(f" ver{version.replace('.', 'd')}" for version in found) if found else text
+
+
+def is_version_token(word: str) -> bool:
+    """Is `word` a version as `with_versions` writes it (never a typo)?"""
+    return word[:3] == "ver" and _VERSION_TOKEN.fullmatch(word) is not None
 
 
 def is_cjk_token(word: str) -> bool:
