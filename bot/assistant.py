@@ -37,6 +37,7 @@ TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as question
 SUGGESTION_CUTOFF = 75  # WRatio of a label to the question's content words: 60 let "XAI" match every URL
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers)\b", re.IGNORECASE)  # a greeting that says thank you
+CUT_LABEL_MIN = 80  # a button label this long may have been cut by the platform: completed if it begins one
 TOPIC_SEPARATOR = " › "  # between a parent's heading and a child's in a topic label ("Cookies › Recap")
 SAME_SENTENCE = 0.7  # share of the shorter sentence's terms found in another: the two say the same
 
@@ -136,7 +137,8 @@ class Assistant:
         another page's recap, and a heading of everyday words ("What you get") was declined.
         (`reply` does the same for a "Parent › Heading" label typed: `cloudai chat` lists
         them as text.)"""
-        return self._topic_reply(clean_question(label)) or self.reply(label)
+        asked = clean_question(label)
+        return self._topic_reply(asked) or self._topic_reply(self._completed(asked)) or self.reply(label)
 
     def topic_label(self, sec: Section) -> str:
         """What a button offers `sec` as: its heading (a document's intro: the title), or
@@ -192,10 +194,19 @@ class Assistant:
 
     # -- replies -----------------------------------------------------------------------
 
+    def _completed(self, label: str) -> str:
+        """The one topic label that a long `label` begins, else "": a platform may cut what a
+        button sends (Discord keeps 86 characters of it)."""
+        key = _label_key(label)
+        if len(key) < CUT_LABEL_MIN:
+            return ""
+        found = [ids for named, ids in self._named.items() if named.startswith(key)]
+        return self.topic_label(self.kb.sections[found[0][0]]) if len(found) == 1 and len(found[0]) == 1 else ""
+
     def _topic_reply(self, label: str, result: SearchResult | None = None) -> Reply | None:
         """The answer from the one section `label` names (see `topic_label`), or None.
         `result`: the label's search, if done (what its words find: the related topics)."""
-        found = self._named.get(_label_key(label), [])
+        found = self._named.get(_label_key(label), []) if label else []
         if len(found) != 1:
             return None
         sec = self.kb.sections[found[0]]

@@ -324,6 +324,24 @@ def test_a_topic_button_asks_that_topic(bundled: Assistant) -> None:
     play(scenario, bundled)
 
 
+def test_a_topic_button_cut_by_discord_still_answers_its_section(tmp_path: Path) -> None:
+    """A custom id holds 100 characters, so a long "Parent › Heading" label reaches the bot
+    cut; the cut label used to be asked as a question. A label cut this way is completed
+    to the one topic it begins."""
+    long = "Configuring the cluster autoscaler for GPU node pools that scale to zero outside office hours"
+    write(tmp_path, "a.md", f"# Scaling guide\n\nHow we scale the GPU pools.\n\n## {long}\n\nSet the minimum to zero nodes.\n")
+    write(tmp_path, "b.md", f"# Other guide\n\nHow the other team scales.\n\n## {long}\n\nThe other team keeps one node.\n")
+
+    async def scenario(fake: FakeDiscord, bot: DiscordAdapter) -> None:
+        await fake.pop(1)
+        topic, answer = await click_on_reply(fake, "scaling guide", "cloudai:topic:Scaling guide ›")
+        assert len(topic["custom_id"]) == 100 and not topic["custom_id"].endswith("office hours")  # cut
+        assert "Set the minimum to zero nodes." in answer.embed["description"], answer.embed
+        assert "keeps one node" not in answer.embed["description"]
+
+    play(scenario, Assistant.load(tmp_path))
+
+
 def test_feedback_buttons_record_the_vote_with_question_and_source(bundled: Assistant) -> None:
     votes = LogFeedback()
 
