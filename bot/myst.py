@@ -39,6 +39,7 @@ _EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): Sphinx show
 # how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
 # bot/sitesyntax.py's one search of every document: colon fences it looks for already)
 BLOCK_START = r"(?:```|~~~)[`~]*[ \t]*\{|\([\w.:-]+\)="
+_HINT = re.compile(rf"\n[ \t]*(?:{BLOCK_START}|:{{3,}}[ \t]*\{{)")  # ...and a colon-fenced one, :::{tip}
 
 _CODE = frozenset({"code", "code-block", "sourcecode", "code-cell", "math", "mermaid", "graphviz"})
 _DROPPED = frozenset({"toctree", "contents", "tableofcontents", "toc", "include", "literalinclude", "image", "raw"})
@@ -48,6 +49,12 @@ _VERSION = {"versionadded": "New in version", "versionchanged": "Changed in vers
 _LINK_ROLES = frozenset({"ref", "doc", "numref", "term", "download", "any", "eq", "external"})
 _TEXT_ROLES = frozenset({"abbr", "sub", "sup", "guilabel", "menuselection"})
 _ICON_ROLES = frozenset({"fa", "fas", "far", "fab", "octicon", "material-regular", "material-outlined"})
+
+
+def has_myst(body: str) -> bool:
+    """Whether `body` may hold a directive, a target or a role: `reduce_myst` reads every
+    line of a document, which the other site syntax's documents need not pay."""
+    return _HINT.search("\n" + body) is not None or ROLE.search(body) is not None
 
 
 def reduce_myst(body: str) -> str:

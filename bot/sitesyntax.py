@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from .markdown import code_line, cut, holds, outside_code_spans, title_lines
-from .myst import BLOCK_START, ROLE, reduce_myst
+from .myst import BLOCK_START, ROLE, has_myst, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
 _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
@@ -84,7 +84,9 @@ def _block_title(m: re.Match[str]) -> str:
 
 def reduce_site_syntax(body: str, mdx: bool = False) -> str:
     """`body` with the site syntax above (and MyST's) reduced to plain Markdown."""
-    return _walk(reduce_myst(body), mdx) if _needs_walk(body, mdx) else body
+    if not _needs_walk(body, mdx):
+        return body
+    return _walk(reduce_myst(body) if has_myst(body) else body, mdx)
 
 
 def _walk(body: str, mdx: bool) -> str:
