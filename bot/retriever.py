@@ -41,7 +41,6 @@ OVERVIEW_CHILDREN = 2  # a section with this many children can answer a question
 CHANGE_WORDS = ("change", "changed", "changes", "changelog", "release", "released", "releases", "version",
                 "versions", "history", "deprecated", "deprecation", "removed", "fixed", "fix", "fixes", "bug", "bugs",
                 "regression", "upgrade", "upgrading", "breaking", "added", "migrate", "migrating", "migration")
-_VERSION = re.compile(r"\b\d+\.\d+")  # "in 0.88", "since 1.2.0"
 _NAME = re.compile(r"(?<=\w[\s,;:/(])[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # a capitalised word, not the first
 WORD_FORM_MIN = 7  # unknown words this long may match another form of an indexed word
 # stop words a short typo may be ("teh", "hwo"), by first letter
@@ -478,9 +477,9 @@ class Retriever:
 
     def _asks_about_changes(self, query: Query) -> bool:
         """Does the question ask about versions or changes ("what changed in 0.88", "when was
-        this deprecated"): the questions a changelog's entries answer."""
-        return (any(w.term in self._change_terms for w in query.words)
-                or _VERSION.search(query.cleaned) is not None)
+        this deprecated"): the questions a changelog's entries answer. A version it names is
+        one of its words (`text.with_versions`)."""
+        return any(w.term in self._change_terms or is_version_token(w.word) for w in query.words)
 
     def features(self, query: Query) -> tuple[np.ndarray, np.ndarray, "_Coverage"]:
         """The candidate sections and their feature rows (columns in ranking.FEATURES order),

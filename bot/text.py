@@ -85,13 +85,15 @@ def _normalise(text: str) -> str:
 # characters is read as its overlapping pairs (what search engines do without a dictionary),
 # each written as one ASCII token ("模型部署" is "模型", "型部", "部署"), so the index and the
 # question cut it alike
-_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"  # kana, hanzi/kanji, hangul
+_LATIN_ACCENTED = "\u00c0-\u024f\u1e00-\u1eff"  # Latin letters with diacritics
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _CJK_TOKEN = re.compile(r"x(?:[0-9a-f]{5})+x")
-_ACCENTED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff]")  # Latin letters with diacritics
+_ACCENTED = re.compile(f"[{_LATIN_ACCENTED}]")
 _COMBINING = re.compile(r"[\u0300-\u036f]")
 _VERSION = re.compile(r"(?<![\w.])v?(\d{1,4}(?:\.\d{1,4}){1,3})(?!\w|\.\w)")  # not an IP's or a file's start
 _VERSION_TOKEN = re.compile(r"ver\d{1,4}(?:d\d{1,4}){1,3}")
-_FOLDABLE = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_FOLDABLE = re.compile(f"[{_LATIN_ACCENTED}{_CJK}]")
 
 
 def fold(text: str) -> str:
