@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .index import SectionIndex
 from .loader import LoadedFile, LoadProblem, load_folder, without_export_id
+from .markdown import name_in_words
 from .models import Document, Section, WikiLink
 from .sections import build_sections
 from .text import Analyser
@@ -131,7 +132,7 @@ def _with_breadcrumbs(files: list[LoadedFile]) -> list[LoadedFile]:
         for i in range(len(parts)):
             key = "/".join(parts[: i + 1])
             crumbs.append(folder_titles.get(key) or beside.get(key)
-                          or without_export_id(parts[i]).replace("-", " ").replace("_", " "))
+                          or name_in_words(without_export_id(parts[i])))
         out.append(dataclasses.replace(f, document=dataclasses.replace(f.document, breadcrumbs=tuple(crumbs)))
                    if crumbs else f)
     return out

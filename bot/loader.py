@@ -26,7 +26,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
-from .markdown import ParsedMarkdown, holds, parse
+from .markdown import ParsedMarkdown, holds, name_in_words, parse
 from .models import Document, WikiLink
 from .sitesyntax import reduce_site_syntax
 
@@ -409,7 +409,7 @@ def _title(meta: dict[str, Any], md: ParsedMarkdown, path: Path) -> str:
             break
     stem = without_export_id(path.stem.strip())
     if " " not in stem and stem == stem.lower():  # a slug ("server-push"): a site shows "Server push"
-        slug = " ".join(stem.replace("-", " ").replace("_", " ").split())
+        slug = name_in_words(stem)
         return slug[:1].upper() + slug[1:] or path.name
     return stem.replace("_", " ").strip() or path.name  # a note's name is its title, as typed
 

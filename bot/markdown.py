@@ -78,6 +78,12 @@ def slugify(text: str) -> str:
     return re.sub(r"[\s]+", "-", slug)
 
 
+def name_in_words(name: str) -> str:
+    """A file, folder or link target name as words: "server-push" and "server_push" are
+    "server push" (how a site titles a page it has no title for)."""
+    return " ".join(name.replace("-", " ").replace("_", " ").split())
+
+
 def plain_heading(text: str) -> str:
     """A heading as words: emphasis, strikethrough, links, inline HTML tags (`<a href=…>Webargs</a>`
     is "Webargs"), code ticks and trailing colons dropped."""

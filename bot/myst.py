@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from .markdown import CodeSpanReader, code_line, title_lines
+from .markdown import CodeSpanReader, code_line, name_in_words, title_lines
 
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
@@ -152,7 +152,7 @@ def target_name(target: str) -> str:
     name = path.rstrip("/").rsplit("/", 1)[-1].split(":")[-1] or anchor
     for suffix in (".md", ".rst", ".ipynb", ".html", ".txt"):
         name = name.removesuffix(suffix)
-    return name.replace("-", " ").replace("_", " ").strip() or target
+    return name_in_words(name) or target
 
 
 def _named_link(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
