@@ -13,7 +13,8 @@ Markdown reader:
   dropped: it names files, it does not say anything;
 - cross-reference targets, a line `(install-guide)=` before a heading: dropped;
 - roles, `` {ref}`the setup page <setup>` ``, `` {py:func}`~pkg.mod.run` ``: read as Sphinx
-  shows them, a link's text, an API name as code (its last part when written with "~");
+  shows them, a link's text, an API name as code (its last part when written with "~"), a
+  PEP or an RFC by its name (`` {pep}`518` `` is "PEP 518");
 - a link with no text, `[](./branding.rst)`, which Sphinx names after its target: named so
   ("branding"), where Markdown would show nothing ("See .").
 
@@ -48,6 +49,7 @@ _VERSION = {"versionadded": "New in version", "versionchanged": "Changed in vers
             "deprecated": "Deprecated since version"}
 _LINK_ROLES = frozenset({"ref", "doc", "numref", "term", "download", "any", "eq", "external"})
 _TEXT_ROLES = frozenset({"abbr", "sub", "sup", "guilabel", "menuselection"})
+_NUMBERED_ROLES = {"pep": "PEP", "rfc": "RFC"}  # {pep}`518` is shown as "PEP 518"
 _ICON_ROLES = frozenset({"fa", "fas", "far", "fab", "octicon", "material-regular", "material-outlined"})
 
 
@@ -175,6 +177,8 @@ def _role_text(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
     text = shown.group(1) if shown and shown.group(1) else content
     if kind in _LINK_ROLES or role.startswith("external"):
         return text if shown else target_name(text)
+    if kind in _NUMBERED_ROLES:
+        return text if shown else f"{_NUMBERED_ROLES[kind]} {text}"
     if kind in _ICON_ROLES or kind.startswith("material"):
         return ""
     if kind in _TEXT_ROLES:

@@ -320,6 +320,7 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
         "```{toctree}\n:maxdepth: 2\n\nusage\nconfig\n```\n\n"
         "Buckets are named `tool-{region}` per region. Press `Ctrl`/{kbd}`K` to search.\n\n"
         "Logos are covered in [](./branding.rst), see {doc}`../usage-guide`. ![](logo.png)\n\n"
+        "Build requirements are declared as {pep}`518` says, over HTTP ({rfc}`the spec <9110>`).\n\n"
         "````md\n```{note}\nan example of the syntax\n```\n````\n\n"
         "```{toctree}\n:maxdepth: 1\n\nStill here after a table of contents never closed.\n"
     ))
@@ -334,6 +335,7 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
     assert "maxdepth" not in text and "usage\nconfig" not in text and "(install-guide)=" not in text
     assert "Press `Ctrl`/`K` to search." in text
     assert "covered in [branding](./branding.rst), see usage guide. ![](logo.png)" in text  # named as Sphinx would
+    assert "declared as PEP 518 says, over HTTP (the spec)." in text
     assert "`tool-{region}`" in text and "```{note}\nan example of the syntax\n```" in text  # code as written
     hits = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).retriever.search("which python does the installer need").hits
     assert hits and "Python 3.9 or newer" in hits[0].section.text
