@@ -63,6 +63,13 @@ _PAGE_LINK = re.compile(r"\]\((?:<([^<>\n]+?\.mdx?)(?:#[^<>\n]*)?>|([^()\s<>#]+\
 # [text](/docs/components/pipelines/): a site's own page by its address (Hugo, Docusaurus), no extension
 _SITE_LINK = re.compile(r"\]\(/([\w\-/]+?)/?(?:[#?][^()\s]*)?\)")
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*[:=]")
+# a Notion page's properties, "Created: March 3, 2024 10:12 AM", one a line under its title
+_NOTION_TITLE = re.compile(r"\A\s*# [^\n]+\n\n")
+_NOTION_PROPERTY = re.compile(r"([A-Z][\w()/&' -]{0,39}?): (\S[^\n]*)")
+_NOTION_DATES = ("%B %d, %Y %I:%M %p", "%B %d, %Y")
+# properties Notion's databases name so: one of these alone under a title is a property line
+_NOTION_NAMES = frozenset({"created", "created by", "created time", "last edited", "last edited time",
+                           "last edited by", "tags", "status", "owner", "assignee", "date", "type"})
 _HANDLERS: tuple[BaseHandler, ...] = (_FastYamlHandler(), _TomlHandler())
 
 
@@ -314,6 +321,8 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     meta, body = _split_frontmatter(text, repairs)
+    if not meta and _EXPORT_ID.search(path.stem):
+        meta, body = notion_properties(body)
     if not body.strip() and not meta.get("title"):
         raise _Skip("no content after the frontmatter")
     md = parse(reduce_site_syntax(body, mdx=rel.lower().endswith(".mdx")))  # bot/sitesyntax.py
@@ -390,6 +399,48 @@ def page_links(body: str, rel: str) -> tuple[WikiLink, ...]:
         if not target.startswith("../") and target != rel:
             found[target] = None
     return tuple(WikiLink(path, markdown=True) for path in found)
+
+
+def notion_properties(body: str) -> tuple[dict[str, Any], str]:
+    """A Notion page's properties as frontmatter, and its body without them.
+
+    Notion exports a database page's properties as lines under its title ("Created: …",
+    "Tags: …", "Owner: …") where other tools write frontmatter. Left in the body they opened
+    every answer from such a page. Tags, a date and a description mean what they mean in
+    frontmatter; the other properties' values are kept as tags, so the page is still found
+    by its owner or status."""
+    title = _NOTION_TITLE.match(body)
+    if title is None:
+        return {}, body
+    end = body.find("\n\n", title.end())
+    end = len(body) if end < 0 else end
+    lines = body[title.end():end].split("\n")
+    found = [m for m in map(_NOTION_PROPERTY.fullmatch, lines) if m is not None and len(m.group()) <= 200]
+    if len(found) < len(lines) or (len(found) == 1 and found[0].group(1).lower() not in _NOTION_NAMES):
+        return {}, body  # a paragraph, or one line that reads "Note: …"
+    meta: dict[str, Any] = {}
+    other: list[str] = []
+    for m in found:
+        key, value = m.group(1).lower(), m.group(2).strip()
+        if key in ("tags", "tag", "category", "categories", "keywords"):
+            meta["tags"] = meta.get("tags", "") + "," + value
+        elif key in ("created", "date", "created time") and "date" not in meta:
+            meta["date"] = _notion_date(value)
+        elif key in ("description", "summary"):
+            meta["description"] = value
+        else:
+            other.append(value)
+    meta["keywords"] = ",".join(other)
+    return meta, body[:title.end()] + body[end:].lstrip("\n")
+
+
+def _notion_date(value: str) -> dt.date | str:
+    for form in _NOTION_DATES:
+        try:
+            return dt.datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+    return value
 
 
 def without_export_id(name: str) -> str:

@@ -371,6 +371,27 @@ def test_a_notion_export_is_named_without_its_ids(tmp_path: Path) -> None:
     assert [d.title for d in kb.related(next(d for d in kb.documents if d.title == "Engineering Wiki"))] == ["Onboarding"]
 
 
+def test_a_notion_page_s_properties_are_its_frontmatter_not_its_answer(tmp_path: Path) -> None:
+    """Notion writes a database page's properties as lines under its title where other
+    tools write frontmatter: they are the page's tags and date, and an answer from the page
+    starts with what it says (it used to start "Created: March 3, 2024 10:12 AM Owner: …").
+    A page whose first line only reads like one ("Note: …") keeps it."""
+    write(tmp_path, "Incident review 3f2a9c0d8e7b4a1c9f0e2d3c4b5a6978.md", (
+        "# Incident review\n\nCreated: March 3, 2024 10:12 AM\nOwner: Dana Whitfield\nTags: postmortem, gpu\n\n"
+        "The training cluster ran out of GPU quota during the nightly retrain.\n"))
+    write(tmp_path, "Runbook 1111aaaa2222bbbb3333cccc4444dddd.md",
+          "# Runbook\n\nNote: page the on-call engineer before restarting the scheduler.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    review = next(d for d in kb.documents if d.title == "Incident review")
+    assert review.tags == ("postmortem", "gpu", "Dana Whitfield") and review.date == "2024-03-03"
+    assert "Created:" not in all_text(kb) and "Dana" not in all_text(kb)
+    assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
+    reply = assistant.reply("why did the nightly retrain fail?")
+    assert reply.body.startswith("The training cluster ran out of GPU quota")
+    assert [s.label for s in assistant.reply("postmortems by Dana Whitfield").sources] == ["Incident review"]
+    assert "Note: page the on-call engineer before restarting the scheduler." in all_text(kb)
+
+
 def test_obsidian_and_jekyll_notes_read_as_their_app_shows_them(tmp_path: Path) -> None:
     """Callouts and GitHub alerts read as their content (a title bold, nested ones too, code
     in them kept); `%% comments %%` are a writer's private notes and never reach a reply, but
