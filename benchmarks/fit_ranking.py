@@ -4,8 +4,8 @@ For every question of every set in ../shared/eval (seeds, kubeflow, sagemaker; `
 `-dev2`) this computes, once, the feature rows of the candidate sections and which of them
 answer it (the project's scoring rule). Then:
 
-1. Query-side constants (synonym and typo-corrected word weights) are tried on a small
-   grid, scored by pooled MRR@5; a point replaces the defaults only if it gains at least
+1. Query-side constants (synonym and typo-corrected word weights, then how much a word's
+   keyness weighs it) are tried on a small grid, scored by pooled MRR@5; a point replaces the defaults only if it gains at least
    one question's worth (1/questions: smaller gains flipped the choice from run to run). The feature weights are fitted over all answerable
    questions pooled by a listwise softmax model (convex: one optimum; `listwise` says
    why nothing refines it), its L2 penalty chosen by 5-fold cross-validation over the
@@ -64,6 +64,8 @@ NON_NEGATIVE = ("intent", "slot", "figures", "defines")
 POOL_CANDIDATES = 150  # features are computed for this many, so smaller counts can be tried
 CANDIDATE_GRID = (30, 45, 60, 90, 150)
 QUERY_GRID = {"expansion_weight": (0.2, 0.3, 0.5), "corrected_weight": (0.6, 0.8, 1.0)}
+# then, from the best of those, how much a question word's keyness weighs it (0: not at all)
+KEYNESS_GRID = (0.25, 0.5, 1.0, 1.5, 2.0)
 # The abstention rule's shape is fixed and only its thresholds (coverage, keyness) and the
 # power of keyness in a word's coverage weight are fitted: IDF does not weigh a word (power
 # 0), a name the knowledge lacks counts as four, a top section must hold two of the
@@ -262,14 +264,15 @@ def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpo
     best = base
     if verbose:
         print(f"  default query weights: pooled MRR@5 {best_mrr:.3f}")
-    for values in itertools.product(*QUERY_GRID.values()):
-        params = base.with_values(**dict(zip(QUERY_GRID, values)))
+    trials = [dict(zip(QUERY_GRID, values)) for values in itertools.product(*QUERY_GRID.values())]
+    for changes in trials + [{"query_keyness": k} for k in KEYNESS_GRID]:
+        params = (base if "query_keyness" not in changes else best).with_values(**changes)
         if params == base:
             continue
         pool = pool_for(params)
         got = pool.mrr(w)
         if verbose:
-            print(f"  {dict(zip(QUERY_GRID, values))}: pooled MRR@5 {got:.3f}")
+            print(f"  {changes}: pooled MRR@5 {got:.3f}")
         if got > best_mrr + 1.0 / pool.questions:  # a gain of one question's rank at least: not noise
             best, best_mrr = params, got
     pool = pool_for(best)
@@ -278,7 +281,7 @@ def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpo
     l2 = choose_l2(pool, candidates, verbose)
     w, best_mrr = listwise(pool, candidates, l2)
     if verbose:
-        print(f"  refitted at {best.expansion_weight=}, {best.corrected_weight=}, {candidates=}, {l2=}: "
+        print(f"  refitted at {best.expansion_weight=}, {best.corrected_weight=}, {best.query_keyness=}, {candidates=}, {l2=}: "
               f"pooled MRR@5 {best_mrr:.3f}")
     weights = {f: float(x) for f, x in zip(FEATURES, w) if x}
     params = best.with_values(weights=weights, candidates=candidates)

@@ -187,6 +187,7 @@ class _Pair:
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _DEFINES = list(FEATURES).index("defines")  # its column in the feature rows
+_INTENT = list(FEATURES).index("intent")
 
 
 def _word_sorted(text: str) -> str:
@@ -369,6 +370,17 @@ class Retriever:
             return [QueryWord(part, self._text.term_of(part), True, corrected_from=w) for part in parts]
         return [QueryWord(w, t, False, name=name)]
 
+    def _keyness_weight(self, word: QueryWord) -> float:
+        """How much a question word weighs by how key it is to the knowledge: in a paraphrase,
+        "keeps getting handled by the generic handler instead", the everyday words ("keeps",
+        "instead") say less about what is asked than the words the knowledge is about
+        ("handler"). Keyness is clipped to 0.5..4 (log10 of the knowledge's use over
+        English's), so an everyday word still weighs an eighth and every key word alike."""
+        if not self.params.query_keyness:
+            return 1.0
+        key = min(max(self._key_of(word.term, word.word.lower()), 0.5), 4.0) / 4.0
+        return float(key ** self.params.query_keyness)
+
     def _indexed_synonym(self, term: str) -> str | None:
         """The most common synonym of `term` (from the catalog) that the index holds."""
         found = [alt for alt in self.catalog.alternatives(term) if self.index.has(alt)]
@@ -407,6 +419,8 @@ class Retriever:
         weights: dict[str, float] = {}
         for qw in words:
             weight = self.params.corrected_weight if qw.corrected_from else 1.0
+            if qw.known:
+                weight *= self._keyness_weight(qw)
             weights[qw.term] = max(weights.get(qw.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
         if intent.intent is not None:
@@ -450,6 +464,7 @@ class Retriever:
         scores = np.zeros(self.index.n, dtype=np.float64)
         scores[cand] = feats @ self._weights
         ranking = np.argsort(-scores[cand], kind="stable")
+        ranking = ranking[np.argsort(~self._asked_for(query, feats[ranking]), kind="stable")]
         entries = self._changelog[cand[ranking]]
         if entries.any() and not entries.all() and not self._asks_about_changes(query):
             ranking = ranking[~entries]  # a changelog's entries answer only when nothing else can
@@ -474,6 +489,23 @@ class Retriever:
             kind=np.array([term in kind_words for term in parts.terms], dtype=bool),
             keyness=self._keyness(query, parts.terms))
         return Ranked(order, scores, evidence, parts, overview is not None, by_intent)
+
+    @staticmethod
+    def _asked_for(query: Query, rows: np.ndarray) -> np.ndarray:
+        """Per candidate (feature rows): is it the kind of section the question asks for, so
+        that it comes first whatever it scores? A "what is X" question is answered by a section
+        whose opening defines X, when one is a candidate (a page on troubleshooting X may
+        match X's words better); a question asked for an industry ("best practices in
+        finance": the intent's own words and an industry) by the intent's own sections: the
+        industry narrows what is asked, it does not turn it into another intent's question
+        (the Finance use case)."""
+        if query.intent.topic and rows[:, _DEFINES].any():
+            return rows[:, _DEFINES] > 0
+        intent = query.intent.intent
+        if (query.intent.slots and intent is not None and rows[:, _INTENT].any()
+                and intent.own_words & {w.term for w in query.words}):
+            return rows[:, _INTENT] > 0
+        return np.zeros(len(rows), dtype=bool)
 
     def _asks_about_changes(self, query: Query) -> bool:
         """Does the question ask about versions or changes ("what changed in 0.88", "when was
