@@ -858,3 +858,23 @@ def test_text_cut_in_or_after_a_code_block_leaves_no_fence_open(limit: int, line
 def test_no_more_in_the_source_markers(bundled: Assistant, tmp_path: Path) -> None:
     for question in ["hybrid multi-cloud", "edge computing", "what is AIaaS?", "generative AI", *BROAD_KEYWORDS]:
         assert "(more in the source)" not in bundled.reply(question).body
+
+
+def test_a_paraphrase_s_everyday_words_weigh_less_than_what_it_is_about(tmp_path: Path) -> None:
+    """A long question says more than it asks: "page", "keeps" and "instead" are everyday
+    words, and a page about browser caching holds them all; "route" is what the knowledge is
+    about. The question is answered by the section on route order (it used to be answered by
+    the caching one, and route order came second)."""
+    write(tmp_path, "routing.md", "# Routing\n\n## Route order\n\nRoutes are matched in the order they are declared. "
+                                  "Declare `/users/me` before\n`/users/{user_id}`, or the parameterised route captures "
+                                  "every request to it.\n\n## Route parameters\n\nA route parameter is read from the path "
+                                  "and converted to its declared type.\n")
+    write(tmp_path, "pages.md", "# Pages\n\n## Keep a page up to date\n\nIf a page keeps showing what it showed before "
+                                "instead of what changed, the browser keeps\nits own copy of the page. Reload the page, or "
+                                "tell the browser not to keep it.\n\n## Page titles\n\nEvery page shows its title in the "
+                                "browser tab.\n")
+    write(tmp_path, "deploy.md", "# Deployment\n\n## Workers\n\nRun several workers behind a load balancer; each worker "
+                                 "serves requests on its own.\n")
+    reply = Assistant.load(tmp_path).reply("my /users/me page keeps getting captured by the other route instead, why?")
+    assert reply.sources[0].heading_path.endswith("Route order"), reply.sources
+    assert "Declare `/users/me` before" in reply.body
