@@ -62,6 +62,11 @@ BM25F = Bm25f(fields={"heading": (3.0, 0.4), "context": (1.2, 0.4), "body": (1.0
 # the plain BM25 feature's constants: Lucene's defaults, as in bm25s, on purpose (what a team
 # would get from an off-the-shelf BM25), so they are not fitted
 PLAIN_K1, PLAIN_B = 1.5, 0.75
+# a question word's keyness (log10 of the knowledge's use of it over English's) is read within
+# these bounds for its query weight (`Params.query_keyness`): from this low an everyday word
+# weighs its least (an eighth at power 1), from this high a word is fully key. Set by hand
+# (the fitted minimum keyness for answering is 3.0), not fitted.
+KEYNESS_FLOOR, KEYNESS_FULL = 0.5, 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +78,7 @@ class Params:
     named_candidates: int = 10  # sections added because their heading holds every word asked
     expansion_weight: float = 0.3  # query weight of synonyms and intent words
     corrected_weight: float = 0.8  # query weight of a typo-corrected word
-    query_keyness: float = 0.0  # a question word's weight times (its keyness / 4, within 0.125..1) to this power
+    query_keyness: float = 0.0  # a question word's weight times its keyness share (KEYNESS_FULL: 1) to this power
     min_coverage: float = 0.5  # abstain unless a top section holds this share of the question...
     min_match: float = 0.1  # ...and reaches this share of the best BM25F score the question allows
     coverage_depth: int = 5  # ... among this many best sections

@@ -24,7 +24,7 @@ from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
-from .ranking import FEATURES, PARAMS, Evidence, Params, confident
+from .ranking import FEATURES, KEYNESS_FLOOR, KEYNESS_FULL, PARAMS, Evidence, Params, confident
 from .sections import changelog_entries, has_figures, is_navigation_section
 from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, is_cjk_token, is_version_token, stem, stem_prefix, with_versions
 from .text import words as all_words
@@ -374,11 +374,11 @@ class Retriever:
         """How much a question word weighs by how key it is to the knowledge: in a paraphrase,
         "keeps getting handled by the generic handler instead", the everyday words ("keeps",
         "instead") say less about what is asked than the words the knowledge is about
-        ("handler"). Keyness is clipped to 0.5..4 (log10 of the knowledge's use over
-        English's), so an everyday word still weighs an eighth and every key word alike."""
+        ("handler"). Keyness is read within KEYNESS_FLOOR..KEYNESS_FULL, so an everyday word
+        still weighs a little and every key word alike."""
         if not self.params.query_keyness:
             return 1.0
-        key = min(max(self._key_of(word.term, word.word.lower()), 0.5), 4.0) / 4.0
+        key = min(max(self._key_of(word.term, word.word.lower()), KEYNESS_FLOOR), KEYNESS_FULL) / KEYNESS_FULL
         return float(key ** self.params.query_keyness)
 
     def _indexed_synonym(self, term: str) -> str | None:
