@@ -376,7 +376,7 @@ class Retriever:
         "instead") say less about what is asked than the words the knowledge is about
         ("handler"). Keyness is read within KEYNESS_FLOOR..KEYNESS_FULL, so an everyday word
         still weighs a little and every key word alike."""
-        if not self.params.query_keyness:
+        if not self.params.query_keyness or not self.index.has(word.term):
             return 1.0
         key = min(max(self._key_of(word.term, word.word.lower()), KEYNESS_FLOOR), KEYNESS_FULL) / KEYNESS_FULL
         return float(key ** self.params.query_keyness)
