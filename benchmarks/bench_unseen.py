@@ -1,7 +1,7 @@
 """Answer quality on corpora and questions nothing in cloudai was fitted on or tuned for.
 
 The dev sets in ../shared/eval are what `fit_ranking.py` fits on, so even their
-cross-validated figure comes from corpora the project has read. These six sets are the
+cross-validated figure comes from corpora the project has read. These seven sets are the
 check from outside: documentation corpora the project never developed on, each with 40–46
 answerable questions and 5 negatives in the shared format (`q`, `any` of `doc` +
 `contains`, `kind`), written from the documents alone, before cloudai or any retriever was
@@ -16,6 +16,8 @@ run on them, by writers who saw none of the project's code (December 2026):
                                                 sdist: MkDocs, with tabs, includes, <abbr>)
     benchmarks/unseen/hatch.jsonl               Hatch's docs (docs/ of the sdist: MkDocs, with
                                                 its changelogs; 3 questions ask what changed)
+    benchmarks/unseen/black.jsonl               Black's docs (docs/ of the sdist: Sphinx MyST;
+                                                written 2 December 2026, after the others)
 
 Their paraphrases are longer than the dev sets' (about 19 words against 11). Nothing here
 is fitted: once a change is chosen by looking at these figures they stop being a check, so
@@ -62,6 +64,7 @@ SETS = (
     UnseenSet("pip", "pip==24.0", "docs"),
     UnseenSet("fastapi", "fastapi==0.110.0", "docs/en/docs"),
     UnseenSet("hatch", "hatch==1.9.4", "docs"),
+    UnseenSet("black", "black==24.4.0", "docs"),
 )
 
 
