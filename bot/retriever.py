@@ -375,7 +375,7 @@ class Retriever:
         "keeps getting handled by the generic handler instead", the everyday words ("keeps",
         "instead") say less about what is asked than the words the knowledge is about
         ("handler"). Keyness is read within KEYNESS_FLOOR..KEYNESS_FULL, so an everyday word
-        still weighs a little and every key word alike."""
+        still weighs a little and every key word alike; a word the index lacks has none (1)."""
         if not self.params.query_keyness or not self.index.has(word.term):
             return 1.0
         key = min(max(self._key_of(word.term, word.word.lower()), KEYNESS_FLOOR), KEYNESS_FULL) / KEYNESS_FULL
@@ -418,9 +418,7 @@ class Retriever:
             words = [replace(w, modifier=True) if w.term in self._change_terms else w for w in words]  # is the topic
         weights: dict[str, float] = {}
         for qw in words:
-            weight = self.params.corrected_weight if qw.corrected_from else 1.0
-            if qw.known:
-                weight *= self._keyness_weight(qw)
+            weight = (self.params.corrected_weight if qw.corrected_from else 1.0) * self._keyness_weight(qw)
             weights[qw.term] = max(weights.get(qw.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
         if intent.intent is not None:
@@ -464,7 +462,7 @@ class Retriever:
         scores = np.zeros(self.index.n, dtype=np.float64)
         scores[cand] = feats @ self._weights
         ranking = np.argsort(-scores[cand], kind="stable")
-        ranking = ranking[np.argsort(~self._asked_for(query, feats[ranking]), kind="stable")]
+        ranking = ranking[np.argsort(~self._asked_for(query, feats)[ranking], kind="stable")]
         entries = self._changelog[cand[ranking]]
         if entries.any() and not entries.all() and not self._asks_about_changes(query):
             ranking = ranking[~entries]  # a changelog's entries answer only when nothing else can
