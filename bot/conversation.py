@@ -131,9 +131,9 @@ class Conversation:
         started = time.perf_counter()
         assistant = self.live.current  # read once: a reload mid-question changes nothing
         key = incoming.key if remember else None
-        previous = self.memory.recall(key) if key is not None else None
-        # a button names a topic, which is never a follow-up of the question before it
-        reading = read(text, previous if incoming.kind != "button" else None, assistant.retriever.analyse)
+        # a button names a topic: never a follow-up of the question before it
+        previous = self.memory.recall(key) if key is not None and incoming.kind != "button" else None
+        reading = read(text, previous, assistant.retriever.analyse)
         if reading.kind == "more" and previous is not None:
             reply = self._more(assistant, previous, text)
         elif incoming.kind == "button":
