@@ -418,19 +418,17 @@ def notion_properties(body: str) -> tuple[dict[str, Any], str]:
     found = [m for m in map(_NOTION_PROPERTY.fullmatch, lines) if m is not None and len(m.group()) <= 200]
     if len(found) < len(lines) or (len(found) == 1 and found[0].group(1).lower() not in _NOTION_NAMES):
         return {}, body  # a paragraph, or one line that reads "Note: …"
-    meta: dict[str, Any] = {}
-    other: list[str] = []
+    meta: dict[str, Any] = {"tags": [], "keywords": []}
     for m in found:
         key, value = m.group(1).lower(), m.group(2).strip()
         if key in ("tags", "tag", "category", "categories", "keywords"):
-            meta["tags"] = meta.get("tags", "") + "," + value
+            meta["tags"].extend(value.split(","))
         elif key in ("created", "date", "created time") and "date" not in meta:
             meta["date"] = _notion_date(value)
         elif key in ("description", "summary"):
             meta["description"] = value
         else:
-            other.append(value)
-    meta["keywords"] = ",".join(other)
+            meta["keywords"].append(value)
     return meta, body[:title.end()] + body[end:].lstrip("\n")
 
 
