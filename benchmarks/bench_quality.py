@@ -32,10 +32,12 @@ from typing import Any
 from _common import DEFAULT_SHARED, OFF_TOPIC_CHECK, OFF_TOPIC_FIT, Bm25Reference, Fts5Reference, import_bm25s, unanswered
 
 from bot.assistant import Assistant
-from bot.evaluation import evaluate, load_questions
+from bot.evaluation import Question, evaluate, load_questions, rank_of
+from bot.models import Hit
 
 CORPORA = ("seeds", "kubeflow", "sagemaker")
 SUFFIXES = ("dev", "dev2")
+SUGGESTED = 3  # suggestions a no-match reply shows (Assistant._closest)
 FIGURES = ("hit@1", "hit@3", "mrr@5", "negatives_rejected", "declined", "median_top1_chars")
 
 
@@ -60,8 +62,26 @@ def score_set(assistant: Assistant, refs: dict[str, Any], path: Path, label: str
         print(f"{'  hit@1 ' + kind:<20}" + "".join(f"{run['by_kind_hit@1'].get(kind, 0)!s:>10}"
                                                   for run in runs.values()))
     better = max(runs["bm25s"]["hit@1"], runs["fts5"]["hit@1"])
-    print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points\n")
-    return {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
+    print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points")
+    offered = offered_when_declined(assistant, questions)
+    print(f"{'declined, answer offered':<20}{offered:>10}   (among the {SUGGESTED} suggestions of the no-match reply)\n")
+    figures = {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
+    figures["cloudai"]["declined_answer_offered"] = offered
+    return figures
+
+
+def offered_when_declined(assistant: Assistant, questions: list[Question]) -> str:
+    """Of the answerable questions cloudai declines, how many are offered the answering
+    section among the first suggestions of the no-match reply (`SearchResult.near`)."""
+    declined = offered = 0
+    for q in questions:
+        result = assistant.retriever.search(q.q, top=5)
+        if not q.answers or result.hits:
+            continue
+        declined += 1
+        near = [Hit(assistant.kb.sections[sid], 0.0) for sid in result.near[:SUGGESTED]]
+        offered += any(rank_of(q, [hit], depth=1) == 1 for hit in near)
+    return f"{offered}/{declined}"
 
 
 def score_everyday(assistant: Assistant, name: str) -> dict[str, int]:

@@ -12,7 +12,7 @@ import functools
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
@@ -34,6 +34,7 @@ MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
 TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as questions to suggest
+_WORD = re.compile(r"[^\W\d_]{2}")  # two letters: a label that names something in words
 SUGGESTION_CUTOFF = 75  # WRatio of a label to the question's content words: 60 let "XAI" match every URL
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _THANKS = re.compile(r"\b(?:thanks|thank you|thx|ty|cheers)\b", re.IGNORECASE)  # a greeting that says thank you
@@ -178,7 +179,7 @@ class Assistant:
         inbound = Counter(t.path for d in self.kb.documents for link in d.links
                           if (t := self.kb.resolve(link)) is not None and t is not d)
         docs = sorted(self.kb.documents, key=lambda d: (-inbound[d.path], d.title.lower()))
-        return [d.title for d in docs[:limit]]
+        return _distinct((d.title for d in docs), limit)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Titles and headings that look like `text` ("did you mean"), best first. They are
@@ -191,6 +192,15 @@ class Assistant:
         found = process.extract(asked, self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
                                 limit=limit, score_cutoff=SUGGESTION_CUTOFF)
         return [label for label, _, _ in found]
+
+    def _closest(self, question: str, result: SearchResult, limit: int = 3) -> list[str]:
+        """What a declined question is offered instead: first the sections the ranking put
+        first that came close to answering (`SearchResult.near`: a paraphrase in other words
+        than the documents' is often declined with its answer among them), then titles and
+        headings that look like it (`suggest`: a misspelt name)."""
+        labels = [self.topic_label(self.kb.sections[sid]) for sid in result.near]
+        labels += self.suggest(question, limit)
+        return _distinct(labels, limit)
 
     # -- replies -----------------------------------------------------------------------
 
@@ -316,7 +326,7 @@ class Assistant:
         return out[:MAX_RELATED]
 
     def _no_match(self, question: str, result: SearchResult) -> Reply:
-        suggestions = self.suggest(question) or self.topics(limit=3)
+        suggestions = self._closest(question, result) or self.topics(limit=3)
         asked = strip_markup(question)
         if len(asked) > 80:
             asked = asked[:77].rsplit(" ", 1)[0] + "…"
@@ -398,7 +408,9 @@ class Assistant:
         candidates += [sec.heading for sec in self.kb.sections
                        if sec.kind == "heading" and sec.depth <= 2 and not is_navigation(sec.heading)]
         for label in candidates:
-            if content_words(label):  # a heading such as "for" or "Q&A" names nothing to ask about
+            # a heading such as "for" or "Q&A" names nothing to ask about, nor a release's "10.21.2":
+            # the digits of "Figure 1, Figure 2" looked like it
+            if content_words(label) and _WORD.search(label):
                 labels.setdefault(utils.default_process(label), label)
         return list(labels.values())
 
@@ -407,6 +419,17 @@ def _as_typed(word: str, question: str) -> str:
     """`word` (read in lower case) as the question spells it: "MLaaS", not "mlaas"."""
     found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.IGNORECASE)
     return found.group(0) if found else word
+
+
+def _distinct(labels: Iterable[str], limit: int) -> list[str]:
+    """The first `limit` of `labels`, one of those that differ only in case or spacing (two
+    pages titled "The Black code style" and "The Black Code Style" are one button)."""
+    kept: dict[str, str] = {}
+    for label in labels:
+        if len(kept) >= limit:
+            break
+        kept.setdefault(_label_key(label), label)
+    return list(kept.values())
 
 
 def _label_key(label: str) -> str:

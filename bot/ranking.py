@@ -67,6 +67,9 @@ PLAIN_K1, PLAIN_B = 1.5, 0.75
 # weighs its least (an eighth at power 1), from this high a word is fully key. Set by hand
 # (the fitted minimum keyness for answering is 3.0), not fitted.
 KEYNESS_FLOOR, KEYNESS_FULL = 0.5, 4.0
+# a declined question's best sections are offered in its place ("did you mean") when they hold
+# this share of what answering needs (`near_misses`). Set by hand: it only chooses suggestions
+NEAR_MISS_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,15 +158,33 @@ def confident(params: Params, evidence: Evidence) -> bool:
 
 def _covers(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarray, distinct: int,
             keyness: np.ndarray) -> bool:
+    ok = ((_shares(params, evidence, held, idfs, keyness) >= params.min_coverage) & (evidence.match >= params.min_match)
+          & (held.sum(axis=1) >= min(params.min_words, distinct)))
+    if params.min_keyness is not None:  # ...among them a word key to the knowledge
+        ok &= _keyed(params, held, keyness)
+    return bool(ok.any())
+
+
+def _shares(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarray, keyness: np.ndarray) -> np.ndarray:
+    """Per section: the share of the question's weight it holds (see `confident`)."""
     key = np.maximum(keyness, 0.0) ** params.coverage_keyness
     weights = idfs ** params.coverage_power * key
     # a word the index never saw weighs as the rarest word would, as key as the question's most key word
     unseen = evidence.rarest ** params.coverage_power * (key.max() if len(key) else 1.0)
     counted = weights if params.coverage_words is None else np.sort(weights)[::-1][: params.coverage_words]
     total = counted.sum() + (params.unknown_weight * evidence.unknown + params.name_weight * evidence.names) * unseen
-    coverage = np.minimum(held @ weights / (total or 1.0), 1.0)
-    ok = ((coverage >= params.min_coverage) & (evidence.match >= params.min_match)
-          & (held.sum(axis=1) >= min(params.min_words, distinct)))
-    if params.min_keyness is not None:  # ...among them a word key to the knowledge
-        ok &= (held & (keyness >= params.min_keyness)).any(axis=1)
-    return bool(ok.any())
+    return np.minimum(held @ weights / (total or 1.0), 1.0)
+
+
+def _keyed(params: Params, held: np.ndarray, keyness: np.ndarray) -> np.ndarray:
+    """Per section: does it hold a question word key to the knowledge (`min_keyness`)?"""
+    return np.asarray((held & (keyness >= (params.min_keyness or 0.0))).any(axis=1), dtype=bool)
+
+
+def near_misses(params: Params, evidence: Evidence) -> np.ndarray:
+    """Per section of a declined question's best few: is it close enough to offer instead of
+    an answer ("did you mean")? It holds a word key to the knowledge and NEAR_MISS_SHARE of
+    the share of the question answering needs. A paraphrase that avoids the documents' words
+    is often declined with the section that answers it among these."""
+    shares = _shares(params, evidence, evidence.held, evidence.idfs, evidence.keyness)
+    return (shares >= NEAR_MISS_SHARE * params.min_coverage) & _keyed(params, evidence.held, evidence.keyness)

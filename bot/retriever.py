@@ -24,7 +24,7 @@ from .index import FIELDS
 from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
-from .ranking import FEATURES, KEYNESS_FLOOR, KEYNESS_FULL, PARAMS, Evidence, Params, confident
+from .ranking import FEATURES, KEYNESS_FLOOR, KEYNESS_FULL, PARAMS, Evidence, Params, confident, near_misses
 from .sections import changelog_entries, has_figures, is_navigation_section
 from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, is_cjk_token, is_version_token, stem, stem_prefix, with_versions
 from .text import words as all_words
@@ -148,6 +148,7 @@ class SearchResult:
     abstained: bool = False
     holds: dict[int, frozenset[str]] = field(default_factory=dict)  # per hit's section id: the known words it holds
     overview: bool = False  # the first hit is the overview of the topic asked about: it answers alone
+    near: tuple[int, ...] = ()  # declined: the best sections close enough to offer instead (section ids)
 
 
 def clean_question(text: str) -> str:
@@ -441,7 +442,9 @@ class Retriever:
         if ranked is None:
             return SearchResult(query, [], abstained=True)
         if not confident(self.params, ranked.evidence) and not ranked.intent_overview:
-            return SearchResult(query, [], abstained=True)
+            head = ranked.order[: self.params.coverage_depth]
+            return SearchResult(query, [], abstained=True,
+                                near=tuple(head[near_misses(self.params, ranked.evidence)].tolist()))
         hits: list[Hit] = []
         for sid in ranked.order.tolist():
             sec = self.index.sections[sid]

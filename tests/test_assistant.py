@@ -170,6 +170,52 @@ def test_a_heading_that_names_nothing_is_never_suggested(tmp_path: Path) -> None
     assert "for" not in suggestions and "Q&A" not in suggestions and "Tabular data" in suggestions, suggestions
 
 
+DOCS_SITE = {
+    "abbreviations.md": "# Abbreviations\n\nThe abbreviations extension defines terms once and shows their expansion "
+                        "when a reader hovers over them.\n",
+    "admonitions.md": "# Admonitions\n\nAdmonitions are call-out boxes such as notes, tips and warnings. Start one "
+                      "with `!!! note` and indent its content.\n",
+    "captions.md": "# Captions\n\nThe caption extension adds a caption under an image or a table. Figure captions "
+                   "get a prefix with an automatically incremented number.\n",
+    "highlight.md": "# Line numbers\n\nCode blocks can show line numbers in a gutter beside the code. With the "
+                    "`table` style the gutter is a separate cell, so selecting the code to copy it leaves the line "
+                    "numbers out.\n",
+    "changelog.md": "# Changelog\n\n## 10.21.2\n\n- Fix: emoji index loading.\n\n## 10.20.1\n\n"
+                    "- Fix: caption numbering.\n",
+    "style.md": "# The code style\n\nHow code blocks are styled.\n",
+    "style-guide.md": "# The Code Style\n\nThe style guide for contributors.\n",
+}
+
+
+def test_a_declined_paraphrase_is_offered_the_section_that_came_closest(tmp_path: Path) -> None:
+    """A paraphrase in other words than the docs' ("counters in the margin") is declined,
+    with the section that answers it ranked first: the reply offers that section, not the
+    titles that look like the question (none did) or the knowledge's main topics. An
+    off-topic question, which holds no word key to the docs, is offered the main topics."""
+    for name, text in DOCS_SITE.items():
+        write(tmp_path, name, text)
+    assistant = Assistant.load(tmp_path)
+    reply = assistant.reply("when visitors copy a programming sample, the counters in the left margin get copied "
+                            "along with it. Can I avoid that?")
+    assert reply.no_match and reply.suggestions[0] == "Line numbers", reply.suggestions
+    assert not assistant.reply(reply.suggestions[0]).no_match  # the button answers
+    reply = assistant.reply("what's a good recipe for banana bread?")
+    assert reply.no_match and list(reply.suggestions) == assistant.topics(limit=3), reply.suggestions
+    assert "Line numbers" not in reply.suggestions
+
+
+def test_suggestions_are_named_in_words_and_never_twice(tmp_path: Path) -> None:
+    """A release's heading ("10.21.2") looked like "Figure 1, Figure 2" to the fuzzy match
+    and was offered first; two pages titled alike but for case were two buttons."""
+    for name, text in DOCS_SITE.items():
+        write(tmp_path, name, text)
+    assistant = Assistant.load(tmp_path)
+    suggested = assistant.suggest("labelled Figure 1, Figure 2 and so on without counting by hand", limit=5)
+    assert not any(re.fullmatch(r"[\d.]+", label) for label in suggested), suggested
+    topics = [t.casefold() for t in assistant.topics()]
+    assert topics.count("the code style") == 1, topics
+
+
 def test_help_offers_only_what_this_knowledge_answers(tmp_path: Path) -> None:
     """A team's notes that answer none of the catalog's cloud + AI examples: help offers
     their own topics instead of questions they would decline."""
