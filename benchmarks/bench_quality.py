@@ -31,13 +31,12 @@ from typing import Any
 
 from _common import DEFAULT_SHARED, OFF_TOPIC_CHECK, OFF_TOPIC_FIT, Bm25Reference, Fts5Reference, import_bm25s, unanswered
 
-from bot.assistant import Assistant
+from bot.assistant import SUGGESTIONS, Assistant
 from bot.evaluation import Question, evaluate, load_questions, rank_of
 from bot.models import Hit
 
 CORPORA = ("seeds", "kubeflow", "sagemaker")
 SUFFIXES = ("dev", "dev2")
-SUGGESTED = 3  # suggestions a no-match reply shows (Assistant._closest)
 FIGURES = ("hit@1", "hit@3", "mrr@5", "negatives_rejected", "declined", "median_top1_chars")
 
 
@@ -64,7 +63,7 @@ def score_set(assistant: Assistant, refs: dict[str, Any], path: Path, label: str
     better = max(runs["bm25s"]["hit@1"], runs["fts5"]["hit@1"])
     print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points")
     offered = offered_when_declined(assistant, questions)
-    print(f"{'declined, answer offered':<20}{offered:>10}   (among the {SUGGESTED} suggestions of the no-match reply)\n")
+    print(f"{'declined, answer offered':<20}{offered:>10}   (among the {SUGGESTIONS} suggestions of the no-match reply)\n")
     figures = {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
     figures["cloudai"]["declined_answer_offered"] = offered
     return figures
@@ -79,7 +78,7 @@ def offered_when_declined(assistant: Assistant, questions: list[Question]) -> st
         if not q.answers or result.hits:
             continue
         declined += 1
-        near = [Hit(assistant.kb.sections[sid], 0.0) for sid in result.near[:SUGGESTED]]
+        near = [Hit(assistant.kb.sections[sid], 0.0) for sid in result.near[:SUGGESTIONS]]
         offered += any(rank_of(q, [hit], depth=1) == 1 for hit in near)
     return f"{offered}/{declined}"
 

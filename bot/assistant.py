@@ -34,6 +34,7 @@ MAX_PARTS = 3  # sections combined in one answer
 SECOND_PART_RATIO = 0.55  # another document's section joins the answer above this share of the best score
 MAX_RELATED = 5
 TOPIC_QUESTIONS = 10  # the knowledge's own best-linked topics tried as questions to suggest
+SUGGESTIONS = 3  # topics a no-match reply offers ("did you mean")
 _WORD = re.compile(r"[^\W\d_]{2}")  # two letters: a label that names something in words
 SUGGESTION_CUTOFF = 75  # WRatio of a label to the question's content words: 60 let "XAI" match every URL
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -181,7 +182,7 @@ class Assistant:
         docs = sorted(self.kb.documents, key=lambda d: (-inbound[d.path], d.title.lower()))
         return _distinct((d.title for d in docs), limit)
 
-    def suggest(self, text: str, limit: int = 3) -> list[str]:
+    def suggest(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
         """Titles and headings that look like `text` ("did you mean"), best first. They are
         compared with the question's content words: "what's new" matched every title that
         starts "What is", and "how to avoid bias" the headings that start "How"."""
@@ -193,7 +194,7 @@ class Assistant:
                                 limit=limit, score_cutoff=SUGGESTION_CUTOFF)
         return [label for label, _, _ in found]
 
-    def _closest(self, question: str, result: SearchResult, limit: int = 3) -> list[str]:
+    def _closest(self, question: str, result: SearchResult, limit: int = SUGGESTIONS) -> list[str]:
         """What a declined question is offered instead: first the sections the ranking put
         first that came close to answering (`SearchResult.near`: a paraphrase in other words
         than the documents' is often declined with its answer among them), then titles and
@@ -326,7 +327,7 @@ class Assistant:
         return out[:MAX_RELATED]
 
     def _no_match(self, question: str, result: SearchResult) -> Reply:
-        suggestions = self._closest(question, result) or self.topics(limit=3)
+        suggestions = self._closest(question, result) or self.topics(limit=SUGGESTIONS)
         asked = strip_markup(question)
         if len(asked) > 80:
             asked = asked[:77].rsplit(" ", 1)[0] + "…"

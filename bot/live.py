@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .admins import Admins
-from .assistant import Assistant
+from .assistant import SUGGESTIONS, Assistant
 from .loader import KnowledgeError
 from .metrics import Metrics
 from .models import Reply
@@ -94,7 +94,7 @@ class LiveAssistant:
     def reply(self, text: str) -> Reply:
         return self.current.reply(text)
 
-    def suggest(self, text: str, limit: int = 3) -> list[str]:
+    def suggest(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
         return self.current.suggest(text, limit)
 
     def topics(self, limit: int = 25) -> list[str]:

@@ -177,7 +177,8 @@ def _shares(params: Params, evidence: Evidence, held: np.ndarray, idfs: np.ndarr
 
 
 def _keyed(params: Params, held: np.ndarray, keyness: np.ndarray) -> np.ndarray:
-    """Per section: does it hold a question word key to the knowledge (`min_keyness`)?"""
+    """Per section: does it hold a question word key to the knowledge (`min_keyness`; without
+    one, a word the knowledge uses more than English does)?"""
     return np.asarray((held & (keyness >= (params.min_keyness or 0.0))).any(axis=1), dtype=bool)
 
 
