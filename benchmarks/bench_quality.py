@@ -34,6 +34,7 @@ from _common import DEFAULT_SHARED, OFF_TOPIC_CHECK, OFF_TOPIC_FIT, Bm25Referenc
 from bot.assistant import SUGGESTIONS, Assistant
 from bot.evaluation import Question, evaluate, load_questions, rank_of
 from bot.models import Hit
+from bot.retriever import SearchResult
 
 CORPORA = ("seeds", "kubeflow", "sagemaker")
 SUFFIXES = ("dev", "dev2")
@@ -48,7 +49,13 @@ def references(assistant: Assistant) -> dict[str, Any]:
 def score_set(assistant: Assistant, refs: dict[str, Any], path: Path, label: str) -> dict[str, dict[str, Any]]:
     """Print and return one question set's figures for cloudai and the references."""
     questions = load_questions(path)
-    runs = {"cloudai": evaluate(questions, lambda q: assistant.retriever.search(q, top=5).hits)}
+    results: dict[str, SearchResult] = {}  # cloudai's, kept for what a declined question is offered
+
+    def search(q: str) -> list[Hit]:
+        results[q] = assistant.retriever.search(q, top=5)
+        return results[q].hits
+
+    runs = {"cloudai": evaluate(questions, search)}
     for ref, retriever in refs.items():
         runs[ref] = evaluate(questions, lambda q, r=retriever: r.search(q, k=5))
     ours = runs["cloudai"]
@@ -62,19 +69,20 @@ def score_set(assistant: Assistant, refs: dict[str, Any], path: Path, label: str
                                                   for run in runs.values()))
     better = max(runs["bm25s"]["hit@1"], runs["fts5"]["hit@1"])
     print(f"{'hit@1 vs better ref':<20}{100 * (ours['hit@1'] - better):>+9.1f} points")
-    offered = offered_when_declined(assistant, questions)
+    offered = offered_when_declined(assistant, questions, results)
     print(f"{'declined, answer offered':<20}{offered:>10}   (among the {SUGGESTIONS} suggestions of the no-match reply)\n")
     figures = {run_name: {f: run[f] for f in FIGURES} for run_name, run in runs.items()}
     figures["cloudai"]["declined_answer_offered"] = offered
     return figures
 
 
-def offered_when_declined(assistant: Assistant, questions: list[Question]) -> str:
+def offered_when_declined(assistant: Assistant, questions: list[Question], results: dict[str, SearchResult]) -> str:
     """Of the answerable questions cloudai declines, how many are offered the answering
-    section among the first suggestions of the no-match reply (`SearchResult.near`)."""
+    section among the first suggestions of the no-match reply (`SearchResult.near`), from
+    the searches already run (`results`, by question)."""
     declined = offered = 0
     for q in questions:
-        result = assistant.retriever.search(q.q, top=5)
+        result = results[q.q]
         if not q.answers or result.hits:
             continue
         declined += 1

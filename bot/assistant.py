@@ -148,7 +148,11 @@ class Assistant:
         label = sec.heading or sec.doc.title
         if not sec.heading or len(self._named.get(_label_key(label), [])) <= 1:
             return label
-        return f"{self._above(sec)}{TOPIC_SEPARATOR}{label}"
+        return self._qualified(sec)
+
+    def _qualified(self, sec: Section) -> str:
+        """`sec`'s heading under the name of what it is under: "Cookies › Recap"."""
+        return f"{self._above(sec)}{TOPIC_SEPARATOR}{sec.heading}"
 
     def _above(self, sec: Section) -> str:
         """The name of what `sec` is under: its parent's heading, else its document's title."""
@@ -236,7 +240,7 @@ class Assistant:
                 continue
             named.setdefault(_label_key(sec.heading or sec.doc.title), []).append(sec.id)
             if sec.heading:
-                named.setdefault(_label_key(f"{self._above(sec)}{TOPIC_SEPARATOR}{sec.heading}"), []).append(sec.id)
+                named.setdefault(_label_key(self._qualified(sec)), []).append(sec.id)
         return named
 
     def _answer(self, question: str, result: SearchResult) -> Reply:
@@ -312,9 +316,9 @@ class Assistant:
         out: list[str] = []
 
         def add(name: str, label: str) -> None:  # a topic named like one shown is not offered
-            name, label = name.strip(), label.strip()
-            if name and not is_navigation(name) and name.lower() not in shown and label.lower() not in (o.lower() for o in out):
-                out.append(label)
+            name = name.strip()
+            if name and not is_navigation(name) and name.lower() not in shown:
+                out.append(label.strip())
 
         for hit in hits:
             if hit.section.id not in used and hit.section.kind != "passage":
@@ -324,7 +328,7 @@ class Assistant:
             add(doc.title, doc.title)
         for cid in top.children:
             add(self.kb.sections[cid].heading, self.topic_label(self.kb.sections[cid]))
-        return out[:MAX_RELATED]
+        return _distinct(out, MAX_RELATED)
 
     def _no_match(self, question: str, result: SearchResult) -> Reply:
         suggestions = self._closest(question, result) or self.topics(limit=SUGGESTIONS)

@@ -127,12 +127,12 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
 def _without_edge_rules(text: str) -> str:
     """`text` (stripped) without thematic breaks (`-----`, `***`) before or after it: under a
     heading they are decoration, and an answer opened with a rule."""
-    while text[:1] in ("-", "*", "_") and text:
+    while text[:1] in ("-", "*", "_"):  # ("" is none of them)
         end = text.find("\n")
         if not _RULE_LINE.fullmatch(text if end < 0 else text[:end]):
             break
         text = "" if end < 0 else text[end + 1:].lstrip()
-    while text[-1:] in ("-", "*", "_") and text:
+    while text[-1:] in ("-", "*", "_"):
         start = text.rfind("\n")
         if not _RULE_LINE.fullmatch(text[start + 1:]):
             break

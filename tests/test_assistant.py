@@ -187,14 +187,18 @@ DOCS_SITE = {
 }
 
 
+def docs_site(root: Path) -> Assistant:
+    for name, text in DOCS_SITE.items():
+        write(root, name, text)
+    return Assistant.load(root)
+
+
 def test_a_declined_paraphrase_is_offered_the_section_that_came_closest(tmp_path: Path) -> None:
     """A paraphrase in other words than the docs' ("counters in the margin") is declined,
     with the section that answers it ranked first: the reply offers that section, not the
     titles that look like the question (none did) or the knowledge's main topics. An
     off-topic question, which holds no word key to the docs, is offered the main topics."""
-    for name, text in DOCS_SITE.items():
-        write(tmp_path, name, text)
-    assistant = Assistant.load(tmp_path)
+    assistant = docs_site(tmp_path)
     reply = assistant.reply("when visitors copy a programming sample, the counters in the left margin get copied "
                             "along with it. Can I avoid that?")
     assert reply.no_match and reply.suggestions[0] == "Line numbers", reply.suggestions
@@ -207,9 +211,7 @@ def test_a_declined_paraphrase_is_offered_the_section_that_came_closest(tmp_path
 def test_suggestions_are_named_in_words_and_never_twice(tmp_path: Path) -> None:
     """A release's heading ("10.21.2") looked like "Figure 1, Figure 2" to the fuzzy match
     and was offered first; two pages titled alike but for case were two buttons."""
-    for name, text in DOCS_SITE.items():
-        write(tmp_path, name, text)
-    assistant = Assistant.load(tmp_path)
+    assistant = docs_site(tmp_path)
     suggested = assistant.suggest("labelled Figure 1, Figure 2 and so on without counting by hand", limit=5)
     assert not any(re.fullmatch(r"[\d.]+", label) for label in suggested), suggested
     topics = [t.casefold() for t in assistant.topics()]
