@@ -35,6 +35,7 @@ from bot.digest import Digest
 from bot.feedback import Feedback, FeedbackSink
 from bot.health import Health, WSGIApp, ops_app
 from bot.live import LiveAssistant
+from bot.markdown import HARD_BREAK
 from bot.metrics import Metrics
 from bot.models import Reply
 from bot.ratelimit import QuestionLimiter
@@ -240,7 +241,7 @@ def render_digest(digest: Digest) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "emoji": True,
                                                                  "text": digest.title[:HEADER_MAX]}}]
     for heading, part in digest.parts():
-        text = to_mrkdwn(f"**{heading}**\n{part}")
+        text = to_mrkdwn(f"**{heading}**{HARD_BREAK}{part}")
         blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": p}} for p in _chunks(text, SECTION_MAX))
     fallback = escape(f"{digest.title}: " + "; ".join(h for h, _ in digest.parts()))
     return {"text": fallback[:FALLBACK_MAX], "blocks": blocks[:BLOCKS_MAX]}

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process, utils
 from .compose import one_example, shorten
 from .intents import Intent, IntentCatalog
 from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
-from .markdown import strip_markup
+from .markdown import HARD_BREAK, strip_markup
 from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
 from .sections import is_navigation
@@ -88,7 +88,7 @@ def section_body(sec: Section, then: Section | None = None) -> str:
     shortened to BODY_LIMIT, saying where the rest is."""
     text = one_example(sec.text)
     if then is not None:
-        label = f"**{then.heading}**\n" if then.heading and then.heading != sec.heading else ""
+        label = f"**{then.heading}**{HARD_BREAK}" if then.heading and then.heading != sec.heading else ""
         text = f"{text}\n\n{label}{one_example(then.text)}"
     body, cut = shorten(text, BODY_LIMIT)
     return body + f"\n\n_More in {source_of(sec).label}._" if cut else body
@@ -256,7 +256,7 @@ class Assistant:
                 sources += (source_of(then),)
         else:
             budget = BODY_LIMIT // len(parts) - 40
-            body = "\n\n".join(("" if s.label == title else f"**{s.label}**\n")  # the title is not said twice
+            body = "\n\n".join(("" if s.label == title else f"**{s.label}**{HARD_BREAK}")  # the title is not said twice
                                 + shorten(one_example(h.section.text), budget)[0] for s, h in zip(sources, parts))
         corrections = result.query.corrections
         if corrections:

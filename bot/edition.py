@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .markdown import HARD_BREAK
 from .wording import counted
 
 Kind = Literal["trend", "figure"]
@@ -66,10 +67,10 @@ class Digest:
         """(heading, Markdown) for each part present, in reading order."""
         parts: list[tuple[str, str]] = []
         if self.trend:
-            parts.append(("📈 Trend spotlight", f"**{self.trend.title}**\n{self.trend.text}\n_Source: "
+            parts.append(("📈 Trend spotlight", f"**{self.trend.title}**{HARD_BREAK}{self.trend.text}{HARD_BREAK}_Source: "
                                                  f"{self.trend.source}_"))
         if self.figure:
-            parts.append(("🔢 Figure of the day", f"**{self.figure.title}**: {self.figure.text}\n_Source: "
+            parts.append(("🔢 Figure of the day", f"**{self.figure.title}**: {self.figure.text}{HARD_BREAK}_Source: "
                                                    f"{self.figure.source}_"))
         if self.whats_new:
             lines = [f"- **{c.title}** ({c.status}{', ' + c.date if c.date else ''}): {c.line}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import code_spans_masked, fence_spans, outside_code_spans
+from .markdown import HARD_BREAK, code_spans_masked, fence_spans, outside_code_spans
 
 # the tags handled, in lower case as documents write them (a case-blind search is 2x slower)
 _HINT = re.compile(r"</?(?:a|br|code|kbd|b|strong|i|em|img|p|div|span|details|summary|center|sup|sub|abbr|small|font|mark|u|ins|blockquote"
@@ -120,7 +120,7 @@ def _tags(text: str) -> str:
         return text
     text = _PAIRED.sub(_span, text)
     text = _LINK.sub(_link, text)
-    text = _BREAK.sub("\n", text)
+    text = _BREAK.sub(HARD_BREAK, text)
     return _DROPPED.sub("", text)
 
 

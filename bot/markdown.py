@@ -44,6 +44,10 @@ _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|br|code|del|em|font|i|img|kbd|mark|s|s
 _CLOSING_HASHES = re.compile(r"\s+#+\s*$")
 _SPACES = re.compile(r"\s+")
 _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext heading
+# A line break that stays one: a chat shows the plain line breaks of a paragraph wrapped by an
+# editor as spaces (bot/render.py), so text composed as "label, then its text on the next
+# line" ends the label's line with two spaces, CommonMark's hard break
+HARD_BREAK = "  \n"
 
 
 @dataclass(slots=True)

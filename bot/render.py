@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
+# A paragraph with a line at least this long before a line break was wrapped by its author's
+# editor (docs wrap at 72–120 columns): its line breaks are spaces, as a web page shows them.
+# Shorter lines were broken on purpose ("Owner: Alice" / "Due: Friday" in a note), and a chat
+# shows them as written. Set by hand: wrapped prose rarely has a line under 60 characters
+# before the last, and notes written line by line rarely have one over it.
+WRAPPED_LINE = 60
 _TRIPLE = re.compile(r"``(?=`)")  # two backticks before a third: a ZWSP between them breaks every ``` run
 
 
@@ -151,6 +157,14 @@ def plain_text(markdown: str, links: bool = True) -> str:
     return convert(markdown, Dialect(), links)
 
 
+def _wrapped(source: str) -> bool:
+    """Was this paragraph (its Markdown source) wrapped by an editor (WRAPPED_LINE)? Never a
+    table: CommonMark reads one as a paragraph, one row a line."""
+    lines = source.split("\n")
+    return (len(lines) > 1 and max(map(len, lines[:-1])) >= WRAPPED_LINE
+            and not any(line.lstrip().startswith("|") for line in lines))
+
+
 def _close(tokens: Sequence["Token"], i: int) -> int:
     """The index of the token closing the container opened at `i`."""
     level = tokens[i].level
@@ -179,7 +193,8 @@ class _Walk:
             kind = t.type
             block: list[_Line]
             if kind == "paragraph_open":
-                text = d.paragraph(self.inline(tokens[i + 1].children or [], {}), indent)
+                source = tokens[i + 1]
+                text = d.paragraph(self.inline(source.children or [], {}, _wrapped(source.content)), indent)
                 block, i = [(line, False) for line in text.split("\n")], i + 3
             elif kind == "heading_open":
                 depth = {"strong": 1} if d.bold_headings else {}
@@ -235,8 +250,9 @@ class _Walk:
             j = item_end + 1
         return out
 
-    def inline(self, tokens: Sequence["Token"], depth: dict[str, int]) -> str:
-        """An inline run of tokens, written; `depth` counts the strong/em/strike spans it is in."""
+    def inline(self, tokens: Sequence["Token"], depth: dict[str, int], wrapped: bool = False) -> str:
+        """An inline run of tokens, written; `depth` counts the strong/em/strike spans it is in.
+        In a `wrapped` paragraph a line break without a mark (a soft break) is a space."""
         d = self.d
         out: list[str] = []
         run: list[str] = []  # literal text, handed to the dialect in one piece
@@ -255,7 +271,9 @@ class _Walk:
                 run.append(t.content)
             elif kind == "text_special":  # `\*` or an entity: a character meant literally
                 run.append(d.escaped(t.content))
-            elif kind in ("softbreak", "hardbreak"):
+            elif kind == "softbreak":
+                run.append(" " if wrapped else "\n")
+            elif kind == "hardbreak":
                 run.append("\n")
             elif kind == "code_inline":
                 flush()

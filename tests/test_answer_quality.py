@@ -17,6 +17,7 @@ import pytest
 from bot.assistant import Assistant
 from bot.compose import shorten
 from bot.ranking import FEATURES, PARAMS, Evidence, confident
+from bot.render import plain_text
 from bot.retriever import Retriever
 from bot.sections import first_sentence
 
@@ -878,3 +879,26 @@ def test_a_paraphrase_s_everyday_words_weigh_less_than_what_it_is_about(tmp_path
     reply = Assistant.load(tmp_path).reply("my /users/me page keeps getting captured by the other route instead, why?")
     assert reply.sources[0].heading_path.endswith("Route order"), reply.sources
     assert "Declare `/users/me` before" in reply.body
+
+
+def test_a_hard_wrapped_document_reads_as_flowing_text_and_block_labels_keep_their_lines(tmp_path: Path) -> None:
+    """Docs are hard-wrapped by their authors' editors (kubeflow, pip, Black, Starlette), and a
+    chat shows every line break: replies read ragged ("…request quota for" / "GPUs a week…").
+    A wrapped paragraph's line breaks are spaces in every dialect; a combined reply's block
+    label still stands on a line of its own above its text, however long the label."""
+    wrapped = ("Platform team runbook for shared accelerator capacity and quotas in production",
+               "Ask the platform team in the #infra channel to raise the request quota for\n"
+               "GPUs a week ahead; they raise the GPU quota per namespace and tell you\nwhen it is done.\n")
+    other = ("Finance and procurement handbook for cloud spending approvals and budgets",
+             "Every GPU quota request above eight cards needs a budget approval from finance\n"
+             "first, which takes two working days; attach the cost estimate to the request.\n")
+    for name, (title, text) in {"runbook.md": wrapped, "handbook.md": other}.items():
+        write(tmp_path, name, f"# {title}\n\n## GPU quota requests\n\n{text}")
+    write(tmp_path, "lunch.md", "# Team lunch\n\nWe meet on Fridays at noon in the big room on the second floor.\n")
+    reply = Assistant.load(tmp_path).reply("how do I request more GPU quota")
+    assert len(reply.sources) == 2, reply.sources  # a combined reply: one block from each document
+    shown = plain_text(reply.body)
+    assert "raise the request quota for GPUs a week ahead; they raise the GPU quota" in shown, shown
+    assert "budget approval from finance first, which takes two working days" in shown, shown
+    label = reply.sources[1].label
+    assert len(label) > 60 and f"\n{label}\n" in f"\n{shown}", shown  # on its own line, its text below

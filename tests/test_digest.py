@@ -21,6 +21,7 @@ from bot.assistant import Assistant
 from bot.delivery import DigestScheduler, DigestService, Target
 from bot.digest import Digest, DigestComposer, History
 from bot.feedback import Feedback
+from bot.render import plain_text
 from bot.settings import Settings
 from bot.store import Store
 
@@ -83,6 +84,22 @@ def test_the_digest_has_a_trend_a_figure_whats_new_and_a_question(bundled: Assis
     assert text.startswith("# cloudai digest · Tuesday 24 November 2026")
     for part in ("📈 Trend spotlight", "🔢 Figure of the day", "🆕 What's new", "💬 Try asking"):
         assert part in text
+
+
+def test_a_digest_part_keeps_its_title_text_and_source_on_lines_of_their_own(bundled: Assistant,
+                                                                              tmp_path: Path) -> None:
+    """A chat joins the lines of a paragraph wrapped by an editor (bot/render.py): the trend's
+    title, its text and its source are three lines, not one run-on line."""
+    digest = service(bundled, Store(f"sqlite:///{tmp_path / 's.db'}")).preview(DAY)
+    assert digest.trend is not None and digest.figure is not None
+    parts = dict(digest.parts())
+    trend = plain_text(parts["📈 Trend spotlight"]).splitlines()
+    assert len(trend) == 3 and trend[0] == digest.trend.title and trend[2].startswith("Source: "), trend
+    figure = plain_text(parts["🔢 Figure of the day"]).splitlines()
+    assert len(figure) == 2 and figure[1] == f"Source: {digest.figure.source}", figure
+    from adapters.slack import render_digest  # Slack puts each part's heading above it in one block
+    shown = [b["text"]["text"] for b in render_digest(digest)["blocks"] if b["type"] == "section"]
+    assert shown[0].splitlines()[:2] == ["*📈 Trend spotlight*", f"*{digest.trend.title}*"], shown[0]
 
 
 def test_trends_come_from_the_knowledge_not_a_list(tmp_path: Path) -> None:

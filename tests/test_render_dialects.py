@@ -101,6 +101,29 @@ def test_block_html_is_shown_as_rows_items_and_bold_lines_in_every_dialect() -> 
     assert "v1 (https://example.org/v1)" in term
 
 
+# documentation hard-wrapped by its author's editor, as kubeflow, pip, Black and Starlette are
+WRAPPED = ("Early stopping saves computing resources and reduces the time an experiment takes by\n"
+           "stopping its trials when the target metric no longer improves, before training is\n"
+           "complete.<br>It is configured per experiment.\n\n"
+           "- A list item wrapped the same way keeps its words together when it is longer than\n"
+           "  one line of the source.\n")
+ON_PURPOSE = "Owner: Alice\nDue: Friday\n\n| Step | Time |\n|---|---|\n| drain | slow and then a much longer note on what comes next |\n"
+
+
+def test_a_paragraph_wrapped_by_an_editor_reads_as_one_in_every_dialect() -> None:
+    """A chat shows every line break, so a hard-wrapped document read ragged ("…an experiment
+    takes by" / "stopping its trials…"); a web page joins the lines, and so does a reply now.
+    Lines broken on purpose stay: a note's short lines, a `<br>`, a table's rows."""
+    wide = terminal_render(Reply(title="T", body=WRAPPED), width=200)
+    for shown in (to_mrkdwn(WRAPPED), discord_shown(WRAPPED), plain_text(WRAPPED), wide):
+        assert "an experiment takes by stopping its trials when the target metric no longer improves, before" in shown
+        assert "complete.\nIt is configured per experiment." in shown
+        assert "than one line of the source." in shown
+    for shown in (to_mrkdwn(ON_PURPOSE), discord_shown(ON_PURPOSE), plain_text(ON_PURPOSE), terminal(ON_PURPOSE)):
+        assert "Owner: Alice\nDue: Friday" in shown
+        assert "| Step | Time |\n|---|---|\n| drain | slow and then" in shown
+
+
 def test_text_quoting_a_user_keeps_html_as_written() -> None:
     assert "<b>hi</b>" in plain_text("say <b>hi</b>", links=False)
 
