@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 # shows them as written. Set by hand: wrapped prose rarely has a line under 60 characters
 # before the last, and notes written line by line rarely have one over it.
 WRAPPED_LINE = 60
+# ...and in any paragraph, a line at least this long whose next line goes on in lower case was
+# broken mid-sentence ("installed in editable mode (using" / "the --editable option)"), not
+# on purpose. Set by hand, as above.
+CONTINUED_LINE = 30
 _TRIPLE = re.compile(r"``(?=`)")  # two backticks before a third: a ZWSP between them breaks every ``` run
 
 
@@ -252,11 +256,13 @@ class _Walk:
 
     def inline(self, tokens: Sequence["Token"], depth: dict[str, int], wrapped: bool = False) -> str:
         """An inline run of tokens, written; `depth` counts the strong/em/strike spans it is in.
-        In a `wrapped` paragraph a line break without a mark (a soft break) is a space."""
+        A line break without a mark (a soft break) is a space in a `wrapped` paragraph, and
+        where a line of CONTINUED_LINE characters goes on in lower case."""
         d = self.d
         out: list[str] = []
         run: list[str] = []  # literal text, handed to the dialect in one piece
         closing: list[str] = []  # what ends each link being shown as text
+        line_start = 0  # the first token of the current line
 
         def flush() -> None:
             if run:
@@ -272,9 +278,14 @@ class _Walk:
             elif kind == "text_special":  # `\*` or an entity: a character meant literally
                 run.append(d.escaped(t.content))
             elif kind == "softbreak":
-                run.append(" " if wrapped else "\n")
+                after = tokens[i + 1] if i + 1 < len(tokens) else None
+                continued = (after is not None and after.type == "text" and after.content[:1].islower()
+                             and len(_plain(tokens[line_start:i]).strip()) >= CONTINUED_LINE)
+                run.append(" " if wrapped or continued else "\n")
+                line_start = i + 1
             elif kind == "hardbreak":
                 run.append("\n")
+                line_start = i + 1
             elif kind == "code_inline":
                 flush()
                 out.append(d.code(t.content))

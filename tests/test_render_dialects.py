@@ -106,7 +106,8 @@ WRAPPED = ("Early stopping saves computing resources and reduces the time an exp
            "stopping its trials when the target metric no longer improves, before training is\n"
            "complete.<br>It is configured per experiment.\n\n"
            "- A list item wrapped the same way keeps its words together when it is longer than\n"
-           "  one line of the source.\n")
+           "  one line of the source.\n\n"
+           "Short lines broken mid-sentence (in editable mode, using\nthe editable option) go on too.\n")
 ON_PURPOSE = "Owner: Alice\nDue: Friday\n\n| Step | Time |\n|---|---|\n| drain | slow and then a much longer note on what comes next |\n"
 
 
@@ -119,6 +120,7 @@ def test_a_paragraph_wrapped_by_an_editor_reads_as_one_in_every_dialect() -> Non
         assert "an experiment takes by stopping its trials when the target metric no longer improves, before" in shown
         assert "complete.\nIt is configured per experiment." in shown
         assert "than one line of the source." in shown
+        assert "(in editable mode, using the editable option) go on too." in shown
     for shown in (to_mrkdwn(ON_PURPOSE), discord_shown(ON_PURPOSE), plain_text(ON_PURPOSE), terminal(ON_PURPOSE)):
         assert "Owner: Alice\nDue: Friday" in shown
         assert "| Step | Time |\n|---|---|\n| drain | slow and then" in shown
