@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from .compose import one_example, shorten
+from .compose import one_example, shorten, without_dangling_intro
 from .intents import Intent, IntentCatalog
 from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
 from .markdown import HARD_BREAK, strip_markup
@@ -91,7 +91,7 @@ def section_body(sec: Section, then: Section | None = None) -> str:
         label = f"**{then.heading}**{HARD_BREAK}" if then.heading and then.heading != sec.heading else ""
         text = f"{text}\n\n{label}{one_example(then.text)}"
     body, cut = shorten(text, BODY_LIMIT)
-    return body + f"\n\n_More in {source_of(sec).label}._" if cut else body
+    return body + f"\n\n_More in {source_of(sec).label}._" if cut else without_dangling_intro(body)
 
 
 class Assistant:
@@ -257,7 +257,8 @@ class Assistant:
         else:
             budget = BODY_LIMIT // len(parts) - 40
             body = "\n\n".join(("" if s.label == title else f"**{s.label}**{HARD_BREAK}")  # the title is not said twice
-                                + shorten(one_example(h.section.text), budget)[0] for s, h in zip(sources, parts))
+                                + without_dangling_intro(shorten(one_example(h.section.text), budget)[0])
+                                for s, h in zip(sources, parts))
         corrections = result.query.corrections
         if corrections:
             fixed = ", ".join(f"{typed} → {word}" for typed, word in dict.fromkeys(corrections))

@@ -65,10 +65,7 @@ def shorten(markdown: str, limit: int) -> tuple[str, bool]:
         cut = ends[-1] if ends and ends[-1] >= room * 0.3 else head.rfind(" ")
     if cut <= 0:
         cut = room
-    out = head[:cut].rstrip()
-    while out.endswith(":") and "\n" in out:  # a line introducing what was cut away goes too
-        out = out[: out.rfind("\n")].rstrip()
-    out = out.rstrip(":;, ")
+    out = without_dangling_intro(head[:cut]).rstrip(":;, ")  # a line introducing what was cut away goes too
     fence = fence_spans("\n" + out)[1]
     if fence:  # an open code fence: close it, and say "…" below it (a closing fence line
         ending = f"\n{fence}\n\n…"  # holds nothing else: "``` …" left the fence open)
@@ -79,6 +76,17 @@ def shorten(markdown: str, limit: int) -> tuple[str, bool]:
     if fence_marker(out.rsplit("\n", 1)[-1]):  # cut just after a code block: "…" below it too
         return out + "\n\n…", True
     return (out if out.endswith("…") else out + " …"), True
+
+
+def without_dangling_intro(markdown: str) -> str:
+    """`markdown` without the lines at its end that introduce what it does not hold: what
+    was cut away, or what the site filled in from a file the documents lack ("… mounted at
+    the path `/subapi`:" above FastAPI's included example). A reply never stops on a colon;
+    a lone line keeps its words."""
+    out = markdown.rstrip()
+    while out.endswith(":") and "\n" in out:
+        out = out[: out.rfind("\n")].rstrip()
+    return out.rstrip(":")
 
 
 APOLOGY = "Something went wrong while answering. Please try again in a moment."

@@ -827,6 +827,25 @@ def test_first_sentence_finishes_a_list_introduction() -> None:
     assert first_sentence(linked) == "For more, see Starlette's docs for: The `WebSocket` class, Class-based handling."
 
 
+def test_a_section_whose_example_the_site_filled_in_does_not_end_a_reply_on_a_colon(tmp_path: Path) -> None:
+    """FastAPI-style docs end a section with "…mounted at the path `/subapi`:" above an
+    included code file the documents lack: the reply, alone or as a block of a combined one,
+    stopped on that colon with nothing after it. The line introducing nothing goes."""
+    write(tmp_path, "sub-applications.md", "# Sub Applications\n\nIndependent apps under one app.\n\n"
+          "## Mount a sub-application\n\nIn your top-level application, mount the sub-application `subapi`.\n\n"
+          "In this case, it will be mounted at the path `/subapi`:\n\n{!../../docs_src/sub_applications/tutorial001.py!}\n")
+    write(tmp_path, "proxy.md", "# Behind a Proxy\n\nServing the app under a path prefix.\n\n"
+          "## Mount a sub-application\n\nBehind a proxy with a root path, a mounted sub-application works as you "
+          "would expect: the root path is passed on to it.\n\nFor example, with the proxy in front:\n\n"
+          "{!../../docs_src/behind_a_proxy/tutorial004.py!}\n")
+    assistant = Assistant.load(tmp_path)
+    for question, blocks in (("how do I mount a sub-application", 2), ("where is subapi mounted", 1)):
+        reply = assistant.reply(question)
+        assert len(reply.sources) == blocks, reply.sources  # a combined reply, and one of a single section
+        assert "mount the sub-application `subapi`." in reply.body, reply.body
+        assert not any(line.rstrip().endswith(":") for line in plain_text(reply.body).splitlines()), reply.body
+
+
 @pytest.mark.parametrize("limit", [40, 60, 90, 130])
 def test_shortened_text_never_dangles(limit: int) -> None:
     text = ("Compare cloud providers on three points:\n\n- **AI offerings:** managed notebooks and models.\n"
