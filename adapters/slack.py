@@ -141,7 +141,7 @@ class Mrkdwn(Dialect):
         return "`" + escape(code) + "`"
 
     def code_block(self, code: str, info: str) -> str:
-        return escape(backtick_fence(code, info))
+        return escape(backtick_fence(code))  # mrkdwn highlights nothing: a language would show as a line of code
 
     def link(self, link: Link) -> str:
         target = escape(link.url.replace("|", "%7C"))  # `|` would end the URL

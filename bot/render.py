@@ -110,7 +110,7 @@ class Dialect:
         return code
 
     def code_block(self, code: str, info: str) -> str:
-        """A fenced or indented block (`info`: the fence's language, if any), without a final newline."""
+        """A fenced or indented block (`info`: the language its fence names, if any), without a final newline."""
         return code.removesuffix("\n")
 
     def links_to(self, url: str) -> bool:
@@ -212,7 +212,10 @@ class _Walk:
                 inner = self.blocks(tokens, i + 1, end, indent + len(d.quote), tight=False)
                 block, i = [(d.quote + line if line else d.quote.rstrip(), code) for line, code in inner], end + 1
             elif kind in ("fence", "code_block"):
-                info = t.info.strip() if kind == "fence" else ""
+                # the info string's first word is the language; the rest ("toml tab=\"pyproject.toml\"",
+                # "python title=\"app.py\"") is for the site's renderer, and a chat would show it as code
+                words = t.info.split() if kind == "fence" else []
+                info = words[0] if words else ""
                 block, i = [(line, True) for line in d.code_block(t.content, info).split("\n")], i + 1
             elif kind == "html_block":  # shown as text, never interpreted
                 text = d.paragraph(d.text(t.content.rstrip("\n")), indent)

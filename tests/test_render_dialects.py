@@ -39,7 +39,8 @@ def discord_shown(body: str) -> str:
 
 def test_a_tilde_fence_is_code_in_every_dialect() -> None:
     slack, discord, term = to_mrkdwn(TILDE), discord_shown(TILDE), terminal(TILDE)
-    assert "```python\n" + INSIDE + "\n```" in slack  # Slack knows only ```: the markers change, the inside does not
+    assert "```\n" + INSIDE + "\n```" in slack  # Slack knows only ```: the markers change, the inside does not
+    assert "python" not in slack  # mrkdwn highlights nothing: the language would show as a line of code
     assert "<https://example.com" not in slack and "• not" not in slack
     assert "_this_" in slack and "_that_" in slack  # the prose around it is still rewritten
     assert "```python\n" + INSIDE + "\n```" in discord

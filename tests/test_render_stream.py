@@ -109,10 +109,13 @@ def test_inline_code_keeps_asterisks_and_angle_brackets() -> None:
 
 
 def test_a_fenced_block_is_copied_exactly() -> None:
-    body = "Before.\n\n```python\nprint('**not bold**', '<@U123>')  # [x](https://evil.example)\n```\n\nAfter."
+    """...and its language is named where the chat highlights it (Discord, and the terminal),
+    without what the fence says for the site's renderer (`title="app.py"`); Slack's mrkdwn
+    highlights nothing, so a language there would be a line of code."""
+    body = "Before.\n\n```python title=\"app.py\"\nprint('**not bold**', '<@U123>')  # [x](https://evil.example)\n```\n\nAfter."
     slack, discord, term = all_three(body)
     code = "print('**not bold**', '<@U123>')  # [x](https://evil.example)"
-    assert f"```python\n{slack_seen(code)}\n```" in slack_seen(slack)
+    assert f"Before.\n\n```\n{slack_seen(code)}\n```" in slack_seen(slack)
     assert "&lt;@U123&gt;" in slack and "<https://evil" not in slack  # Slack's escaping holds in code too
     assert f"```python\n{code}\n```" in discord_seen(discord)
     assert "](" not in discord  # no masked link can form in code either (`]\u200b(`)
