@@ -28,7 +28,7 @@ _MDX_COMMENT = (re.compile(r"\{/\*"), re.compile(r"\*/\}"))
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^{}\s]+))?[^{}]*\}\s*$")  # (no "{" inside: read once)
-_ICON = re.compile(r"\s*:(?:material|octicons|fontawesome|simple)-[a-z0-9-]+:")  # MkDocs Material icons
+ICON = re.compile(r"\s*:(?:material|octicons|fontawesome|simple)-[a-z0-9-]+:")  # MkDocs Material icons
 _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
 # (no "[" inside: a page name cannot hold one, and a run of unclosed "[[" is read once, not once per "[[")
 _WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")
@@ -451,7 +451,7 @@ def _heading_parts(raw: str) -> tuple[str, str]:
         anchor = anchor or m.group(1) or ""
         raw = raw[: m.start()]
     if ":" in raw:
-        raw = _ICON.sub("", raw)
+        raw = ICON.sub("", raw)
     if "#" in raw:
         raw = _CLOSING_HASHES.sub("", raw)
     if "\\" in raw:

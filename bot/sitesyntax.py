@@ -16,6 +16,7 @@ syntax reads as noise (or worse) to a plain Markdown reader:
 - what a MkDocs site builds from other files: markdown-include lines (`{!> ../docs_src/app.py!}`,
   FastAPI's and SQLModel's docs), a code block or content tab holding nothing else, and
   mkdocstrings' `::: package.Name` (named, as code; its YAML options go);
+- MkDocs Material icons (`:octicons-file-code-24:`, `:material-github:`), drawn by the site;
 - attribute lists after a link or image (`[CORS](cors.md){.internal-link target=_blank}`,
   `{: .md-button }`), which style it;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import code_line, cut, holds, outside_code_spans, title_lines
+from .markdown import ICON, code_line, cut, holds, outside_code_spans, title_lines
 from .myst import BLOCK_START, ROLE, has_myst, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
@@ -61,6 +62,7 @@ _MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+
 # attribute list (Python-Markdown attr_list, kramdown) styling the link or image before it
 _ATTRIBUTE = r"""(?:[.#][\w-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _INLINE_ATTRIBUTES = re.compile(rf"(?<=[)\]])\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
+_ICON_HINT = re.compile(r":(?:material|octicons|fontawesome|simple)-")
 _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -70,7 +72,8 @@ def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
     return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "){") or holds(body, "]{")
-            or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None)
+            or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None
+            or _ICON_HINT.search(body) is not None)
 
 
 def _block_title(m: re.Match[str]) -> str:
@@ -171,6 +174,8 @@ def _walk(body: str, mdx: bool) -> str:
             continue
         if "){" in line or "]{" in line:
             line = outside_code_spans(line, _without_inline_attributes)
+        if ":" in line and _ICON_HINT.search(line):
+            line = outside_code_spans(line, _without_icons)
         if line.strip():
             titled = -1
         out.append(line)
@@ -189,3 +194,7 @@ def _untitled(out: list[str], titled: int) -> int:
 
 def _without_inline_attributes(text: str) -> str:
     return _INLINE_ATTRIBUTES.sub("", text)
+
+
+def _without_icons(text: str) -> str:
+    return ICON.sub("", text)
