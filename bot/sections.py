@@ -35,6 +35,8 @@ _VERSION_START = frozenset("0123456789[")  # (a quick test first: the pattern is
 _NAMED_VERSION_START = frozenset("vVrRjJfFmMaAsSoOnNdD")  # "v1.2", "Release 1.2", "December 20, 2020"
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\*\*|__)(.{2,80}?)(?:\*\*|__)\s*(.*)$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+# a table's delimiter row, with or without its outer pipes ("--- | :---:" as well as "|---|---|")
+_TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
 _FIGURE = re.compile(
     r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:%|percent\b|billion\b|million\b|trillion\b)|\bCAGR\b|\bmarket size\b",
     re.IGNORECASE,
@@ -192,11 +194,12 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
     """The first sentence of some Markdown as plain text, cut at a word near `limit`.
 
     A sentence that introduces a list ("Compare providers on three points:") is finished
-    with the list's item labels, so an outline line never ends on a dangling colon. Inline
+    with the list's item labels, so an outline line never ends on a dangling colon. Code and
+    tables are no sentence (a table without outer pipes either: "Options | Type"). Inline
     HTML is read as the Markdown it stands for first (bot/inlinehtml.py): an image tag
     written over three lines after a sentence was cut to "… in the UI <img…".
     """
-    parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "|", "<"))]
+    parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "|", "<")) and not _is_table(b)]
     for n, block in enumerate(parts):
         text = strip_markup(html_as_markdown(block))
         if not text:
@@ -209,6 +212,12 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
             return sentence
         return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:…") + "…"
     return ""
+
+
+def _is_table(block: str) -> bool:
+    """A table, its outer pipes left out ("Option | Type" over "--- | ---") as GFM allows."""
+    lines = block.lstrip("\n").split("\n", 2)
+    return len(lines) > 1 and _TABLE_DELIMITER.fullmatch(lines[1]) is not None
 
 
 def _list_labels(block: str) -> list[str]:

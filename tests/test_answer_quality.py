@@ -846,6 +846,16 @@ def test_a_section_whose_example_the_site_filled_in_does_not_end_a_reply_on_a_co
         assert not any(line.rstrip().endswith(":") for line in plain_text(reply.body).splitlines()), reply.body
 
 
+def test_an_outline_line_never_shows_a_table_as_its_sentence() -> None:
+    """An overview's line for a child that opens with a table read "Global Options: Options |
+    Type | Descriptions -------- | ------ …" (PyMdown's docs leave out the outer pipes)."""
+    for table in ("Options | Type | Descriptions\n-------- | ---- | ------------\n`custom` | dict | Tags.",
+                  "| Options | Type |\n|:--------|-----:|\n| `custom` | dict |"):
+        assert first_sentence(f"{table}\n\nCustom tags are read as HTML elements.") == "Custom tags are read as HTML elements."
+        assert first_sentence(table) == ""
+    assert first_sentence("Use a - b or c | d.\nNo table here.") == "Use a - b or c | d."
+
+
 @pytest.mark.parametrize("limit", [40, 60, 90, 130])
 def test_shortened_text_never_dangles(limit: int) -> None:
     text = ("Compare cloud providers on three points:\n\n- **AI offerings:** managed notebooks and models.\n"
