@@ -48,6 +48,8 @@ _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext he
 # editor as spaces (bot/render.py), so text composed as "label, then its text on the next
 # line" ends the label's line with two spaces, CommonMark's hard break
 HARD_BREAK = "  \n"
+# a table's delimiter row, with or without its outer pipes ("--- | :---:" as well as "|---|---|")
+_TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
 
 
 @dataclass(slots=True)
@@ -65,6 +67,13 @@ class ParsedMarkdown:
     segments: list[Segment]
     links: list[WikiLink]
     repairs: list[str]
+
+
+def is_table(block: str) -> bool:
+    """Is this block of Markdown a table: a row led by a pipe, or a delimiter row under its
+    first line ("Option | Type" over "--- | ---": GFM lets the outer pipes go)?"""
+    lines = block.strip("\n").split("\n", 2)
+    return lines[0].lstrip().startswith("|") or (len(lines) > 1 and _TABLE_DELIMITER.fullmatch(lines[1]) is not None)
 
 
 def holds(text: str, needle: str) -> bool:

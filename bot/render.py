@@ -26,10 +26,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence
 
 from .inlinehtml import html_as_markdown
 from .linkcheck import misleading
+from .markdown import is_table
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -161,12 +162,20 @@ def plain_text(markdown: str, links: bool = True) -> str:
     return convert(markdown, Dialect(), links)
 
 
-def _wrapped(source: str) -> bool:
-    """Was this paragraph (its Markdown source) wrapped by an editor (WRAPPED_LINE)? Never a
-    table: CommonMark reads one as a paragraph, one row a line."""
+Breaks = Literal["lines", "wrapped", "table"]
+
+
+def _breaks(source: str) -> Breaks:
+    """How a paragraph's plain line breaks read (from its Markdown source): a table's rows stay
+    lines (CommonMark reads a table as a paragraph, a row a line); a paragraph wrapped by an
+    editor (WRAPPED_LINE) reads as one line; else each break stays, unless it breaks a
+    sentence (CONTINUED_LINE, `_Walk.inline`)."""
     lines = source.split("\n")
-    return (len(lines) > 1 and max(map(len, lines[:-1])) >= WRAPPED_LINE
-            and not any(line.lstrip().startswith("|") for line in lines))
+    if len(lines) < 2:
+        return "lines"
+    if is_table(source) or any(line.lstrip().startswith("|") for line in lines):
+        return "table"
+    return "wrapped" if max(map(len, lines[:-1])) >= WRAPPED_LINE else "lines"
 
 
 def _close(tokens: Sequence["Token"], i: int) -> int:
@@ -198,7 +207,7 @@ class _Walk:
             block: list[_Line]
             if kind == "paragraph_open":
                 source = tokens[i + 1]
-                text = d.paragraph(self.inline(source.children or [], {}, _wrapped(source.content)), indent)
+                text = d.paragraph(self.inline(source.children or [], {}, _breaks(source.content)), indent)
                 block, i = [(line, False) for line in text.split("\n")], i + 3
             elif kind == "heading_open":
                 depth = {"strong": 1} if d.bold_headings else {}
@@ -257,10 +266,10 @@ class _Walk:
             j = item_end + 1
         return out
 
-    def inline(self, tokens: Sequence["Token"], depth: dict[str, int], wrapped: bool = False) -> str:
+    def inline(self, tokens: Sequence["Token"], depth: dict[str, int], breaks: Breaks = "lines") -> str:
         """An inline run of tokens, written; `depth` counts the strong/em/strike spans it is in.
-        A line break without a mark (a soft break) is a space in a `wrapped` paragraph, and
-        where a line of CONTINUED_LINE characters goes on in lower case."""
+        A line break without a mark (a soft break) is a space in a "wrapped" paragraph, and in
+        "lines" where a line of CONTINUED_LINE characters goes on in lower case (`_breaks`)."""
         d = self.d
         out: list[str] = []
         run: list[str] = []  # literal text, handed to the dialect in one piece
@@ -282,9 +291,9 @@ class _Walk:
                 run.append(d.escaped(t.content))
             elif kind == "softbreak":
                 after = tokens[i + 1] if i + 1 < len(tokens) else None
-                continued = (after is not None and after.type == "text" and after.content[:1].islower()
-                             and len(_plain(tokens[line_start:i]).strip()) >= CONTINUED_LINE)
-                run.append(" " if wrapped or continued else "\n")
+                continued = (breaks == "lines" and after is not None and after.type == "text"
+                             and after.content[:1].islower() and len(_plain(tokens[line_start:i]).strip()) >= CONTINUED_LINE)
+                run.append(" " if breaks == "wrapped" or continued else "\n")
                 line_start = i + 1
             elif kind == "hardbreak":
                 run.append("\n")

@@ -17,7 +17,7 @@ from typing import Callable
 
 from .inlinehtml import html_as_markdown
 from .loader import LoadedFile
-from .markdown import Segment, blocks, finish_links, holds, plain_heading, slugify, strip_markup
+from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup
 from .models import Document, Section, SectionKind
 
 PASSAGE_MAX = 1200  # characters: a chat-sized answer
@@ -35,8 +35,6 @@ _VERSION_START = frozenset("0123456789[")  # (a quick test first: the pattern is
 _NAMED_VERSION_START = frozenset("vVrRjJfFmMaAsSoOnNdD")  # "v1.2", "Release 1.2", "December 20, 2020"
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\*\*|__)(.{2,80}?)(?:\*\*|__)\s*(.*)$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-# a table's delimiter row, with or without its outer pipes ("--- | :---:" as well as "|---|---|")
-_TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
 _FIGURE = re.compile(
     r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:%|percent\b|billion\b|million\b|trillion\b)|\bCAGR\b|\bmarket size\b",
     re.IGNORECASE,
@@ -199,7 +197,7 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
     HTML is read as the Markdown it stands for first (bot/inlinehtml.py): an image tag
     written over three lines after a sentence was cut to "… in the UI <img…".
     """
-    parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "|", "<")) and not _is_table(b)]
+    parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "<")) and not is_table(b)]
     for n, block in enumerate(parts):
         text = strip_markup(html_as_markdown(block))
         if not text:
@@ -212,12 +210,6 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
             return sentence
         return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:…") + "…"
     return ""
-
-
-def _is_table(block: str) -> bool:
-    """A table, its outer pipes left out ("Option | Type" over "--- | ---") as GFM allows."""
-    lines = block.lstrip("\n").split("\n", 2)
-    return len(lines) > 1 and _TABLE_DELIMITER.fullmatch(lines[1]) is not None
 
 
 def _list_labels(block: str) -> list[str]:

@@ -109,7 +109,8 @@ WRAPPED = ("Early stopping saves computing resources and reduces the time an exp
            "- A list item wrapped the same way keeps its words together when it is longer than\n"
            "  one line of the source.\n\n"
            "Short lines broken mid-sentence (in editable mode, using\nthe editable option) go on too.\n")
-ON_PURPOSE = "Owner: Alice\nDue: Friday\n\n| Step | Time |\n|---|---|\n| drain | slow and then a much longer note on what comes next |\n"
+ON_PURPOSE = ("Owner: Alice\nDue: Friday\n\n| Step | Time |\n|---|---|\n| drain | slow and then a much longer note on what comes next |\n\n"
+              "Option | Meaning\n--- | ---\nname | the name of the thing this section sets up for you\nvalue | its value\n")
 
 
 def test_a_paragraph_wrapped_by_an_editor_reads_as_one_in_every_dialect() -> None:
@@ -125,6 +126,7 @@ def test_a_paragraph_wrapped_by_an_editor_reads_as_one_in_every_dialect() -> Non
     for shown in (to_mrkdwn(ON_PURPOSE), discord_shown(ON_PURPOSE), plain_text(ON_PURPOSE), terminal(ON_PURPOSE)):
         assert "Owner: Alice\nDue: Friday" in shown
         assert "| Step | Time |\n|---|---|\n| drain | slow and then" in shown
+        assert "sets up for you\nvalue | its value" in shown  # a table without outer pipes keeps its rows too
 
 
 def test_text_quoting_a_user_keeps_html_as_written() -> None:
