@@ -109,9 +109,9 @@ def test_inline_code_keeps_asterisks_and_angle_brackets() -> None:
 
 
 def test_a_fenced_block_is_copied_exactly() -> None:
-    """...and its language is named where the chat highlights it (Discord, and the terminal),
-    without what the fence says for the site's renderer (`title="app.py"`); Slack's mrkdwn
-    highlights nothing, so a language there would be a line of code."""
+    """Its code as written; its language named where the chat highlights it (Discord, the
+    terminal), without what the fence says for the site's renderer (`title="app.py"`);
+    Slack's mrkdwn highlights nothing, so a language there would be a line of code."""
     body = "Before.\n\n```python title=\"app.py\"\nprint('**not bold**', '<@U123>')  # [x](https://evil.example)\n```\n\nAfter."
     slack, discord, term = all_three(body)
     code = "print('**not bold**', '<@U123>')  # [x](https://evil.example)"
