@@ -13,6 +13,8 @@ from rapidfuzz import fuzz
 from .markdown import fence_marker, fence_spans
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
+# text ending on a colon, maybe inside emphasis: "**Here's a glimpse of what is coming:**"
+_INTRODUCES = re.compile(r":([*_]*)\Z")
 # Two code blocks in a row, in two declared languages and this alike (rapidfuzz ratio), are
 # one example written twice: Node's docs give each as `mjs` then `cjs` (ratio 60–100 for
 # 388 of their 404 such pairs); blocks told apart by prose, or in one language, are steps.
@@ -82,11 +84,12 @@ def without_dangling_intro(markdown: str) -> str:
     """`markdown` without the lines at its end that introduce what it does not hold: what
     was cut away, or what the site filled in from a file the documents lack ("… mounted at
     the path `/subapi`:" above FastAPI's included example). A reply never stops on a colon;
-    a lone line keeps its words."""
+    a lone line keeps its words. A colon inside emphasis counts: "3. **AI and ML Services:**",
+    a list item whose sub-items were cut, introduces them as much as a plain colon does."""
     out = markdown.rstrip()
-    while out.endswith(":") and "\n" in out:
+    while _INTRODUCES.search(out) and "\n" in out:
         out = out[: out.rfind("\n")].rstrip()
-    return out.rstrip(":")
+    return _INTRODUCES.sub(r"\1", out)
 
 
 APOLOGY = "Something went wrong while answering. Please try again in a moment."

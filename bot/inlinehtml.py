@@ -7,7 +7,7 @@ spans, `<b>`/`<strong>` bold, `<i>`/`<em>` italics, `<summary>` a bold line, `<b
 break (a space inside a table row), `<a href>` a Markdown link (its tag may run over lines:
 `<a\nhref=…>`); images (a stray `</img>` too) and layout tags (`<p>`, `<div>`, `<span>`,
 `<details>`, `<center>`, `<sup>`, `<sub>`, `<abbr title>`, `<small>`, `<font>`, `<mark>`,
-`<u>`, `<ins>`, `<blockquote>`) go and their text stays; attributes go with their tags.
+`<u>`, `<ins>`, `<blockquote>`, `<button>`) go and their text stays; attributes go with their tags.
 Block HTML becomes what a chat shows: a table row a line of cells (`| a | b |`), `<li>` a
 list item, `<h1>`–`<h6>` a bold line. Any other tag (`<script>`) is still shown as text.
 Code spans, fenced code and an escaped `\\<b>` keep their tags as written. Only what a reply
@@ -22,8 +22,8 @@ import re
 from .markdown import HARD_BREAK, code_spans_masked, fence_spans, outside_code_spans
 
 # the tags handled, in lower case as documents write them (a case-blind search is 2x slower)
-_HINT = re.compile(r"</?(?:a|br|code|kbd|b|strong|i|em|img|p|div|span|details|summary|center|sup|sub|abbr|small|font|mark|u|ins|blockquote"
-                   r"|table|thead|tbody|tr|th|td|ul|ol|li|h[1-6])\b")
+_HINT = re.compile(r"</?(?:a|br|code|kbd|b|strong|i|em|img|p|div|span|details|summary|center|sup|sub|abbr|small|font|mark|u|ins"
+                   r"|blockquote|button|table|thead|tbody|tr|th|td|ul|ol|li|h[1-6])\b")
 # An element's content never runs past another opening of its tag: each search then stops at
 # the next one, so a text of many unclosed tags costs time in proportion to its length
 # ("<b>" * 20,000 took 23 s with a plain `.*?`).
@@ -33,7 +33,7 @@ _BREAK = re.compile(r"(?<!\\)</?br\s*/?>", re.IGNORECASE)  # a stray </br> too
 _TABLE_ROW = re.compile(r"^[ \t]*\|[^\n]*</?br[^\n]*$", re.MULTILINE | re.IGNORECASE)
 _LINK = re.compile(r"(?<!\\)<a\b([^<>]*)>((?:(?!<a\b).)*?)</a\s*>", re.IGNORECASE | re.DOTALL)
 _HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
-_DROPPED = re.compile(r"(?<!\\)(?:</?(?:a|p|div|span|details|center|sup|sub|abbr|small|font|mark|u|ins|blockquote|summary|code|kbd|b"
+_DROPPED = re.compile(r"(?<!\\)(?:</?(?:a|p|div|span|details|center|sup|sub|abbr|small|font|mark|u|ins|blockquote|button|summary|code|kbd|b"
                       r"|strong|i|em)\b[^<>]*>"
                       r"|</?img\b[^<>]*>)", re.IGNORECASE)
 _MARKS = {"code": "`", "kbd": "`", "b": "**", "strong": "**", "i": "*", "em": "*"}

@@ -25,6 +25,14 @@ _SHORTCODE = (re.compile(r"\{\{[<%]"), re.compile(r"[%>]\}\}"))  # Hugo: {{< nam
 _COMMENT = (re.compile("<!--"), re.compile("-->"))
 _NOTE_COMMENT = (re.compile("%%"), re.compile("%%"))
 _MDX_COMMENT = (re.compile(r"\{/\*"), re.compile(r"\*/\}"))
+# what a page carries for the browser, not the reader: a script, a style sheet, an embedded
+# frame or video (Hugo and MkDocs pages: a calendar's JavaScript was answered as text)
+_BROWSER_CODE = tuple((tag, (re.compile(rf"<{tag}\b", re.IGNORECASE), re.compile(rf"</{tag}\s*>", re.IGNORECASE)))
+                      for tag in ("script", "style", "iframe", "video", "noscript"))
+# a line holding nothing but layout tags (`<div class="table-responsive">`, `</div>`): it wraps
+# what it holds for the site's style sheet, and parted a sentence from the table it introduces
+_LAYOUT_LINE = re.compile(r"\n {0,3}(?:</?(?:div|span|section|figure|center|p|hr)\b[^<>\n]*>[ \t]*)+(?=\n|$)",
+                          re.IGNORECASE)
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^{}\s]+))?[^{}]*\}\s*$")  # (no "{" inside: read once)
@@ -230,6 +238,8 @@ def parse(body: str) -> ParsedMarkdown:
         text, fences = _without(text, fences, _NOTE_COMMENT)
     if holds(text, "{/*"):
         text, fences = _without(text, fences, _MDX_COMMENT)
+    if "<" in text:
+        text, fences = _without_browser_markup(text, fences)
 
     refs: dict[str, str] = {}
     if holds(text, "]:"):
@@ -330,6 +340,21 @@ def _without(text: str, fences: list[tuple[int, int]],
                     or in_code_span(start) or in_code_span(end - 1))
 
     spans = [(start, end) for start, end in delimited(text, *comment) if prose(start, end)]
+    if not spans:
+        return text, fences
+    text = "".join(_outside(text, spans))
+    return text, fence_spans(text)[0]
+
+
+def _without_browser_markup(text: str, fences: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without what it holds for the browser (`_BROWSER_CODE`) and without lines of
+    layout tags only (`_LAYOUT_LINE`: a blank line in their place), in prose; and its
+    fences, found again. The text such a layout tag wraps stays."""
+    lowered = text.lower()
+    for tag, element in _BROWSER_CODE:
+        if f"<{tag}" in lowered:
+            text, fences = _without(text, fences, element)
+    spans = [(m.start() + 1, m.end()) for m in _LAYOUT_LINE.finditer(text) if not _inside(fences, m.start() + 1)]
     if not spans:
         return text, fences
     text = "".join(_outside(text, spans))

@@ -21,6 +21,9 @@ syntax reads as noise (or worse) to a plain Markdown reader:
   `{: .md-button }`), which style it;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
   `{% include "x.md" %}`;
+- definition lists (PHP Markdown Extra, Pandoc, Python-Markdown's def_list, MyST, Hugo):
+  a term's line, then its definition on a line opening with ": ", read as one line
+  `**Term**: definition` (a plain reader showed the colon opening a line of its own);
 - MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
   a JSX component tag (`<Tabs>`, `<TabItem value="py">`, `</Tabs>`).
 
@@ -44,10 +47,14 @@ _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
-_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|{BLOCK_START})")
+_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|{BLOCK_START})")
 # > [!NOTE] / > [!warning]- Title: an Obsidian callout or a GitHub alert, and a line quoted in it
 _CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
 _QUOTED = re.compile(r" {0,3}>[ \t]?")
+# ": its definition" (or ":" alone, the definition indented under it) below a term's line
+_DEFINITION = re.compile(r" {0,3}:(?:[ \t]+(\S[^\n]*?))?[ \t]*")
+# a line that is no term: a list item, a quote, a table row, a heading, HTML, or indented code
+_NOT_A_TERM = re.compile(r"(?: {4}|\t| {0,3}(?:[-*+][ \t]|[>|#<:]|\d+[.)][ \t]))")
 # {: .note } / {:toc} alone on a line: a kramdown attribute list (Jekyll), styling the block
 # before it; "{:toc}" replaces the list item before it ("* TOC") with a table of contents
 _IAL_LINE = re.compile(r" {0,3}\{:[^}\n]*\}[ \t]*")
@@ -102,7 +109,9 @@ def _walk(body: str, mdx: bool) -> str:
     block: list[str] = []  # the open code fence's lines, while held
     titled = -1  # where the open admonition's or tab's title is in `out` (-1: none, or shown)
     options = False  # in the options block of a mkdocstrings `::: identifier` line
+    defining = False  # in a definition (a definition list's), up to the next blank line
     for line in body.split("\n"):
+        defining = defining and bool(line.strip())
         if callouts:  # back to what their lines quote, code fences in them too; fewer quotes, fewer callouts
             depth = 0
             while depth < callouts and (quote := _QUOTED.match(line)):
@@ -159,6 +168,16 @@ def _walk(body: str, mdx: bool) -> str:
             title = _block_title(m)
             out.extend(title_lines(title))
             continue
+        if line.lstrip(" ").startswith(":") and (m := _DEFINITION.fullmatch(line)):
+            if defining:  # the term's next definition: a line of its own
+                out.append(m.group(1) or "")
+                continue
+            if (at := _term(out)) >= 0:
+                del out[at + 1:]  # (a blank line between a term and its definition)
+                term = out[at].strip()
+                out[at] = (term if term.startswith(("**", "__")) else f"**{term}**") + ":" + (f" {m.group(1)}" if m.group(1) else "")
+                defining = True
+                continue
         if "{:" in line and _IAL_LINE.fullmatch(line):
             if "toc" in line and out and _TOC_ITEM.fullmatch(out[-1]):
                 out.pop()
@@ -182,6 +201,18 @@ def _walk(body: str, mdx: bool) -> str:
     out.extend(block)  # a fence never closed: kept as written
     _untitled(out, titled)
     return "\n".join(out)
+
+
+def _term(out: list[str]) -> int:
+    """Where in `out` the term a definition line defines is (its last line with words, one
+    blank line between them at most), or -1: it is no term (a list item, a quote, a
+    heading, a sentence introducing what follows)."""
+    at = len(out) - 1
+    if at >= 0 and not out[at].strip():
+        at -= 1
+    if at < 0 or not out[at].strip() or _NOT_A_TERM.match(out[at]) or out[at].rstrip().endswith(":"):
+        return -1
+    return at
 
 
 def _untitled(out: list[str], titled: int) -> int:

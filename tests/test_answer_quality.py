@@ -827,6 +827,25 @@ def test_first_sentence_finishes_a_list_introduction() -> None:
     assert first_sentence(linked) == "For more, see Starlette's docs for: The `WebSocket` class, Class-based handling."
 
 
+def test_a_reply_never_stops_on_a_colon_written_in_bold(tmp_path: Path) -> None:
+    """The colon of a bold lead-in ("**Here's a glimpse into the future:**" above the page's
+    headings) or of a bold list label whose sub-items were cut ("3. **AI Services:**") is a
+    colon too: replies from the seeds corpus stopped on both."""
+    write(tmp_path, "future.md", "The convergence of data, AI and cloud is driving a new era of innovation.\n\n"
+          "**Here's a glimpse into the future of this convergence:**\n\n### **1. Personal experiences**\n\n"
+          "- **Recommendations:** tailored to each user.\n\n### **2. Autonomous systems**\n\n- **Robots:** work alone.\n")
+    services = "".join(f"{n}. **Service group {n}:**\n\n" + "".join(
+        f"    - **Offering {n}.{k}:** cloud platforms provide a managed offering for training and serving models "
+        f"at scale, with monitoring built in.\n" for k in range(3)) for n in range(1, 6))
+    write(tmp_path, "powerhouse.md", f"# Cloud powerhouse\n\n## How cloud empowers AI\n\n{services}")
+    assistant = Assistant.load(tmp_path)
+    future = assistant.reply("convergence of data AI and cloud innovation")
+    assert future.body == "The convergence of data, AI and cloud is driving a new era of innovation.", future.body
+    empowers = assistant.reply("how cloud empowers AI")
+    kept = empowers.body.split("\n\n_More in")[0]
+    assert "**Service group 2:**" in kept and not re.search(r":\**$", kept.removesuffix(" …")), kept
+
+
 def test_a_section_whose_example_the_site_filled_in_does_not_end_a_reply_on_a_colon(tmp_path: Path) -> None:
     """FastAPI-style docs end a section with "…mounted at the path `/subapi`:" above an
     included code file the documents lack: the reply, alone or as a block of a combined one,

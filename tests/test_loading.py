@@ -455,6 +455,61 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     assert "<abbr" not in shown and "{." not in shown and "{!" not in shown and "\n\n\n" not in shown
 
 
+def test_what_a_page_holds_for_the_browser_is_no_text_and_layout_tags_part_nothing(tmp_path: Path) -> None:
+    """Hugo-style pages (Kubeflow's community page): a calendar's `<style>` and `<script>`
+    were answered as text, and a table wrapped in `<div class="table-responsive">` lines was
+    cut from the sentence introducing it, so the reply stopped on that sentence's colon and
+    showed the wrapper tags. A `<button>` in a link showed its tag. In code, all of it stays."""
+    write(tmp_path, "community.md", (
+        "+++\ntitle = \"Community\"\n+++\n\n## Calendar\n\nThis is the community calendar, shown in your timezone.\n\n"
+        "<style>\n#calendar-container {\n   overflow: auto;\n}\n</style>\n<div id=\"calendar-container\"></div>\n"
+        "<script type=\"text/javascript\">\nconst timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;\n"
+        "document.getElementById('calendar-container').innerHTML = html;\n</script>\n\n"
+        "<iframe src=\"https://example.org/embed\" width=\"100%\"></iframe>\n\n"
+        "<a href=\"https://chat.example.org/\">\n  <button class=\"btn btn-primary\">Join the chat</button>\n</a>\n\n"
+        "## Chat channels\n\nThe following table lists the official channels on the community chat:\n\n"
+        "<div class=\"table-responsive\">\n<div class=\"table table-bordered\">\n\n"
+        "| Description | Link |\n| --- | --- |\n" + "".join(f"| Working group {n} | [#wg-{n}](https://chat.example.org/wg-{n}) |\n"
+                                                      for n in range(40)) +
+        "\n</div>\n</div>\n\n"
+        "## Embedding the calendar\n\nPut this on your own page:\n\n```html\n<div class=\"cal\">\n<script src=\"cal.js\"></script>\n"
+        "</div>\n```\n"
+    ))
+    kb = KnowledgeBase.load(tmp_path)
+    text = all_text(kb)
+    assert "overflow" not in text and "innerHTML" not in text and "iframe" not in text and "table-responsive" not in text
+    assert '```html\n<div class="cal">\n<script src="cal.js"></script>\n</div>\n```' in text
+    assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
+    calendar = terminal_render(assistant.reply("community calendar timezone"), width=200)
+    assert "This is the community calendar, shown in your timezone.\n\nJoin the chat (https://chat.example.org/)" in calendar
+    assert "<button" not in calendar and "const" not in calendar and "calendar-container" not in calendar, calendar
+    channels = terminal_render(assistant.reply("official chat channels"), width=200)
+    assert "on the community chat:\n\n| Description | Link |" in channels and "<div" not in channels, channels
+
+
+def test_a_definition_list_reads_as_terms_each_with_its_definition(tmp_path: Path) -> None:
+    """Definition lists (Hugo, MyST, Python-Markdown's def_list: a term's line, then ": its
+    definition") showed each definition's colon opening a line of its own below its term
+    ("Installation guide" / ": Standalone deployment guide"). A term is a line of words: a
+    list item or a sentence introducing a list is none, and their ":" lines stay."""
+    kb = load_one(tmp_path, (
+        "# Pipelines Standalone\n\nDeploy Pipelines without the other components.\n\n"
+        "Installation guide\n: [Standalone deployment\n  guide](https://example.org/standalone)\n\n"
+        "Interfaces\n:\n  * Pipelines UI\n  * Pipelines SDK\n\n"
+        "**needs rebase**\n\n: a label for pull requests that have merge\nconflicts\n: set by the bot\n\n"
+        "- an item\n: not a definition\n\n```yaml\nkey\n: value\n```\n"
+    ))
+    text = all_text(kb)
+    assert "**Installation guide**: [Standalone deployment\n  guide](https://example.org/standalone)" in text
+    assert "**Interfaces**:\n  * Pipelines UI" in text
+    assert "**needs rebase**: a label for pull requests that have merge\nconflicts\nset by the bot" in text
+    assert "- an item\n: not a definition" in text and "```yaml\nkey\n: value\n```" in text
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("pipelines standalone installation guide")
+    shown = terminal_render(reply, width=200)
+    assert "Installation guide: Standalone deployment guide (https://example.org/standalone)" in shown, shown
+    assert "\n:" not in shown, shown
+
+
 def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: Path) -> None:
     write(tmp_path, "install.mdx", (
         "import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
