@@ -15,6 +15,8 @@ from .markdown import fence_marker, fence_spans
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
 # text ending on a colon, maybe inside emphasis: "**Here's a glimpse of what is coming:**"
 _INTRODUCES = re.compile(r":([*_]*)\Z")
+# image tags at the end of a text: a chat shows none of them (bot/inlinehtml.py)
+_TRAILING_IMAGES = re.compile(r"(?:\s*<img\b[^<>]*>(?:\s*</img\s*>)?)+\s*\Z", re.IGNORECASE)
 # Two code blocks in a row, in two declared languages and this alike (rapidfuzz ratio), are
 # one example written twice: Node's docs give each as `mjs` then `cjs` (ratio 60–100 for
 # 388 of their 404 such pairs); blocks told apart by prose, or in one language, are steps.
@@ -85,8 +87,10 @@ def without_dangling_intro(markdown: str) -> str:
     was cut away, or what the site filled in from a file the documents lack ("… mounted at
     the path `/subapi`:" above FastAPI's included example). A reply never stops on a colon;
     a lone line keeps its words. A colon inside emphasis counts: "3. **AI and ML Services:**",
-    a list item whose sub-items were cut, introduces them as much as a plain colon does."""
-    out = markdown.rstrip()
+    a list item whose sub-items were cut, introduces them as much as a plain colon does. So
+    does one above an image tag (FastAPI's "… shown in the API docs:" over a screenshot):
+    a chat shows no image tag."""
+    out = _TRAILING_IMAGES.sub("", markdown).rstrip() if "<img" in markdown.lower() else markdown.rstrip()
     while _INTRODUCES.search(out) and "\n" in out:
         out = out[: out.rfind("\n")].rstrip()
     return _INTRODUCES.sub(r"\1", out)

@@ -42,8 +42,8 @@ from .myst import BLOCK_START, ROLE, has_myst, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
 _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
-# !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end
-_MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[a-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?'
+# !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end / !!! Note (a type in any case)
+_MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[A-Za-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?'
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
@@ -153,7 +153,7 @@ def _walk(body: str, mdx: bool) -> str:
             continue
         m = _MKDOCS.fullmatch(line)
         if m:
-            indent, title = m.group(1), (m.group(2) or m.group(3) or "").strip()
+            indent, title = m.group(1), _without_icons(m.group(2) or m.group(3) or "").strip()  # === ":octicons-…: pyproject.toml"
             _untitled(out, titled)
             dedent, titled = len(indent) + 4, (len(out) if title and includes else -1)
             out.extend([f"{indent}**{title}**", ""] if title else [""])

@@ -846,6 +846,17 @@ def test_a_reply_never_stops_on_a_colon_written_in_bold(tmp_path: Path) -> None:
     assert "**Service group 2:**" in kept and not re.search(r":\**$", kept.removesuffix(" …")), kept
 
 
+def test_a_reply_never_stops_on_a_colon_above_an_image_it_cannot_show(tmp_path: Path) -> None:
+    """FastAPI's pages end sections "… shown in the API docs:" above a screenshot's `<img>`,
+    which a chat does not show: the reply stopped on that colon (36 of its sections)."""
+    write(tmp_path, "responses.md", "# Additional Responses\n\nDeclare more responses for a path operation.\n\n"
+          "## Combining information\n\nYou can combine response information from several places.\n\n"
+          "It will all be combined and included in your OpenAPI, and shown in the API docs:\n\n"
+          "<img src=\"/img/tutorial/additional-responses/image01.png\">\n")
+    reply = Assistant.load(tmp_path).reply("combining response information")
+    assert reply.body == "You can combine response information from several places.", reply.body
+
+
 def test_a_section_whose_example_the_site_filled_in_does_not_end_a_reply_on_a_colon(tmp_path: Path) -> None:
     """FastAPI-style docs end a section with "…mounted at the path `/subapi`:" above an
     included code file the documents lack: the reply, alone or as a block of a combined one,

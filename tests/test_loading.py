@@ -237,10 +237,11 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
         "# Serving\n\n"
         ":::tip Pro tip\nCache the model between runs.\n:::\n\n"
         '!!! warning "Endpoint quota"\n    Each account may run ten endpoints.\n\n    Ask support to raise it.\n\n'
-        "Back to plain text.\n\n"
+        "Back to plain text.\n\n!!! Note\n    A type may be capitalised, as FastAPI's docs write it.\n\n"
         '!!! example "Scale to zero"\n    Set the minimum to zero:\n\n    ```yaml\n    minReplicas: 0\n    ```\n\n'
         '=== "pip"\n\n    Install with pip from the internal mirror.\n\n'
         '=== "conda"\n\n    Install with conda.\n\n'
+        '=== ":octicons-file-code-16: pyproject.toml"\n\n    Pin the version in the project file.\n\n'
         "After the tabs.\n\n"
         '{% hint style="info" %}\nHints keep their text.\n{% endhint %}\n\n'
         "```text\n:::note kept\n!!! note\n{% raw %}\n```\n"
@@ -251,6 +252,8 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
     assert "    Each account" not in text and "Ask support to raise it." in text
     assert "Set the minimum to zero:\n\n```yaml\nminReplicas: 0\n```" in text  # a fence in an admonition closes
     assert "**pip**" in text and "\nInstall with pip from the internal mirror." in text and "**conda**" in text
+    assert "\nA type may be capitalised" in text and "!!!" not in text.replace("!!! note\n{% raw", "")
+    assert "**pyproject.toml**\n\nPin the version" in text and "octicons" not in text  # a tab's title icon goes too
     assert "Hints keep their text." in text and "{% hint" not in text and "endhint" not in text
     assert ":::note kept\n!!! note\n{% raw %}" in text  # code is copied as written
     assert ":::\n" not in text.replace(":::note kept\n", "")
