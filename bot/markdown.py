@@ -85,6 +85,13 @@ def is_table(block: str) -> bool:
     return lines[0].lstrip().startswith("|") or (len(lines) > 1 and _TABLE_DELIMITER.fullmatch(lines[1]) is not None)
 
 
+def table_head(block: str) -> list[str]:
+    """The header and delimiter rows of a table `block` (its first two lines, when the second
+    is a delimiter row), or none: what makes a run of its rows a table again."""
+    lines = block.split("\n", 2)
+    return lines[:2] if len(lines) > 2 and _TABLE_DELIMITER.fullmatch(lines[1]) else []
+
+
 def holds(text: str, needle: str) -> bool:
     """`needle in text`, but quick when the needle's first character is absent.
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 from .inlinehtml import html_as_markdown
 from .loader import LoadedFile
-from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup
+from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup, table_head
 from .models import Document, Section, SectionKind
 
 PASSAGE_MAX = 1200  # characters: a chat-sized answer
@@ -252,7 +252,9 @@ def _passages(text: str) -> list[str]:
 
 
 def _fit_blocks(items: list[str]) -> list[str]:
-    """Blocks longer than a passage are cut at line breaks (a code fence is closed and reopened)."""
+    """Blocks longer than a passage are cut at line breaks (a code fence is closed and reopened,
+    a table's header rows open each part: rows without them are no table, and say nothing of
+    what their columns hold)."""
     out: list[str] = []
     for block in items:
         if len(block) <= PASSAGE_MAX:
@@ -260,6 +262,7 @@ def _fit_blocks(items: list[str]) -> list[str]:
             continue
         lines = block.split("\n")
         fence = lines[0].strip()[:3] if lines[0].lstrip().startswith(("```", "~~~")) else ""
+        head = [] if fence else table_head(block)
         cur: list[str] = []
         size = 0
         for line in lines:
@@ -269,6 +272,8 @@ def _fit_blocks(items: list[str]) -> list[str]:
                     chunk += "\n" + fence
                 out.append(chunk)
                 cur, size = ([fence] if fence and line.strip() != fence else []), 4
+                if head:
+                    cur, size = list(head), sum(len(row) + 1 for row in head)
             if len(line) > PASSAGE_MAX - 8 and not fence:
                 pieces = _sentences_within(line, PASSAGE_MAX - 8)
                 out.extend(pieces[:-1])

@@ -777,6 +777,21 @@ The run graph shows each step, its logs and its outputs as the run goes.
     assert "<img" not in reply.body and "mt-3" not in reply.body, reply.body
 
 
+def test_a_passage_of_a_long_table_is_a_table_with_its_header(tmp_path: Path) -> None:
+    """A table longer than a passage is cut into runs of rows. A later run showed rows with
+    no header (Kubeflow's release tables: "| Pipelines Working Group | Kubeflow Pipelines |
+    v1.5.1 |"), which read as no table and said nothing of what the columns held."""
+    rows = "".join(f"| Working group {n} | component-{n} | v1.{n}.0 |\n" for n in range(60))
+    write(tmp_path, "versions.md", f"# Release 1.3\n\n## Component versions\n\n| Maintainers | Component | Version |\n"
+          f"| --- | --- | --- |\n{rows}")
+    assistant = Assistant.load(tmp_path)
+    parts = [s for s in assistant.kb.sections if "Working group" in s.text]
+    assert len(parts) > 1 and all(s.text.startswith("| Maintainers | Component | Version |\n| --- |") for s in parts)
+    reply = assistant.reply("which version is component-50")
+    shown = plain_text(reply.body)
+    assert "| Maintainers | Component | Version |" in shown and "| Working group 50 | component-50 | v1.50.0 |" in shown, shown
+
+
 def test_a_passage_never_stops_where_the_steps_begin(tmp_path: Path) -> None:
     """A long section is cut into passages; the paragraph that says "do the following:"
     stays with the steps it introduces, so its answer shows them (sagemaker held 371
