@@ -10,7 +10,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from .markdown import fence_marker, fence_spans
+from .markdown import fence_marker, fence_spans, without_edge_rules
 
 _SENTENCE_END = re.compile(r"(?<=[.!?:])\s")
 # text ending on a colon, maybe inside emphasis: "**Here's a glimpse of what is coming:**"
@@ -89,10 +89,10 @@ def without_dangling_intro(markdown: str) -> str:
     a lone line keeps its words. A colon inside emphasis counts: "3. **AI and ML Services:**",
     a list item whose sub-items were cut, introduces them as much as a plain colon does. So
     does one above an image tag (FastAPI's "… shown in the API docs:" over a screenshot):
-    a chat shows no image tag."""
-    out = _TRAILING_IMAGES.sub("", markdown).rstrip() if "<img" in markdown.lower() else markdown.rstrip()
+    a chat shows no image tag. A thematic break at the end parts nothing and goes too."""
+    out = without_edge_rules(_TRAILING_IMAGES.sub("", markdown) if "<img" in markdown.lower() else markdown)
     while _INTRODUCES.search(out) and "\n" in out:
-        out = out[: out.rfind("\n")].rstrip()
+        out = without_edge_rules(out[: out.rfind("\n")])
     return _INTRODUCES.sub(r"\1", out)
 
 

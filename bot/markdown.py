@@ -58,6 +58,7 @@ _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext he
 # line" ends the label's line with two spaces, CommonMark's hard break
 HARD_BREAK = "  \n"
 # a table's delimiter row, with or without its outer pipes ("--- | :---:" as well as "|---|---|")
+RULE_LINE = re.compile(r"[ \t]{0,3}(?:-(?:[ \t]*-){2,}|\*(?:[ \t]*\*){2,}|_(?:[ \t]*_){2,})[ \t]*")  # a thematic break
 _TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
 
 
@@ -83,6 +84,24 @@ def is_table(block: str) -> bool:
     first line ("Option | Type" over "--- | ---": GFM lets the outer pipes go)?"""
     lines = block.strip("\n").split("\n", 2)
     return lines[0].lstrip().startswith("|") or (len(lines) > 1 and _TABLE_DELIMITER.fullmatch(lines[1]) is not None)
+
+
+def without_edge_rules(text: str) -> str:
+    """`text`, stripped, without thematic breaks (`-----`, `***`) before or after it: under a
+    heading they are decoration, and an answer opened with a rule; at the end of a reply cut
+    short it parted nothing from what was cut away ("--- …")."""
+    text = text.strip()
+    while text[:1] in ("-", "*", "_"):  # ("" is none of them)
+        end = text.find("\n")
+        if not RULE_LINE.fullmatch(text if end < 0 else text[:end]):
+            break
+        text = "" if end < 0 else text[end + 1:].lstrip()
+    while text[-1:] in ("-", "*", "_"):
+        start = text.rfind("\n")
+        if not RULE_LINE.fullmatch(text[start + 1:]):
+            break
+        text = text[:max(start, 0)].rstrip()
+    return text
 
 
 def table_head(block: str) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Callable
 
 from .inlinehtml import html_as_markdown
 from .loader import LoadedFile
-from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup, table_head
+from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup, table_head, without_edge_rules
 from .models import Document, Section, SectionKind
 
 PASSAGE_MAX = 1200  # characters: a chat-sized answer
@@ -25,7 +25,6 @@ PASSAGE_TARGET = 700  # stop growing a passage once it is this long
 ROLLUP_OWN_MAX = 400  # a parent with less own text than this shows its children's outline
 OUTLINE_MAX_CHILDREN = 12
 
-_RULE_LINE = re.compile(r"[ \t]{0,3}(?:-(?:[ \t]*-){2,}|\*(?:[ \t]*\*){2,}|_(?:[ \t]*_){2,})[ \t]*")  # a thematic break
 # a version or date heading: 1.2, v1.2.3, Version 2.0, [1.0.0] - 2017-06-20, 0.88.0 (2023-01-02), 2024-01-21, December 20, 2020
 _VERSION_HEADING = re.compile(
     r"\[?(?:v|version\s*|release\s*)?\d+\.\d+(?:\.\d+)*(?:[-.]?(?:a|b|rc|alpha|beta|post|dev)\d*)?\]?(?:\s*[-–—(:,].*)?$"
@@ -100,7 +99,7 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
         anchor = _unique(n.anchor or slugify(n.heading) or "top", anchors)
         kind: SectionKind = "heading" if n.level else "intro"
         depth = len(n.path)
-        own = _without_edge_rules(n.own.strip())
+        own = without_edge_rules(n.own.strip())
         parts = _passages(own) if len(own) > PASSAGE_MAX or (kind == "intro" and not n.heading and len(nodes) == 1) else [own]
         outline = _outline([nodes[k] for k in kids]) if kids and len(own) < ROLLUP_OWN_MAX else ""
         first_sid = len(out)
@@ -122,22 +121,6 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
                     out[parent_sid].children.append(sec.id)
         for sid, part in zip(range(first_sid, len(out)), [p for p in parts if p.strip()] or [""]):
             _item_sections(out[sid], part, out)  # items of its own text, not of the outline
-
-
-def _without_edge_rules(text: str) -> str:
-    """`text` (stripped) without thematic breaks (`-----`, `***`) before or after it: under a
-    heading they are decoration, and an answer opened with a rule."""
-    while text[:1] in ("-", "*", "_"):  # ("" is none of them)
-        end = text.find("\n")
-        if not _RULE_LINE.fullmatch(text if end < 0 else text[:end]):
-            break
-        text = "" if end < 0 else text[end + 1:].lstrip()
-    while text[-1:] in ("-", "*", "_"):
-        start = text.rfind("\n")
-        if not _RULE_LINE.fullmatch(text[start + 1:]):
-            break
-        text = text[:max(start, 0)].rstrip()
-    return text
 
 
 def has_figures(text: str) -> bool:

@@ -872,6 +872,16 @@ def test_a_reply_never_stops_on_a_colon_above_an_image_it_cannot_show(tmp_path: 
     assert reply.body == "You can combine response information from several places.", reply.body
 
 
+def test_a_reply_cut_short_never_ends_on_a_rule() -> None:
+    """FastAPI's pages part their examples with `---`: a reply cut after one ended "--- …",
+    which no chat shows as a rule. The rule goes, and the colon above it if it introduced
+    an example the site filled in."""
+    first = "Returns an HTTP redirect. " * 20
+    for middle in ("", "\n\nYou can return a `RedirectResponse` directly:"):
+        text, cut = shorten(f"{first.strip()}{middle}\n\n---\n\n{'Or you can use it in the response class. ' * 40}", 700)
+        assert cut and text == f"{first.strip()} …", text
+
+
 def test_a_section_whose_example_the_site_filled_in_does_not_end_a_reply_on_a_colon(tmp_path: Path) -> None:
     """FastAPI-style docs end a section with "…mounted at the path `/subapi`:" above an
     included code file the documents lack: the reply, alone or as a block of a combined one,
