@@ -165,6 +165,9 @@ def _outline(kids: list[_Node]) -> str:
     kids = [k for k in kids if not is_navigation(k.heading)]
     for k in kids[:OUTLINE_MAX_CHILDREN]:
         first = first_sentence(k.own, 140)
+        if not k.heading:  # a heading of nothing but an anchor (`### <a name="x"></a>`): its sentence alone
+            lines.extend([f"- {first}"] if first else [])
+            continue
         lines.append(f"- **{k.heading}**" + (f": {first}" if first else ""))
     if len(kids) > OUTLINE_MAX_CHILDREN:
         lines.append(f"- … and {len(kids) - OUTLINE_MAX_CHILDREN} more")

@@ -911,6 +911,19 @@ def test_an_outline_line_never_shows_a_table_as_its_sentence() -> None:
     assert first_sentence("Use a - b or c | d.\nNo table here.") == "Use a - b or c | d."
 
 
+def test_an_outline_line_for_a_heading_of_only_an_anchor_is_its_sentence(tmp_path: Path) -> None:
+    """AWS's docs write `### <a name="x"></a>` over a paragraph: a heading of nothing once its
+    anchor goes. Its parent's outline showed it as "- ****: Start a label …" (49 sagemaker
+    sections)."""
+    write(tmp_path, "verify.md", "# Verify and Adjust Labels\n\nCheck labels before you train.\n\n"
+          "## Start a Label Verification Job (API)\n\n### <a name=\"start-api\"></a>\n\n"
+          "Start a label verification job by chaining a completed labeling job.\n\n"
+          "#### Bounding boxes\n\nSet the label attribute name of the chained job.\n")
+    reply = Assistant.load(tmp_path).reply_to_topic("Start a Label Verification Job (API)")
+    assert "- Start a label verification job by chaining a completed labeling job." in reply.body, reply.body
+    assert "****" not in reply.body and "**:" not in reply.body, reply.body
+
+
 @pytest.mark.parametrize("limit", [40, 60, 90, 130])
 def test_shortened_text_never_dangles(limit: int) -> None:
     text = ("Compare cloud providers on three points:\n\n- **AI offerings:** managed notebooks and models.\n"
