@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from .markdown import CodeSpanReader, code_line, name_in_words, title_lines
+from .markdown import CodeSpanReader, code_line, fence_marker, name_in_words, title_lines
 
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
@@ -35,6 +35,9 @@ _TARGET = re.compile(r" {0,3}\([\w.:-]+\)=[ \t]*")  # (install-guide)=
 # {ref}`text <target>` (not after a letter and not in a code span: checked when replaced, as a
 # lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in code)
 ROLE = re.compile(r"\{([a-z][a-z0-9:+-]*)\}`([^`\n]+)`")
+# a role whose content a hard-wrapped line breaks ("{ref}`direct" / "URL references <…>`"):
+# pip's docs break 25 of their 144 role lines so; the line after it joins it
+_ROLE_OPEN = re.compile(r"\{[a-z][a-z0-9:+-]*\}`[^`\n]*\Z")
 _ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>")
 _EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): Sphinx shows the target's title
 # how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
@@ -69,7 +72,10 @@ def reduce_myst(body: str) -> str:
     options = ""  # after a directive's opening line: "lines" while `:key:` lines may follow, "yaml" in a --- block
     lines = body.split("\n")
     ahead = _Closers(lines)
+    held: str | None = None  # a line whose role the next line closes (joined, as a reader reads it)
     for i, line in enumerate(lines):
+        if held is not None:
+            line, held = f"{held} {line.lstrip()}", None
         if dropped is not None:
             dropped = None if _closes(line, dropped) else dropped
             continue
@@ -110,6 +116,9 @@ def reduce_myst(body: str) -> str:
             out.append("")
             continue
         if "}`" in line:
+            if _ROLE_OPEN.search(line) and i + 1 < len(lines) and _continues(lines[i + 1]):
+                held = line
+                continue
             line = ROLE.sub(partial(_role_text, CodeSpanReader(line)), line)
         out.append(_EMPTY_LINK.sub(partial(_named_link, CodeSpanReader(line)), line) if "[](" in line else line)
     return "\n".join(out)
@@ -164,6 +173,12 @@ def _named_link(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
     if in_code_span(start) or (start and m.string[start - 1] == "!"):
         return m.group()
     return f"[{target_name(m.group(1))}]({m.group(1)})"
+
+
+def _continues(line: str) -> bool:
+    """Whether `line` may carry on a paragraph's text: not blank, no fence or directive."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith(("```", "~~~", ":::")) and fence_marker(line) is None
 
 
 def _role_text(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
