@@ -72,10 +72,14 @@ def reduce_myst(body: str) -> str:
     options = ""  # after a directive's opening line: "lines" while `:key:` lines may follow, "yaml" in a --- block
     lines = body.split("\n")
     ahead = _Closers(lines)
-    held: str | None = None  # a line whose role the next line closes (joined, as a reader reads it)
+    held: list[str] = []  # lines whose role a line after them closes (joined, as a reader reads them)
     for i, line in enumerate(lines):
-        if held is not None:
-            line, held = f"{held} {line.lstrip()}", None
+        if held:
+            if _opens_role(lines, i):  # (joined once, when the last of them comes: a long run costs no more)
+                held.append(line.lstrip())
+                continue
+            line = " ".join([*held, line.lstrip()])
+            held.clear()
         if dropped is not None:
             dropped = None if _closes(line, dropped) else dropped
             continue
@@ -116,8 +120,8 @@ def reduce_myst(body: str) -> str:
             out.append("")
             continue
         if "}`" in line:
-            if _ROLE_OPEN.search(line) and i + 1 < len(lines) and _continues(lines[i + 1]):
-                held = line
+            if _opens_role(lines, i):
+                held.append(line)
                 continue
             line = ROLE.sub(partial(_role_text, CodeSpanReader(line)), line)
         out.append(_EMPTY_LINK.sub(partial(_named_link, CodeSpanReader(line)), line) if "[](" in line else line)
@@ -175,10 +179,13 @@ def _named_link(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:
     return f"[{target_name(m.group(1))}]({m.group(1)})"
 
 
-def _continues(line: str) -> bool:
-    """Whether `line` may carry on a paragraph's text: not blank, no fence or directive."""
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith(("```", "~~~", ":::")) and fence_marker(line) is None
+def _opens_role(lines: list[str], i: int) -> bool:
+    """Whether line i ends inside a role that the next line, carrying on its paragraph (not
+    blank, no fence or directive), may close."""
+    if "}`" not in lines[i] or not _ROLE_OPEN.search(lines[i]) or i + 1 >= len(lines):
+        return False
+    following = lines[i + 1].strip()
+    return bool(following) and not following.startswith(("```", "~~~", ":::")) and fence_marker(lines[i + 1]) is None
 
 
 def _role_text(in_code_span: CodeSpanReader, m: re.Match[str]) -> str:

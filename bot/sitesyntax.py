@@ -52,7 +52,7 @@ _WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \
 _CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
 _QUOTED = re.compile(r" {0,3}>[ \t]?")
 # ": its definition" (or ":" alone, the definition indented under it) below a term's line
-_DEFINITION = re.compile(r" {0,3}:(?:[ \t]+(\S[^\n]*?))?[ \t]*")
+_DEFINITION = re.compile(r" {0,3}:(?=[ \t]|\Z)")
 # a line that is no term: a list item, a quote, a table row, a heading, HTML, or indented code
 _NOT_A_TERM = re.compile(r"(?: {4}|\t| {0,3}(?:[-*+][ \t]|[>|#<:]|\d+[.)][ \t]))")
 # {: .note } / {:toc} alone on a line: a kramdown attribute list (Jekyll), styling the block
@@ -168,14 +168,15 @@ def _walk(body: str, mdx: bool) -> str:
             title = _block_title(m)
             out.extend(title_lines(title))
             continue
-        if line.lstrip(" ").startswith(":") and (m := _DEFINITION.fullmatch(line)):
+        if line.lstrip(" ").startswith(":") and (m := _DEFINITION.match(line)):
+            definition = line[m.end():].strip()
             if defining:  # the term's next definition: a line of its own
-                out.append(m.group(1) or "")
+                out.append(definition)
                 continue
             if (at := _term(out)) >= 0:
                 del out[at + 1:]  # (a blank line between a term and its definition)
                 term = out[at].strip()
-                out[at] = (term if term.startswith(("**", "__")) else f"**{term}**") + ":" + (f" {m.group(1)}" if m.group(1) else "")
+                out[at] = (term if term.startswith(("**", "__")) else f"**{term}**") + ":" + (f" {definition}" if definition else "")
                 defining = True
                 continue
         if "{:" in line and _IAL_LINE.fullmatch(line):
