@@ -70,6 +70,9 @@ _MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+
 _ATTRIBUTE = r"""(?:[.#][\w-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _INLINE_ATTRIBUTES = re.compile(rf"(?<=[)\]])\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
 _ICON_HINT = re.compile(ICON_START)  # (found faster than ICON, which may start with spaces)
+# a link whose text is only icons (PyMdown's "[:octicons-file-code-24:][_arithmatex]" to a
+# page's source): nothing to show once they go, and its reference is often in a file the site includes
+_ICON_LINK = re.compile(rf"\[(?:{ICON.pattern})+\s*\](?:\([^()\n]*\)|\[[^\]\n]*\])")
 _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -229,4 +232,4 @@ def _without_inline_attributes(text: str) -> str:
 
 
 def _without_icons(text: str) -> str:
-    return ICON.sub("", text)
+    return ICON.sub("", _ICON_LINK.sub("", text) if "[" in text else text)
