@@ -16,7 +16,8 @@ syntax reads as noise (or worse) to a plain Markdown reader:
 - what a MkDocs site builds from other files: markdown-include lines (`{!> ../docs_src/app.py!}`,
   FastAPI's and SQLModel's docs), a code block or content tab holding nothing else, and
   mkdocstrings' `::: package.Name` (named, as code; its YAML options go);
-- MkDocs Material icons (`:octicons-file-code-24:`, `:material-github:`), drawn by the site;
+- MkDocs Material icons (`:octicons-file-code-24:`, `:material-github:`), drawn by the site,
+  and the language InlineHilite names a code span in (`` `#!python print(x)` ``);
 - attribute lists after a link or image (`[CORS](cors.md){.internal-link target=_blank}`,
   `{: .md-button }`), which style it;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
@@ -69,6 +70,9 @@ _MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+
 # attribute list (Python-Markdown attr_list, kramdown) styling the link or image before it
 _ATTRIBUTE = r"""(?:[.#][\w-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _INLINE_ATTRIBUTES = re.compile(rf"(?<=[)\]])\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
+# `#!python print("x")`: PyMdown's InlineHilite names a code span's language this way (MkDocs
+# Material sites, Hatch); the site shows only the code
+_INLINE_LANGUAGE = re.compile(r"(?<!`)(`+)#![A-Za-z0-9_+-]+[ \t]+")
 _ICON_HINT = re.compile(ICON_START)  # (found faster than ICON, which may start with spaces)
 # a link whose text is only icons (PyMdown's "[:octicons-file-code-24:][_arithmatex]" to a
 # page's source): nothing to show once they go, and its reference is often in a file the site includes
@@ -81,7 +85,7 @@ _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "){") or holds(body, "]{")
+    return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
             or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None
             or _ICON_HINT.search(body) is not None)
 
@@ -199,6 +203,8 @@ def _walk(body: str, mdx: bool) -> str:
             line = outside_code_spans(line, _without_inline_attributes)
         if ":" in line and _ICON_HINT.search(line):
             line = outside_code_spans(line, _without_icons)
+        if "`#!" in line:
+            line = _INLINE_LANGUAGE.sub(r"\1", line)
         if line.strip():
             titled = -1
         out.append(line)

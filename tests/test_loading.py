@@ -434,7 +434,8 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     styles it; mkdocstrings' `::: package.Name` names the object its generated page documents
     (its YAML options are not text); `<abbr title>` shows its text; a Material icon
     (`:octicons-file-code-24:`) is drawn by the site, and a link of nothing else
-    (`[:octicons-file-code-24:][_source]`) goes with it. Replies showed all of them."""
+    (`[:octicons-file-code-24:][_source]`) goes with it; InlineHilite's language prefix
+    (`` `#!py3 True` ``) is not shown. Replies showed all of them."""
     kb = load_one(tmp_path, (
         "# Request Body\n\nDeclare the body with a Pydantic model, see [CORS](cors.md){.internal-link target=_blank}"
         " and the <abbr title=\"JavaScript Object Notation\">JSON</abbr> it reads:\n\n"
@@ -447,7 +448,8 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
         "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```\n\n"
         "## Icons\n\n:octicons-file-code-24:\n\nFollow the project :material-github: on GitHub; write "
         "`:material-github:` for its icon.\n\n[:octicons-file-code-24:][_source]{: .source-link }\n"
-        "[:material-github: GitHub](https://github.com/example)\n"
+        "[:material-github: GitHub](https://github.com/example)\n\nSet `#!py3 strict` to `#!py3 True`; run "
+        "`#!/bin/sh` scripts.\n"
     ))
     text = re.sub(r"\n{3,}", "\n\n", all_text(kb))  # what was dropped leaves blank lines, which show as one
     assert "{!>" not in text and "docs_src" not in text and "Python 3.10+" not in text and "Python 3.8+" not in text
@@ -459,6 +461,7 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     # a Material icon is drawn by the site: it is no text, except written as code
     assert "octicons" not in text and "Follow the project on GitHub; write `:material-github:` for its icon." in text
     assert "[][_source]" not in text and "[ GitHub](https://github.com/example)" in text  # a link of icons only goes
+    assert "Set `strict` to `True`; run `#!/bin/sh` scripts." in text  # InlineHilite's language is not shown
     reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("request body pydantic model json")
     shown = " ".join(terminal_render(reply, width=200).split(" "))
     assert "Declare the body with a Pydantic model" in shown and "the JSON it reads" in shown
