@@ -32,6 +32,7 @@ PAGES = {
     "unclosed template tags, one line": "{% ",
     "unclosed wiki links, one line": "[[x ",
     "unclosed reference links": "[a][",
+    "footnote marks and texts": "[^x]: [^x]\n",
     "unclosed inline links": "[x](",
     "unclosed attribute lists in a heading": "# x {: #",
     "MyST roles, one line": "{ref}`x ",

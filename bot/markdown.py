@@ -242,6 +242,11 @@ _FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*")
 _ITEM_FENCE_LINE = re.compile(r"\n {0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
 _ATX_LINE = re.compile(r"\n {0,3}(#{1,6})[ \t]+(\S[^\n]*)")
 _UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
+# a footnote's text ("[^1]: Specifically, …", lines indented under it going on) and a mark
+# referring to it ("…the filesystem[^1]."): a chat has no footnotes, so the text is read where
+# the mark is, in brackets
+_FOOTNOTE = re.compile(r"\n {0,3}\[\^([^\]\s]+)\]:[ \t]*([^\n]*(?:\n(?= {2}|\t)[ \t]*\S[^\n]*)*)")
+_FOOTNOTE_MARK = re.compile(r"[ \t]*\[\^([^\]\s]+)\](?!:)")
 _REF_DEF_LINE = re.compile(r"\n {0,3}\[([^\]\n]+)\]:[ \t]*<?(\S+?)>?(?:[ \t]+[\"'(][^\n]*)?[ \t]*(?=\n|$)")
 
 
@@ -267,6 +272,8 @@ def parse(body: str) -> ParsedMarkdown:
     if "<" in text:
         text, fences = _without_browser_markup(text, fences)
 
+    if holds(text, "[^"):  # (before reference definitions: "[^1]: Specifically" would read as one)
+        text, fences = _with_footnotes_inline(text, fences)
     refs: dict[str, str] = {}
     if holds(text, "]:"):
         kept: list[str] = []
@@ -280,6 +287,7 @@ def parse(body: str) -> ParsedMarkdown:
         if kept:
             text = "".join(kept) + text[last:]
             fences, _ = fence_spans(text)
+
 
     marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
     if "#" in text:
@@ -311,6 +319,40 @@ def parse(body: str) -> ParsedMarkdown:
     if segments[0].level:  # text before the first heading is always segment 0, even when empty
         segments.insert(0, Segment(0, "", ""))
     return ParsedMarkdown(segments, links, repairs)
+
+
+def _with_footnotes_inline(text: str, fences: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` with each footnote's text (`_FOOTNOTE`, in prose) in brackets where its first
+    mark is (a later mark goes), and its fences, found again: "…the filesystem (Specifically,
+    the current machine's)."."""
+    notes: dict[str, str] = {}
+    spans = []
+    for m in _FOOTNOTE.finditer(text):
+        if not _inside(fences, m.start() + 1):
+            notes[m.group(1).lower()] = " ".join(m.group(2).split())
+            spans.append((m.start(), m.end()))
+    if not notes:
+        return text, fences
+    text = "".join(_outside(text, spans))
+    fences = fence_spans(text)[0]
+
+    def marked(m: re.Match[str]) -> str:  # at its first mark: a page marking one note often grows by it once
+        key = m.group(1).lower()
+        if key not in notes:
+            return m.group()
+        note = notes[key]
+        notes[key] = ""
+        return f" ({note})" if note else ""
+
+    def prose(piece: str) -> str:
+        return outside_code_spans(piece, lambda p: _FOOTNOTE_MARK.sub(marked, p)) if "[^" in piece else piece
+
+    pieces, at = [], 0
+    for start, end in fences:
+        pieces += [prose(text[at:start]), text[start:end]]
+        at = end
+    pieces.append(prose(text[at:]))
+    return "".join(pieces), fences
 
 
 def without_shortcodes_and_comments(body: str) -> str:

@@ -523,6 +523,25 @@ def test_a_definition_list_reads_as_terms_each_with_its_definition(tmp_path: Pat
     assert "\n:" not in shown, shown
 
 
+def test_a_footnote_is_read_where_its_mark_is(tmp_path: Path) -> None:
+    """GitHub/MkDocs/Obsidian footnotes: "…on their platform[^python]." with "[^python]: The
+    ensurepip module…" at the page's end. A chat has no footnotes: replies showed the mark
+    and, from the page's last section, the footnote's line on its own ("[^1]: Specifically")."""
+    kb = load_one(tmp_path, (
+        "# Build artifacts\n\nBuilds ran in a separate directory for each build[^1], as set up by pip[^python].\n\n"
+        "Caches were kept per build[^1].\n\n"
+        "```text\nlist[^1] in code stays\n```\n\nWrite `[^1]` for a footnote; an unknown mark[^zz] stays.\n\n"
+        "## Compatibility\n\nRequest support from that source.\n\n"
+        "[^1]: Specifically, the current\n    machine's filesystem.\n[^python]: ensurepip\n"
+    ))
+    text = all_text(kb)
+    assert ("Builds ran in a separate directory for each build (Specifically, the current machine's filesystem.), "
+            "as set up by pip (ensurepip).") in text, text
+    assert "\n\nCaches were kept per build.\n\n" in text  # a note is read once, at its first mark
+    assert "list[^1] in code stays" in text and "Write `[^1]` for a footnote; an unknown mark[^zz] stays." in text
+    assert "Specifically" not in kb.sections[-1].text and "[^python]" not in text
+
+
 def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: Path) -> None:
     write(tmp_path, "install.mdx", (
         "import Tabs from '@theme/Tabs';\nimport TabItem from '@theme/TabItem';\n\n"
