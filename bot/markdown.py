@@ -57,8 +57,8 @@ _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext he
 # editor as spaces (bot/render.py), so text composed as "label, then its text on the next
 # line" ends the label's line with two spaces, CommonMark's hard break
 HARD_BREAK = "  \n"
-# a table's delimiter row, with or without its outer pipes ("--- | :---:" as well as "|---|---|")
 RULE_LINE = re.compile(r"[ \t]{0,3}(?:-(?:[ \t]*-){2,}|\*(?:[ \t]*\*){2,}|_(?:[ \t]*_){2,})[ \t]*")  # a thematic break
+# a table's delimiter row, with or without its outer pipes ("--- | :---:" as well as "|---|---|")
 _TABLE_DELIMITER = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*")
 
 
@@ -287,7 +287,6 @@ def parse(body: str) -> ParsedMarkdown:
         if kept:
             text = "".join(kept) + text[last:]
             fences, _ = fence_spans(text)
-
 
     marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
     if "#" in text:
