@@ -27,12 +27,15 @@ _NOTE_COMMENT = (re.compile("%%"), re.compile("%%"))
 _MDX_COMMENT = (re.compile(r"\{/\*"), re.compile(r"\*/\}"))
 # what a page carries for the browser, not the reader: a script, a style sheet, an embedded
 # frame or video (Hugo and MkDocs pages: a calendar's JavaScript was answered as text)
-_BROWSER_CODE = tuple((tag, (re.compile(rf"<{tag}\b", re.IGNORECASE), re.compile(rf"</{tag}\s*>", re.IGNORECASE)))
-                      for tag in ("script", "style", "iframe", "video", "noscript"))
+# (tags in lower case, as documents write them: a case-blind search of every page costs more)
+_BROWSER_TAGS = ("script", "style", "iframe", "video", "noscript")
+_BROWSER_HINT = re.compile(rf"<(?:{'|'.join(_BROWSER_TAGS)})\b")
+_BROWSER_CODE = tuple((tag, (re.compile(rf"<{tag}\b"), re.compile(rf"</{tag}\s*>"))) for tag in _BROWSER_TAGS)
 # a line holding nothing but layout tags (`<div class="table-responsive">`, `</div>`): it wraps
 # what it holds for the site's style sheet, and parted a sentence from the table it introduces
-_LAYOUT_LINE = re.compile(r"\n {0,3}(?:</?(?:div|span|section|figure|center|p|hr)\b[^<>\n]*>[ \t]*)+(?=\n|$)",
-                          re.IGNORECASE)
+_LAYOUT_TAG = r"</?(?:div|span|section|figure|center|p|hr)\b"
+_LAYOUT_HINT = re.compile(rf"\n {{0,3}}{_LAYOUT_TAG}")
+_LAYOUT_LINE = re.compile(rf"\n {{0,3}}(?:{_LAYOUT_TAG}[^<>\n]*>[ \t]*)+(?=\n|$)")
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^{}\s]+))?[^{}]*\}\s*$")  # (no "{" inside: read once)
@@ -417,10 +420,12 @@ def _without_browser_markup(text: str, fences: list[tuple[int, int]]) -> tuple[s
     """`text` without what it holds for the browser (`_BROWSER_CODE`) and without lines of
     layout tags only (`_LAYOUT_LINE`: a blank line in their place), in prose; and its
     fences, found again. The text such a layout tag wraps stays."""
-    lowered = text.lower()
-    for tag, element in _BROWSER_CODE:
-        if f"<{tag}" in lowered:
-            text, fences = _without(text, fences, element)
+    if _BROWSER_HINT.search(text):
+        for tag, element in _BROWSER_CODE:
+            if f"<{tag}" in text:
+                text, fences = _without(text, fences, element)
+    if not _LAYOUT_HINT.search(text):
+        return text, fences
     spans = [(m.start() + 1, m.end()) for m in _LAYOUT_LINE.finditer(text) if not _inside(fences, m.start() + 1)]
     if not spans:
         return text, fences
