@@ -103,7 +103,7 @@ class Params:
 # Fitted by: python benchmarks/fit_ranking.py  (*-dev and *-dev2 sets pooled, and everyday
 # questions as negatives; cross-validated hit@1 on -dev2: seeds 0.744, kubeflow 0.653,
 # sagemaker 0.56; everyday questions never fitted on rejected 23, 23 and 22 of 24)
-PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.773, 'heading': 0.581, 'context': -1.139, 'body': 1.001, 'meta': 1.183, 'coverage': 0.816, 'label_coverage': 0.352, 'label_match': 1.043, 'phrase': 0.635, 'passage': -0.406, 'item': -0.672, 'intro': -0.005, 'figures': 0.259, 'defines': 1.615, 'length': 0.013, 'document': 0.526, 'doc_coverage': 0.184, 'parent': 0.724, 'overview': 1.813}, candidates=30, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, query_keyness=1.0, min_coverage=0.6, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_words=5, coverage_power=0.0, coverage_keyness=0.5, min_keyness=3.0)
+PARAMS = Params(weights={'bm25f': 1.0, 'bm25': 0.774, 'heading': 0.588, 'context': -1.137, 'body': 1.001, 'meta': 1.173, 'coverage': 0.815, 'label_coverage': 0.353, 'label_match': 1.044, 'phrase': 0.636, 'passage': -0.407, 'item': -0.673, 'intro': -0.003, 'figures': 0.264, 'defines': 1.615, 'length': 0.012, 'document': 0.526, 'doc_coverage': 0.184, 'parent': 0.725, 'overview': 1.812}, candidates=30, named_candidates=10, expansion_weight=0.3, corrected_weight=0.8, query_keyness=1.0, min_coverage=0.6, min_match=0.1, coverage_depth=5, unknown_weight=0.0, name_weight=4.0, min_words=2, coverage_words=5, coverage_power=0.0, coverage_keyness=0.5, min_keyness=3.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +140,19 @@ def confident(params: Params, evidence: Evidence) -> bool:
     than it asks, and its other words cannot decline it (a name the knowledge lacks still
     counts). The share is taken twice when the intent's own words are among them, with and
     without those words, and the better one counts: "telemedicine use cases" is answered by
-    the section on telemedicine, which need not say "use cases"."""
+    the section on telemedicine, which need not say "use cases". A question whose known words
+    are all the intent's own, with words the index never saw besides, asks for advice on
+    something the knowledge lacks ("recommend a good book"): declined."""
+    kind = evidence.kind
+    if kind.all() and kind.any() and evidence.unknown + evidence.names:
+        return False  # the intent's own words and a topic the knowledge never saw ("recommend a good book")
     if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct, evidence.keyness):
         return True
-    kind = evidence.kind
     if not kind.any():
         return False
     if kind.all():  # only the intent's own words ("emerging trends"): a key one held is enough
         # the same test with any share held: one word is enough, if it is key to the knowledge
-        return evidence.unknown + evidence.names == 0 and _covers(
+        return _covers(
             params.with_values(min_coverage=0.0, min_words=1), evidence, evidence.held, evidence.idfs, 1,
             evidence.keyness)
     topical = ~kind

@@ -85,6 +85,17 @@ def test_off_topic_questions_get_a_no_match_with_suggestions(bundled: Assistant,
     assert "couldn't find" in reply.body
 
 
+def test_asking_for_advice_on_what_the_knowledge_never_mentions_is_declined(bundled: Assistant) -> None:
+    """"recommend a good book for the holidays" was answered with "Secure and Scalable
+    Storage": its only known words, "recommend" and "good", are the best-practices intent's
+    own (recommendations, good practice), and "book" and "holidays" are words the knowledge
+    never uses. Advice about nothing it knows is no answer; advice about what it knows is."""
+    for question in ("recommend a good book for the holidays", "recommend a good laptop for students"):
+        assert bundled.reply(question).no_match, question
+    for question in ("recommendations", "best practices", "recommend good practices for the cloud"):
+        assert not bundled.reply(question).no_match, question
+
+
 def test_a_decline_names_what_the_knowledge_never_mentions(bundled: Assistant) -> None:
     """A question declined for a name the knowledge lacks says which, as it was typed: the
     asker learns the docs have nothing on MLaaS, not that the question was badly put."""
