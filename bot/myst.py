@@ -31,7 +31,7 @@ from .markdown import CodeSpanReader, code_line, fence_marker, name_in_words, ti
 # ```{note} / ````{admonition} Title / :::{tip} / ```{code-block} python
 _OPENING = re.compile(r" {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{([A-Za-z][\w:-]*)\}[ \t]*([^\n]*?)[ \t]*")
 _OPTION = re.compile(r" {0,3}:[\w-]+:(?:[ \t][^\n]*)?")  # :class: tip, :linenos:
-_TARGET = re.compile(r" {0,3}\([\w.:-]+\)=[ \t]*")  # (install-guide)=
+_TARGET = re.compile(r" {0,3}\([\w.:/-]+\)=[ \t]*")  # (install-guide)=, (labels/strings)= (Black's)
 # {ref}`text <target>` (not after a letter and not in a code span: checked when replaced, as a
 # lookbehind here would cost every document a slow search; "`{user}`" is a placeholder in code)
 ROLE = re.compile(r"\{([a-z][a-z0-9:+-]*)\}`([^`\n]+)`")
@@ -42,7 +42,7 @@ _ROLE_TARGET = re.compile(r"(.*?)\s*<[^<>]*>")
 _EMPTY_LINK = re.compile(r"\[\]\(<?([^()\s<>]+)>?\)")  # [](target): Sphinx shows the target's title
 # how a line that opens a directive fenced in backticks or tildes, or a target, starts (for
 # bot/sitesyntax.py's one search of every document: colon fences it looks for already)
-BLOCK_START = r"(?:```|~~~)[`~]*[ \t]*\{|\([\w.:-]+\)="
+BLOCK_START = r"(?:```|~~~)[`~]*[ \t]*\{|\([\w.:/-]+\)="
 _HINT = re.compile(rf"\n[ \t]*(?:{BLOCK_START}|:{{3,}}[ \t]*\{{)")  # ...and a colon-fenced one, :::{tip}
 
 _CODE = frozenset({"code", "code-block", "sourcecode", "code-cell", "math", "mermaid", "graphviz"})

@@ -313,7 +313,7 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
     line breaks too: pip's docs break 25 of their 144 so); a placeholder in
     a code span and a MyST example inside a code fence are left as written."""
     kb = load_one(tmp_path, (
-        "(install-guide)=\n# Install\n\n"
+        "(install-guide)=\n# Install\n\n(labels/first-run)=\n"
         "Read {ref}`the configuration page <config-page>` and call {py:func}`~tool.setup.run`.\n\n"
         "```{note}\nThe installer needs Python 3.9 or newer.\n```\n\n"
         "````{admonition} Offline machines\n:class: tip\n\nCopy the wheel over by hand.\n\n"
@@ -339,6 +339,9 @@ def test_myst_directives_targets_and_roles_read_as_sphinx_shows_them(tmp_path: P
     assert "```ipython3\nprint(tool.version)\n```" in text and "hide-input" not in text  # a code cell's options too
     assert "Still here after a table of contents never closed." in text  # nothing is lost
     assert "maxdepth" not in text and "usage\nconfig" not in text and "(install-guide)=" not in text
+    assert "(labels/first-run)=" not in text  # a target named with a slash (Black's docs) too
+    black = all_text(load_one(tmp_path / "black", "# Trailing commas\n\nOne item per line.\n\n(labels/strings)=\n"))
+    assert black == "One item per line.", black  # ...even as a page's only MyST
     assert "Press `Ctrl`/`K` to search." in text
     assert "covered in [branding](./branding.rst), see usage guide. ![](logo.png)" in text  # named as Sphinx would
     assert "declared as PEP 518 says, over HTTP (the spec)." in text
