@@ -23,7 +23,7 @@ from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
 from .markdown import HARD_BREAK, strip_markup
 from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
-from .sections import is_navigation
+from .sections import is_navigation, is_version_heading
 from .text import content_words, terms
 from .wording import counted
 
@@ -144,9 +144,10 @@ class Assistant:
 
     def topic_label(self, sec: Section) -> str:
         """What a button offers `sec` as: its heading (a document's intro: the title), or
-        "Parent › Heading" when another section goes by the same heading."""
+        "Parent › Heading" when another section goes by the same heading, or when the heading
+        is a version or a date ("Release Notes › 0.8.1": a button "0.8.1" said nothing)."""
         label = sec.heading or sec.doc.title
-        if not sec.heading or len(self._named.get(_label_key(label), [])) <= 1:
+        if not sec.heading or (len(self._named.get(_label_key(label), [])) <= 1 and not is_version_heading(label)):
             return label
         return self._qualified(sec)
 

@@ -342,6 +342,13 @@ def _dedent(lines: list[str], indent: int) -> list[str]:
 _LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[\[[^\]\n]*\]\]|<https?://[^>\s]+>|https?://\S+")
 
 
+def is_version_heading(heading: str) -> bool:
+    """Does `heading` name a version or a date ("0.88.0", "[1.2.0] - 2024-01-21", "v2.3",
+    "December 20, 2020")?"""
+    return bool(heading) and (heading[0] in _VERSION_START or heading[0] in _NAMED_VERSION_START and heading[-1].isdigit()) \
+        and _VERSION_HEADING.match(heading) is not None
+
+
 def changelog_entries(sections: list[Section]) -> list[bool]:
     """Per section: is it an entry of a changelog (release notes, a history page), that is,
     under a version or date heading ("0.88.0", "[1.2.0] - 2024-01-21", "v2.3", "December
@@ -352,10 +359,8 @@ def changelog_entries(sections: list[Section]) -> list[bool]:
     entries only for a question about versions or changes, or one nothing else matches."""
     versions: dict[int, set[str]] = {}  # per document (by id): its version headings
     for sec in sections:
-        heading = sec.heading
-        if heading and (heading[0] in _VERSION_START or heading[0] in _NAMED_VERSION_START and heading[-1].isdigit()) \
-                and _VERSION_HEADING.match(heading):
-            versions.setdefault(id(sec.doc), set()).add(heading)
+        if is_version_heading(sec.heading):
+            versions.setdefault(id(sec.doc), set()).add(sec.heading)
     changelogs = {doc: found for doc, found in versions.items() if len(found) >= 2}
     out = [False] * len(sections)
     if changelogs:

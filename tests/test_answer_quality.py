@@ -126,6 +126,10 @@ def test_a_changelog_entry_answers_only_a_question_about_changes(tmp_path: Path)
     assert assistant.reply("lock file for every environment").sources[0].path == "roadmap.md"
     # a version is one word, whatever the tokenizer makes of its digits: this was declined
     assert assistant.reply("what changed in 1.9.1?").title == "1.9.1 - 2023-12-25"
+    # a button for an entry says whose it is ("1.9.1 - 2023-12-25" alone said nothing), and asks for it
+    related = assistant.reply("which release fixed the PyPI token variable?").related
+    assert "History › 1.9.1 - 2023-12-25" in related, related
+    assert assistant.reply_to_topic("History › 1.9.1 - 2023-12-25").title == "1.9.1 - 2023-12-25"
 
 
 # 2. Filler words do not decide abstention --------------------------------------------------
