@@ -23,7 +23,7 @@ from .knowledge import BUNDLED_KNOWLEDGE, KnowledgeBase, bundled
 from .markdown import HARD_BREAK, strip_markup
 from .models import Hit, Reply, Section, Source
 from .retriever import Retriever, SearchResult, clean_question
-from .sections import is_navigation, is_version_heading
+from .sections import is_navigation, is_version_heading, next_passage
 from .text import content_words, terms
 from .wording import counted
 
@@ -83,15 +83,18 @@ def says_nothing_new(own: list[str], shown: set[str]) -> bool:
     return any(len(mine & seen) >= SAME_SENTENCE * len(mine) for mine in (set(sentence.split()) for sentence in own))
 
 
-def section_body(sec: Section, then: Section | None = None) -> str:
+def section_body(sec: Section, then: Section | None = None, continued: bool = False) -> str:
     """One section as a reply's body (and `then`, the section it introduces, after it):
-    shortened to BODY_LIMIT, saying where the rest is."""
+    shortened to BODY_LIMIT, saying where the rest is, as it does when what it shows is a
+    passage the section goes on after (`continued`): the first rows of a long table read as
+    the whole of it."""
     text = one_example(sec.text)
     if then is not None:
         label = f"**{then.heading}**{HARD_BREAK}" if then.heading and then.heading != sec.heading else ""
         text = f"{text}\n\n{label}{one_example(then.text)}"
     body, cut = shorten(text, BODY_LIMIT)
-    return body + f"\n\n_More in {source_of(sec).label}._" if cut else without_dangling_intro(body)
+    body = body if cut else without_dangling_intro(body)
+    return body + f"\n\n_More in {source_of(sec).label}._" if cut or continued else body
 
 
 class Assistant:
@@ -252,7 +255,7 @@ class Assistant:
         sources = tuple(source_of(h.section) for h in parts)
         if len(parts) == 1:
             then = self._introduced(top)
-            body = section_body(top, then)
+            body = section_body(top, then, next_passage(self.kb.sections, then or top) is not None)
             if then is not None:
                 sources += (source_of(then),)
         else:

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Literal
 
 from .retriever import clean_question
-from .sections import is_navigation
+from .sections import is_navigation, next_passage
 from .text import content_words, stem, words
 
 if TYPE_CHECKING:
@@ -147,10 +147,10 @@ def next_part(kb: "KnowledgeBase", path: str, heading_path: str, anchor: str = "
     sections, current = _located(kb, path, heading_path, anchor)
     if current is None:
         return None
+    following = next_passage(kb.sections, current)  # the next passage of the same section
+    if following is not None:
+        return following
     head = current.parent if current.kind == "passage" and current.parent is not None else current.id
-    for sec in sections:  # the next passage of the same section
-        if sec.kind == "passage" and sec.parent == head and sec.id > current.id:
-            return sec
     if current.kind != "passage":
         for cid in current.children:  # an overview goes on with its first section
             child = kb.sections[cid]

@@ -342,6 +342,14 @@ def _dedent(lines: list[str], indent: int) -> list[str]:
 _LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|\[\[[^\]\n]*\]\]|<https?://[^>\s]+>|https?://\S+")
 
 
+def next_passage(sections: list[Section], sec: Section) -> Section | None:
+    """The passage after `sec` of the section it is part of (a long section is cut into
+    passages, given ids one after another), or None: `sec` is all of it or its last part."""
+    head = sec.parent if sec.kind == "passage" else sec.id
+    after = sections[sec.id + 1] if sec.id + 1 < len(sections) else None
+    return after if after is not None and after.kind == "passage" and after.parent == head else None
+
+
 def is_version_heading(heading: str) -> bool:
     """Does `heading` name a version or a date ("0.88.0", "[1.2.0] - 2024-01-21", "v2.3",
     "December 20, 2020")?"""

@@ -784,7 +784,8 @@ The run graph shows each step, its logs and its outputs as the run goes.
 def test_a_passage_of_a_long_table_is_a_table_with_its_header(tmp_path: Path) -> None:
     """A table longer than a passage is cut into runs of rows. A later run showed rows with
     no header (Kubeflow's release tables: "| Pipelines Working Group | Kubeflow Pipelines |
-    v1.5.1 |"), which read as no table and said nothing of what the columns held."""
+    v1.5.1 |"), which read as no table and said nothing of what the columns held; and the
+    first run of rows read as the whole table."""
     rows = "".join(f"| Working group {n} | component-{n} | v1.{n}.0 |\n" for n in range(60))
     write(tmp_path, "versions.md", f"# Release 1.3\n\n## Component versions\n\n| Maintainers | Component | Version |\n"
           f"| --- | --- | --- |\n{rows}")
@@ -794,6 +795,9 @@ def test_a_passage_of_a_long_table_is_a_table_with_its_header(tmp_path: Path) ->
     reply = assistant.reply("which version is component-50")
     shown = plain_text(reply.body)
     assert "| Maintainers | Component | Version |" in shown and "| Working group 50 | component-50 | v1.50.0 |" in shown, shown
+    # the first rows are not the whole table: the reply says where the rest is (the last part need not)
+    assert assistant.reply("which version is component-3").body.endswith("_More in Release 1.3 › Component versions._")
+    assert "_More in" not in assistant.reply("which version is component-58").body
 
 
 def test_a_passage_never_stops_where_the_steps_begin(tmp_path: Path) -> None:
