@@ -77,9 +77,16 @@ class Link:
     misleading: bool  # the label names a site other than the one the URL opens (bot.linkcheck)
 
     @property
+    def names_its_url(self) -> bool:
+        """The label is the URL itself: AWS's docs write
+        `[https://…/API_CreateLabelingJob.html](https://…/API_CreateLabelingJob.html)`."""
+        return self.plain == self.url
+
+    @property
     def bare(self) -> bool:
-        """Show the URL itself rather than a label: an autolink, no label, or a misleading one."""
-        return self.autolink or self.misleading or not self.label.strip()
+        """Show the URL itself rather than a label: an autolink, no label, a misleading one,
+        or the URL itself (shown as a label, it was said twice)."""
+        return self.autolink or self.misleading or not self.label.strip() or self.names_its_url
 
 
 class Dialect:

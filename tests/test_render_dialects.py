@@ -129,6 +129,17 @@ def test_a_paragraph_wrapped_by_an_editor_reads_as_one_in_every_dialect() -> Non
         assert "sets up for you\nvalue | its value" in shown  # a table without outer pipes keeps its rows too
 
 
+def test_a_link_labelled_with_its_own_url_shows_the_url_once() -> None:
+    """AWS's docs label links with their URL: Slack's `<url|url>` said it twice (in a
+    message with a size limit). A label that is not the URL, or an address, stays a label."""
+    url = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateLabelingJob.html"
+    text = f"Call [{url}]({url}), see [the guide](https://example.org/guide) or write to [ml@example.org](mailto:ml@example.org)."
+    assert to_mrkdwn(text) == (f"Call <{url}>, see <https://example.org/guide|the guide> or write to "
+                               "<mailto:ml@example.org|ml@example.org>.")
+    assert discord_shown(text).startswith(f"Call <{url}>, see [the guide]")
+    assert plain_text(text) == f"Call {url}, see the guide or write to ml@example.org."
+
+
 def test_text_quoting_a_user_keeps_html_as_written() -> None:
     assert "<b>hi</b>" in plain_text("say <b>hi</b>", links=False)
 
