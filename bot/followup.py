@@ -144,7 +144,7 @@ def next_part(kb: "KnowledgeBase", path: str, heading_path: str, anchor: str = "
     """The next part of a previous answer: the next passage of a section cut into passages;
     for an overview, its first section; else the section it belongs to (its parent), which
     says what it is part of. Never a list item already shown, nor navigation."""
-    sections, current = _located(kb, path, heading_path, anchor)
+    current = _located(kb, path, heading_path, anchor)[1]
     if current is None:
         return None
     following = next_passage(kb.sections, current)  # the next passage of the same section
