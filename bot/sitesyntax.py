@@ -110,7 +110,7 @@ def _walk(body: str, mdx: bool) -> str:
     """The line-by-line syntax (admonitions, tabs, template tags, MDX lines), fences kept."""
     out: list[str] = []
     fence: str | None = None  # the marker of the code fence we are in, if any (as bot/markdown.py reads fences)
-    dedent = -1  # inside a MkDocs admonition: the indent its body lines carry
+    levels: list[int] = []  # inside MkDocs admonitions or tabs (nested too): the indent their bodies' lines carry
     callouts = 0  # how many Obsidian callouts (GitHub alerts) we are in: their lines are quoted that deep
     includes = holds(body, "{!")  # markdown-include lines may be here: code blocks are held until closed
     block: list[str] = []  # the open code fence's lines, while held
@@ -128,14 +128,16 @@ def _walk(body: str, mdx: bool) -> str:
             callouts, title = callouts + 1, m.group(1).lstrip("#").strip()  # "> [!note] ### Title" too
             out.extend(title_lines(title))
             continue
-        if dedent >= 0:  # an admonition's body (code fences in it too), back to its opener's indent
+        if levels:  # an admonition's body (code fences in it too), back to its opener's indent
             if not line.strip():
                 out.append("")
                 continue
-            if len(line) - len(line.lstrip(" ")) >= dedent:
-                line = line[4:]
-            elif fence is None:
-                dedent, titled = -1, _untitled(out, titled)
+            spaces = len(line) - len(line.lstrip(" "))
+            while fence is None and levels and spaces < levels[-1]:  # it ends (an outer one may go on)
+                levels.pop()
+                titled = _untitled(out, titled)
+            if levels and spaces >= levels[-1]:
+                line = line[levels[-1]:]
         if options:  # its YAML, indented under it, configures the generated page
             if not line.strip() or line.startswith((" " * 4, "\t")):
                 continue
@@ -162,7 +164,8 @@ def _walk(body: str, mdx: bool) -> str:
         if m:
             indent, title = m.group(1), _without_icons(m.group(2) or m.group(3) or "").strip()  # === ":octicons-…: pyproject.toml"
             _untitled(out, titled)
-            dedent, titled = len(indent) + 4, (len(out) if title and includes else -1)
+            levels.append((levels[-1] if levels else 0) + len(indent) + 4)  # a tip in a tab: its body is indented twice
+            titled = len(out) if title and includes else -1
             out.extend([f"{indent}**{title}**", ""] if title else [""])
             continue
         m = _MKDOCSTRINGS.fullmatch(line)

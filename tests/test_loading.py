@@ -242,6 +242,8 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
         '=== "pip"\n\n    Install with pip from the internal mirror.\n\n'
         '=== "conda"\n\n    Install with conda.\n\n'
         '=== ":octicons-file-code-16: pyproject.toml"\n\n    Pin the version in the project file.\n\n'
+        '=== "Python 3.8+ non-Annotated"\n\n    !!! tip\n        Prefer the `Annotated` version.\n\n'
+        '    Then call the dependency.\n\n'
         "After the tabs.\n\n"
         '{% hint style="info" %}\nHints keep their text.\n{% endhint %}\n\n'
         "```text\n:::note kept\n!!! note\n{% raw %}\n```\n"
@@ -254,6 +256,9 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
     assert "**pip**" in text and "\nInstall with pip from the internal mirror." in text and "**conda**" in text
     assert "\nA type may be capitalised" in text and "!!!" not in text.replace("!!! note\n{% raw", "")
     assert "**pyproject.toml**\n\nPin the version" in text and "octicons" not in text  # a tab's title icon goes too
+    # a tip in a tab (FastAPI's every "non-Annotated" tab) is prose, not a code block of its twice-indented lines
+    assert "\nPrefer the `Annotated` version." in text and "\nThen call the dependency." in text
+    assert "    Prefer" not in text and "    Then" not in text
     assert "Hints keep their text." in text and "{% hint" not in text and "endhint" not in text
     assert ":::note kept\n!!! note\n{% raw %}" in text  # code is copied as written
     assert ":::\n" not in text.replace(":::note kept\n", "")
