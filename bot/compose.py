@@ -90,10 +90,12 @@ def without_dangling_intro(markdown: str) -> str:
     a list item whose sub-items were cut, introduces them as much as a plain colon does. So
     does one above an image tag (FastAPI's "… shown in the API docs:" over a screenshot):
     a chat shows no image tag. A thematic break at the end parts nothing and goes too."""
-    out = without_edge_rules(_TRAILING_IMAGES.sub("", markdown) if "<img" in markdown.lower() else markdown)
-    while _INTRODUCES.search(out) and "\n" in out:
-        out = without_edge_rules(out[: out.rfind("\n")])
-    return _INTRODUCES.sub(r"\1", out)
+    out = markdown
+    while True:
+        out = without_edge_rules(_TRAILING_IMAGES.sub("", out) if "<img" in out.lower() else out)
+        if not (_INTRODUCES.search(out) and "\n" in out):
+            return _INTRODUCES.sub(r"\1", out)
+        out = out[: out.rfind("\n")]
 
 
 APOLOGY = "Something went wrong while answering. Please try again in a moment."

@@ -876,8 +876,19 @@ def test_a_reply_never_stops_on_a_colon_above_an_image_it_cannot_show(tmp_path: 
           "## Combining information\n\nYou can combine response information from several places.\n\n"
           "It will all be combined and included in your OpenAPI, and shown in the API docs:\n\n"
           "<img src=\"/img/tutorial/additional-responses/image01.png\">\n")
-    reply = Assistant.load(tmp_path).reply("combining response information")
+    write(tmp_path, "swagger.md", "# Configure Swagger UI\n\nSettings for the docs page.\n\n## Disable Syntax Highlighting\n\n"
+          "For example, you could disable syntax highlighting in Swagger UI.\n\n"
+          "Without changing the settings, syntax highlighting is enabled by default:\n\n"
+          "<img src=\"/img/tutorial/extending-openapi/image02.png\">\n\n"
+          "But you can disable it by setting `syntaxHighlight` to `False`:\n\n{!../../../docs_src/tutorial001.py!}\n\n"
+          "...and then Swagger UI won't show the syntax highlighting anymore:\n\n"
+          "<img src=\"/img/tutorial/extending-openapi/image03.png\">\n")
+    assistant = Assistant.load(tmp_path)
+    reply = assistant.reply("combining response information")
     assert reply.body == "You can combine response information from several places.", reply.body
+    # each image, example and line introducing one goes, back to what the chat can show
+    reply = assistant.reply_to_topic("Disable Syntax Highlighting")
+    assert reply.body == "For example, you could disable syntax highlighting in Swagger UI.", reply.body
 
 
 def test_a_reply_cut_short_never_ends_on_a_rule() -> None:
