@@ -83,17 +83,18 @@ def says_nothing_new(own: list[str], shown: set[str]) -> bool:
     return any(len(mine & seen) >= SAME_SENTENCE * len(mine) for mine in (set(sentence.split()) for sentence in own))
 
 
-def section_body(sec: Section, then: Section | None = None, continued: bool = False) -> str:
-    """One section as a reply's body (and `then`, the section it introduces, after it):
-    shortened to BODY_LIMIT, saying where the rest is, as it does when what it shows is a
-    passage the section goes on after (`continued`): the first rows of a long table read as
-    the whole of it."""
+def section_body(sections: list[Section], sec: Section, then: Section | None = None) -> str:
+    """One section of `sections` (the knowledge's) as a reply's body (and `then`, the section
+    it introduces, after it): shortened to BODY_LIMIT, saying where the rest is, as it does
+    when what it shows is a passage the section goes on after: the first rows of a long
+    table read as the whole of it."""
     text = one_example(sec.text)
     if then is not None:
         label = f"**{then.heading}**{HARD_BREAK}" if then.heading and then.heading != sec.heading else ""
         text = f"{text}\n\n{label}{one_example(then.text)}"
     body, cut = shorten(text, BODY_LIMIT)
     body = body if cut else without_dangling_intro(body)
+    continued = next_passage(sections, then or sec) is not None
     return body + f"\n\n_More in {source_of(sec).label}._" if cut or continued else body
 
 
@@ -255,7 +256,7 @@ class Assistant:
         sources = tuple(source_of(h.section) for h in parts)
         if len(parts) == 1:
             then = self._introduced(top)
-            body = section_body(top, then, next_passage(self.kb.sections, then or top) is not None)
+            body = section_body(self.kb.sections, top, then)
             if then is not None:
                 sources += (source_of(then),)
         else:

@@ -155,7 +155,6 @@ class Conversation:
         answer already showed it (an answer ending on a colon goes on into the section it
         introduces), the section after the last one it showed of that document."""
         from .assistant import section_body, source_of
-        from .sections import next_passage
 
         top = previous.sections[0] if previous.sections else None
         nxt = next_part(assistant.kb, top.path, top.heading_path, top.anchor) if top is not None else None
@@ -169,8 +168,7 @@ class Conversation:
                          body=f"That is all the knowledge base says about {what}. Ask another question, "
                               "or `topics` to see what else it covers.")
         related = tuple(assistant.kb.sections[c].heading for c in nxt.children[:5])
-        body = section_body(nxt, continued=next_passage(assistant.kb.sections, nxt) is not None)
-        return Reply(title=nxt.heading or nxt.doc.title, body=body, sources=(source_of(nxt),),
+        return Reply(title=nxt.heading or nxt.doc.title, body=section_body(assistant.kb.sections, nxt), sources=(source_of(nxt),),
                      related=related, intent=previous.intent, question=previous.question)
 
     def _log(self, incoming: Incoming, reply: Reply, seconds: float, reading: str) -> None:

@@ -335,8 +335,7 @@ def _with_footnotes_inline(text: str, fences: list[tuple[int, int]]) -> tuple[st
             spans.append((m.start(), m.end()))
     if not notes:
         return text, fences
-    text = "".join(_outside(text, spans))
-    fences = fence_spans(text)[0]
+    text, fences = _cut_spans(text, fences, spans)
 
     def marked(m: re.Match[str]) -> str:  # at its first mark: a page marking one note often grows by it once
         key = m.group(1).lower()
@@ -409,7 +408,12 @@ def _without(text: str, fences: list[tuple[int, int]],
         return not (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
                     or in_code_span(start) or in_code_span(end - 1))
 
-    spans = [(start, end) for start, end in delimited(text, *comment) if prose(start, end)]
+    return _cut_spans(text, fences, [(start, end) for start, end in delimited(text, *comment) if prose(start, end)])
+
+
+def _cut_spans(text: str, fences: list[tuple[int, int]],
+               spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` without `spans` (sorted, not overlapping), and its fences, found again if any moved."""
     if not spans:
         return text, fences
     text = "".join(_outside(text, spans))
@@ -426,11 +430,8 @@ def _without_browser_markup(text: str, fences: list[tuple[int, int]]) -> tuple[s
                 text, fences = _without(text, fences, element)
     if not _LAYOUT_HINT.search(text):
         return text, fences
-    spans = [(m.start() + 1, m.end()) for m in _LAYOUT_LINE.finditer(text) if not _inside(fences, m.start() + 1)]
-    if not spans:
-        return text, fences
-    text = "".join(_outside(text, spans))
-    return text, fence_spans(text)[0]
+    return _cut_spans(text, fences, [(m.start() + 1, m.end()) for m in _LAYOUT_LINE.finditer(text)
+                                     if not _inside(fences, m.start() + 1)])
 
 
 class CodeSpanReader:

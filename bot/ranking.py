@@ -144,13 +144,14 @@ def confident(params: Params, evidence: Evidence) -> bool:
     are all the intent's own, with words the index never saw besides, asks for advice on
     something the knowledge lacks ("recommend a good book"): declined."""
     kind = evidence.kind
-    if kind.all() and kind.any() and evidence.unknown + evidence.names:
-        return False  # the intent's own words and a topic the knowledge never saw ("recommend a good book")
+    only_kind = bool(kind.any() and kind.all())  # the intent's own words alone ("emerging trends")
+    if only_kind and evidence.unknown + evidence.names:
+        return False  # ...and a topic the knowledge never saw ("recommend a good book")
     if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct, evidence.keyness):
         return True
     if not kind.any():
         return False
-    if kind.all():  # only the intent's own words ("emerging trends"): a key one held is enough
+    if only_kind:  # a key one held is enough
         # the same test with any share held: one word is enough, if it is key to the knowledge
         return _covers(
             params.with_values(min_coverage=0.0, min_words=1), evidence, evidence.held, evidence.idfs, 1,

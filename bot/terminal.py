@@ -41,7 +41,7 @@ class Terminal(Dialect):
 
     def link(self, link: Link) -> str:
         shown = link.url.removeprefix("mailto:")
-        if link.autolink or not link.label.strip() or link.plain in (link.url, shown):
+        if link.autolink or not link.label.strip() or link.names_its_url or link.plain == shown:  # (a mailto: address)
             return shown
         return f"{link.label} ({shown})"  # the target is shown whatever the label says
 
