@@ -279,17 +279,12 @@ def parse(body: str) -> ParsedMarkdown:
         text, fences = _with_footnotes_inline(text, fences)
     refs: dict[str, str] = {}
     if holds(text, "]:"):
-        kept: list[str] = []
-        last = 0
+        definitions = []
         for m in _REF_DEF_LINE.finditer(text):
-            if _inside(fences, m.start() + 1):
-                continue
-            refs[m.group(1).strip().lower()] = m.group(2)
-            kept.append(text[last:m.start()])
-            last = m.end()
-        if kept:
-            text = "".join(kept) + text[last:]
-            fences, _ = fence_spans(text)
+            if not _inside(fences, m.start() + 1):
+                refs[m.group(1).strip().lower()] = m.group(2)
+                definitions.append((m.start(), m.end()))
+        text, fences = _cut_spans(text, fences, definitions)
 
     marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
     if "#" in text:
