@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import HARD_BREAK, code_spans_masked, fence_spans, outside_code_spans
+from .markdown import HARD_BREAK, code_spans_masked, outside_code_spans, outside_fences
 
 # the tags handled, in lower case as documents write them (a case-blind search is 2x slower)
 _HINT = re.compile(r"</?(?:a|br|code|kbd|b|strong|i|em|img|p|div|span|details|summary|center|sup|sub|abbr|small|font|mark|u|ins"
@@ -51,15 +51,7 @@ def html_as_markdown(markdown: str) -> str:
     """`markdown` with the inline HTML above written as Markdown, code left as written."""
     if "<" not in markdown or not _HINT.search(markdown):
         return markdown
-    text = "\n" + markdown
-    out: list[str] = []
-    last = 0
-    for start, end in fence_spans(text)[0]:
-        out.append(_prose(text[last:start]))
-        out.append(text[start:end])
-        last = end
-    out.append(_prose(text[last:]))
-    return "".join(out)[1:]
+    return outside_fences(markdown, _prose)
 
 
 def _prose(text: str) -> str:

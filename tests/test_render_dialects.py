@@ -140,6 +140,30 @@ def test_a_link_labelled_with_its_own_url_shows_the_url_once() -> None:
     assert plain_text(text) == f"Call {url}, see the guide or write to ml@example.org."
 
 
+SPACED_BOLD = ("Fill in the **Name** and **Default execution role **fields, then choose **Create**.\n\n"
+               "**Q. Will I always get a faster training job? **\n"
+               "Not always.\n\n"
+               "In Python `2 ** 3` is 8, and 2 ** 3 and 4 ** 5 are powers.\n\n"
+               "```\nf(**a, **b)\n```\n")
+
+
+def test_bold_with_a_space_inside_one_end_is_shown_bold_in_every_dialect() -> None:
+    """AWS's docs write `**Default execution role **fields`, which CommonMark does not read
+    as bold: replies showed the asterisks. A pair with a space inside one end is bold; a
+    pair spaced at both ends (an operator) and code stay as written."""
+    slack = to_mrkdwn(SPACED_BOLD)
+    assert "the *Name* and *Default execution role* fields, then choose *Create*." in slack
+    assert "*Q. Will I always get a faster training job?*" in slack
+    assert "**" not in slack.split("In Python")[0]
+    assert "f(**a, **b)" in slack
+    discord = discord_shown(SPACED_BOLD)
+    assert "**Default execution role** fields" in discord
+    shown = plain_text(SPACED_BOLD)
+    assert "Default execution role fields" in shown and "Q. Will I always get a faster training job?\n" in shown
+    assert "and 2 ** 3 and 4 ** 5 are powers" in shown
+    assert plain_text("say **hi **there", links=False) == "say **hi **there"  # a user's text is as written
+
+
 def test_text_quoting_a_user_keeps_html_as_written() -> None:
     assert "<b>hi</b>" in plain_text("say <b>hi</b>", links=False)
 
