@@ -42,6 +42,13 @@ _ROW = re.compile(r"(?<!\\)<tr\b[^<>]*>((?:(?!<tr\b).)*?)</tr\s*>", re.IGNORECAS
 _CELL = re.compile(r"<t([hd])\b[^<>]*>((?:(?!<t[hd]\b).)*?)</t[hd]\s*>", re.IGNORECASE | re.DOTALL)
 _ITEM = re.compile(r"(?<!\\)<li\b[^<>]*>((?:(?!<li\b).)*?)</li\s*>", re.IGNORECASE | re.DOTALL)
 _HEADING = re.compile(r"(?<!\\)<h([1-6])\b[^<>]*>((?:(?!<h[1-6]\b).)*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+# An HTML block as CommonMark reads one: a line opening with a block tag, to the next blank line.
+# Inside it indentation means nothing (it is HTML), so a cell's content indented 8 spaces is no
+# code once its tags are gone: a table cut between passages left `<td>` lines shown as code.
+HTML_BLOCK = re.compile(r"^[ \t]{0,3}</?(?:table|thead|tbody|tfoot|tr|td|th|ul|ol|li|dl|dt|dd|div|p|details|summary"
+                         r"|blockquote|center|section|figure|h[1-6])\b[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.IGNORECASE | re.MULTILINE)
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+HTML_UNIT_END = re.compile(r"</(?:tr|li|dt|dd|p|div|details)\s*>\s*$", re.IGNORECASE)  # a line closing a row or an item
 _EDGE = "\ue010"  # marks the ends of the lines made from block HTML until they are laid out (private use)
 _BLOCK_TAGS = re.compile(r"(?<!\\)</?(?:table|thead|tbody|tfoot|colgroup|col|ul|ol|li|tr|th|td)\b[^<>]*>[ \t]*\n?",
                          re.IGNORECASE)  # what is left of them (a nested list's, a cut table's) goes
@@ -73,11 +80,13 @@ def _blocks(text: str) -> str:
     reads in a chat), `<li>` an item, `<h2>` a bold line; the table and list tags go."""
     if "<" not in text:
         return text
-    text = text.replace(_EDGE, "")
+    text = HTML_BLOCK.sub(lambda m: m.group(0) if "<pre" in m.group(0) else _INDENT.sub("", m.group(0)),
+                           text.replace(_EDGE, ""))
     text = _ROW.sub(_row, text)
     text = _ITEM.sub(lambda m: f"{_EDGE}- {_line(m.group(1))}{_EDGE}", text)
     text = _HEADING.sub(lambda m: f"\n\n**{_line(m.group(2))}**\n\n", text)  # a paragraph of its own
-    return _lay_out(_BLOCK_TAGS.sub("", text))
+    # what is left of them goes; a cell's tag leaves a space between cells (a row cut in two)
+    return _lay_out(_BLOCK_TAGS.sub(lambda m: " " if m.group(0)[1:4].lower() in ("td>", "th>", "td ", "th ") else "", text))
 
 
 def _lay_out(text: str) -> str:

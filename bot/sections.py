@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .inlinehtml import html_as_markdown
+from .inlinehtml import HTML_BLOCK, HTML_UNIT_END, html_as_markdown
 from .loader import LoadedFile
 from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup, table_head, without_edge_rules
 from .models import Document, Section, SectionKind
@@ -246,7 +246,7 @@ def _fit_blocks(items: list[str]) -> list[str]:
         if len(block) <= PASSAGE_MAX:
             out.append(block)
             continue
-        lines = block.split("\n")
+        lines = _cut_units(block)
         fence = lines[0].strip()[:3] if lines[0].lstrip().startswith(("```", "~~~")) else ""
         head = [] if fence else table_head(block)
         cur: list[str] = []
@@ -269,6 +269,24 @@ def _fit_blocks(items: list[str]) -> list[str]:
         if cur and "\n".join(cur).strip() not in ("", fence):
             out.append("\n".join(cur))
     return out
+
+
+def _cut_units(block: str) -> list[str]:
+    """Where a long block may be cut: between its lines; in an HTML block (CommonMark: from a
+    line opening with a block tag to a blank line), only after a row or an item closes, and its
+    lines dedented, as indentation means nothing in HTML: Kubeflow's tables, cut mid-row,
+    gave passages opening with an indented `<td>` line, which reads as code."""
+    lines = block.split("\n")
+    if "<pre" in block or not HTML_BLOCK.match(lines[0].lstrip()):  # (indented: in a list item)
+        return lines
+    units: list[str] = []
+    unit: list[str] = []
+    for line in lines:
+        unit.append(line.strip())
+        if HTML_UNIT_END.search(line):
+            units.extend(["\n".join(unit)] if sum(map(len, unit)) < PASSAGE_MAX - 8 else unit)
+            unit = []
+    return units + unit
 
 
 def _sentences_within(line: str, limit: int) -> list[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from adapters.slack import to_mrkdwn
 from bot.assistant import Assistant
 from bot.compose import shorten
 from bot.ranking import FEATURES, PARAMS, Evidence, confident
@@ -799,6 +800,30 @@ def test_a_passage_of_a_long_table_is_a_table_with_its_header(tmp_path: Path) ->
     assert assistant.reply("which version is component-3").body.endswith("_More in Release 1.3 › Component versions._")
     assert "_More in" not in assistant.reply("which version is component-58").body
 
+
+
+def test_a_long_html_table_is_cut_between_rows_and_no_part_reads_as_code(tmp_path: Path) -> None:
+    """Kubeflow writes tables as indented HTML, in list items. Cut at any line, a passage
+    opened with a cell of a cut row indented 10 spaces, which reads as a code block: the
+    reply showed `<td>` text in a code box. An HTML block is cut only after a row closes,
+    its lines dedented (indentation means nothing in HTML)."""
+    rows = "".join(f"        <tr>\n          <td><code>suggestion-{n}</code></td>\n"
+                   f"          <td><a href=\"https://example.org/{n}\">Algorithm {n}</a> implementation</td>\n"
+                   f"        </tr>\n" for n in range(40))
+    write(tmp_path, "katib.md", "# Suggestions\n\n## Suggestion names\n\n"
+          "- For each algorithm you can name one of these suggestions in the image:\n\n"
+          "    <table class=\"table\">\n      <tbody>\n" + rows + "      </tbody>\n    </table>\n")
+    assistant = Assistant.load(tmp_path)
+    parts = [s for s in assistant.kb.sections if "suggestion-" in s.text]
+    assert len(parts) > 1
+    for part in parts:
+        shown = plain_text(part.text)
+        assert "<td" not in part.text.split("\n")[0] and "suggestion-" in shown
+        assert re.findall(r"^\| suggestion-\d+ \| Algorithm \d+ implementation \|$", shown, re.M), shown
+    reply = assistant.reply("which suggestion implements algorithm 33")
+    assert "| `suggestion-33` | [Algorithm 33](https://example.org/33) implementation |" in reply.body \
+        or "| suggestion-33 | Algorithm 33 implementation |" in plain_text(reply.body), reply.body
+    assert "```" not in to_mrkdwn(reply.body), to_mrkdwn(reply.body)
 
 def test_a_passage_never_stops_where_the_steps_begin(tmp_path: Path) -> None:
     """A long section is cut into passages; the paragraph that says "do the following:"

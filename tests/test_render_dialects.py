@@ -102,6 +102,21 @@ def test_block_html_is_shown_as_rows_items_and_bold_lines_in_every_dialect() -> 
     assert "v1 (https://example.org/v1)" in term
 
 
+# a row a passage cut before it closed: its cell's lines indented as Kubeflow's release tables are
+CUT_ROW = ("<table class=\"table\">\n  <tbody>\n    <tr>\n      <th>Release Team</th>\n      <td>\n"
+           "        <b>Release Manager: </b> Tarek Abouzeid\n        <br>\n"
+           "        <b>Release Manager Shadow: </b> Dominik Kawka\n")
+
+
+def test_html_block_lines_are_no_code_block_when_their_tags_go_in_every_dialect() -> None:
+    """Inside an HTML block, indentation means nothing: once a cut row's tags went, its cell's
+    lines, indented 8 spaces, read as a code block, and the heading cell ran into them."""
+    for shown in (to_mrkdwn(CUT_ROW), discord_shown(CUT_ROW), plain_text(CUT_ROW)):
+        assert "```" not in shown and "    " not in shown, shown
+        assert re.search(r"Release Team \W*Release Manager:\W* Tarek Abouzeid", shown), shown
+        assert re.search(r"^\W*Release Manager Shadow:\W* Dominik Kawka$", shown, re.M), shown
+
+
 # documentation hard-wrapped by its author's editor, as kubeflow, pip, Black and Starlette are
 WRAPPED = ("Early stopping saves computing resources and reduces the time an experiment takes by\n"
            "stopping its trials when the target metric no longer improves, before training is\n"
