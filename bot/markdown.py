@@ -241,8 +241,12 @@ def _ref_text(refs: dict[str, str], m: re.Match[str]) -> str:
 
 # Line patterns start with a literal newline (the text is scanned with one prepended) so the
 # regex engine jumps from line to line instead of trying every character.
-_FENCE_LINE = re.compile(r"\n {0,3}(`{3,}|~{3,})[^\n]*")
-_ITEM_FENCE_LINE = re.compile(r"\n {0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
+_FENCE_LINE = re.compile(r"\n( {0,3})(`{3,}|~{3,})[^\n]*")
+# any fence-like line (`_fences` decides which of those indented 4 or more are fences)
+_NESTED_FENCE_LINE = re.compile(r"\n( *)(`{3,}|~{3,})[^\n]*")
+_LIST_ITEM = re.compile(r" *(?:[-*+]|\d{1,9}[.)])[ \t]+")  # a list item's marker: its end is the content's column
+LIST_ITEM_LOOKBACK = 400  # lines looked back for the list item a fence indented 4 or more is in
+_ITEM_FENCE_LINE = re.compile(r"\n( {0,3})(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
 _ATX_LINE = re.compile(r"\n {0,3}(#{1,6})[ \t]+(\S[^\n]*)")
 _UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
 # a footnote's text ("[^1]: Specifically, …", lines indented under it going on) and a mark
@@ -508,7 +512,8 @@ def fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:
     looking for them everywhere doubles the time of this scan, which every document pays."""
     if not _has_fence(body):
         return [], ""
-    spans, unclosed = _fences(body, _FENCE_LINE)
+    nested = "    ```" in body or "    ~~~" in body  # a fence line indented 4 or more (two C-level searches)
+    spans, unclosed = _fences(body, _NESTED_FENCE_LINE if nested else _FENCE_LINE)
     if unclosed:
         with_items = _fences(body, _ITEM_FENCE_LINE)
         if not with_items[1]:
@@ -517,16 +522,54 @@ def fence_spans(body: str) -> tuple[list[tuple[int, int]], str]:
 
 
 def _fences(body: str, line: re.Pattern[str]) -> tuple[list[tuple[int, int]], str]:
+    """Fence lines paired in order. A line indented 4 spaces or more (only `_NESTED_FENCE_LINE`
+    finds them) opens a fence only in a list item whose content it starts within 3 columns of
+    (`in_list_item`; else it is a line of an indented code block), and closes only the fence
+    it opened: one indented within 3 columns of that fence's opening line."""
     spans: list[tuple[int, int]] = []
-    open_at, marker = -1, ""
+    open_at, marker, indent = -1, "", 0
     for m in line.finditer(body):
-        fence = m.group(1)
+        fence = m.group(2)
+        at = len(m.group(1))
         if open_at < 0:
-            open_at, marker = m.start() + 1, fence
-        elif fence[0] == marker[0] and len(fence) >= len(marker):
+            if at <= 3 or in_list_item(body, m.start(), at):
+                open_at, marker, indent = m.start() + 1, fence, at
+        elif fence[0] == marker[0] and len(fence) >= len(marker) and (at <= 3 if indent <= 3 else abs(at - indent) <= 3):
             spans.append((open_at, m.end()))
             open_at, marker = -1, ""
     return spans, marker if open_at >= 0 else ""
+
+
+def in_list_item(body: str, newline: int, indent: int) -> bool:
+    """Whether a line indented `indent` columns, after the newline at `newline`, lies in an open
+    list item whose content starts at most 3 columns left of it, as CommonMark reads a fence
+    in a list ("1. Paste this:" / blank / "      ```"). Read upwards: an item is open unless a
+    block between (a later item too) starts left of its content (a paragraph's later lines,
+    which may be lazy, do not count); a block at column 0 ends every list; a line indented 4
+    or more past the open item's content is its indented code."""
+    end = newline
+    floor = indent  # the leftmost block (an item too) started between: an item is open if its content is not right of it
+    for _ in range(LIST_ITEM_LOOKBACK):
+        if end <= 0:
+            return False
+        start = body.rfind("\n", 0, end) + 1
+        line = body[start:end]
+        end = start - 1
+        if not line.strip():
+            continue
+        lead = len(line) - len(line.lstrip())
+        item = _LIST_ITEM.match(line)
+        if item is not None:
+            if item.end() <= floor:
+                return indent <= item.end() + 3
+            floor = min(floor, lead)
+            continue
+        above = body[body.rfind("\n", 0, end) + 1:end] if end > 0 else ""
+        if not above.strip() or fence_marker(above.lstrip()) is not None:  # a block starts here
+            if lead == 0:
+                return False
+            floor = min(floor, lead)
+    return False
 
 
 def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
@@ -627,31 +670,32 @@ _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")  # one or more whitespace-only l
 
 
 def blocks(text: str) -> list[str]:
-    """Paragraph-level blocks: runs of lines between blank lines; a code fence is one block."""
-    if not _has_fence(text):
-        # No fence: cut at blank lines with one C-level split, not a loop over the lines.
-        parts = _BLANK_LINES.split(f"\n{text}\n")
-        parts[0] = parts[0].removeprefix("\n")  # the newlines added around the text
-        parts[-1] = parts[-1].removesuffix("\n")
-        return [p for p in parts if p]
-    out: list[str] = []
-    cur: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        marker = fence_marker(line)
-        if marker is not None:
-            fence = toggle_fence(fence, marker)
-            cur.append(line)
-            continue
-        if fence is None and not line.strip():
-            if cur:
-                out.append("\n".join(cur))
-                cur = []
-            continue
-        cur.append(line)
-    if cur:
-        out.append("\n".join(cur))
-    return out
+    """Paragraph-level blocks: runs of lines between blank lines; a code fence is one block
+    (one nested in a list item too, and one left open runs to the end)."""
+    body = f"\n{text}\n"
+    if not _has_fence(text):  # no fence: one C-level split, not a loop over the lines
+        out = _BLANK_LINES.split(body)
+    else:
+        spans, unclosed = fence_spans(body)
+        if unclosed:
+            spans.append((_unclosed_fence(body, spans), len(body)))
+        out, last = [], 0
+        for m in _BLANK_LINES.finditer(body):
+            if not _inside(spans, m.start()):
+                out.append(body[last:m.start()])
+                last = m.end()
+        out.append(body[last:])
+    out[0] = out[0].removeprefix("\n")  # the newlines added around the text
+    out[-1] = out[-1].removesuffix("\n")
+    return [b for b in out if b]
+
+
+def _unclosed_fence(body: str, spans: list[tuple[int, int]]) -> int:
+    """Where the fence left open in `body` opens: the first fence line after the last closed one."""
+    after = spans[-1][1] if spans else 0
+    for m in _NESTED_FENCE_LINE.finditer(body, after):
+        return m.start() + 1
+    return len(body)
 
 
 def index_text(markdown: str) -> str:

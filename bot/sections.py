@@ -17,7 +17,19 @@ from typing import Callable
 
 from .inlinehtml import HTML_BLOCK, HTML_UNIT_END, html_as_markdown
 from .loader import LoadedFile
-from .markdown import Segment, blocks, finish_links, holds, is_table, plain_heading, slugify, strip_markup, table_head, without_edge_rules
+from .markdown import (
+    Segment,
+    blocks,
+    finish_links,
+    holds,
+    in_list_item,
+    is_table,
+    plain_heading,
+    slugify,
+    strip_markup,
+    table_head,
+    without_edge_rules,
+)
 from .models import Document, Section, SectionKind
 
 PASSAGE_MAX = 1200  # characters: a chat-sized answer
@@ -234,7 +246,25 @@ def _passages(text: str) -> list[str]:
         size += len(block) + 2
     if cur:
         out.append("\n\n".join(cur))
-    return out
+    return [_out_of_list(part, out[:k]) if k else part for k, part in enumerate(out)]
+
+
+def _out_of_list(passage: str, before: list[str]) -> str:
+    """A passage that opens inside a list item, its first lines indented as the item's content
+    (AWS's and Kubeflow's steps: "   1. Paste this:" / "      ```"), dedented: on its own an
+    indent of 4 or more reads as a code block (302 passages showed prose, or a code fence's
+    backticks, in a code box)."""
+    indent = len(passage) - len(passage.lstrip(" "))
+    if indent < 4 or "\n" in passage[:indent]:
+        return passage
+    text = "\n\n".join(before)
+    if not in_list_item(f"\n{text}\n\n{passage}", len(text) + 2, indent):
+        return passage
+    lines = passage.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() and not line.startswith(" " * indent):  # the item's content ends
+            return "\n".join(_dedent(lines[:i], indent) + lines[i:])
+    return "\n".join(_dedent(lines, indent))
 
 
 def _fit_blocks(items: list[str]) -> list[str]:
@@ -248,16 +278,17 @@ def _fit_blocks(items: list[str]) -> list[str]:
             continue
         lines = _cut_units(block)
         fence = lines[0].strip()[:3] if lines[0].lstrip().startswith(("```", "~~~")) else ""
+        pad = lines[0][:len(lines[0]) - len(lines[0].lstrip())]  # (a fence in a list item: closed and reopened as indented)
         head = [] if fence else table_head(block)
         cur: list[str] = []
         size = 0
-        for line in lines:
+        for i, line in enumerate(lines):
             if cur and size + len(line) > PASSAGE_MAX - 8:
                 chunk = "\n".join(cur)
                 if fence and not chunk.rstrip().endswith(fence):
-                    chunk += "\n" + fence
+                    chunk += f"\n{pad}{fence}"
                 out.append(chunk)
-                cur, size = ([fence] if fence and line.strip() != fence else []), 4
+                cur, size = ([lines[0].rstrip()] if fence and line.strip() != fence else []), len(lines[0])
                 if head:
                     cur, size = list(head), sum(len(row) + 1 for row in head)
             if len(line) > PASSAGE_MAX - 8 and not fence:
@@ -266,6 +297,8 @@ def _fit_blocks(items: list[str]) -> list[str]:
                 line = pieces[-1]
             cur.append(line)
             size += len(cur[-1]) + 1
+            if fence and i and line.strip() == fence:  # the fence closed: what follows it is prose
+                fence = ""
         if cur and "\n".join(cur).strip() not in ("", fence):
             out.append("\n".join(cur))
     return out

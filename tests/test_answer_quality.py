@@ -802,6 +802,41 @@ def test_a_passage_of_a_long_table_is_a_table_with_its_header(tmp_path: Path) ->
 
 
 
+def _code_and_prose(slack: str) -> tuple[str, str]:
+    """A Slack message's text inside code blocks, and outside them."""
+    parts = slack.split("```")
+    return "\n".join(parts[1::2]), "\n".join(parts[0::2])
+
+
+def test_steps_with_code_in_a_list_item_are_cut_as_commonmark_reads_them(tmp_path: Path) -> None:
+    """AWS's and Kubeflow's steps hold code fences in list items, indented 4 spaces or more,
+    which the loader read as text: a passage was cut at a blank line inside one (its second
+    half showed code as prose), and a passage opening inside an item, indented as its
+    content, read as one code block. Now a fence in an item is code to its end, and a passage
+    opening in an item is dedented."""
+    steps = "".join(f"      RUN pip install package-{n} --no-cache-dir --quiet\n\n" for n in range(30))
+    notes = "".join(f"   + Line {n} of the Dockerfile installs one package the training script imports.\n"
+                    for n in range(12))
+    write(tmp_path, "container.md", "# Extend a container\n\n## Build the image\n\n"
+          "1. Open a terminal in the folder of your training script.\n\n"
+          "1. Paste the following Dockerfile into a file named `Dockerfile`:\n\n"
+          f"      ```\n      FROM python:3.11\n\n{steps}      ENV SCRIPT train.py\n      ```\n\n"
+          "   The Dockerfile script performs the following tasks, one line at a time:\n"
+          f"{notes}\n"
+          "   Each of these layers is cached, so a rebuild after a change to the script takes seconds.\n")
+    parts = [s for s in Assistant.load(tmp_path).kb.sections if s.heading == "Build the image"]
+    assert len(parts) > 2
+    code = prose = ""
+    for part in parts:
+        part_code, part_prose = _code_and_prose(to_mrkdwn(part.text))
+        code, prose = code + part_code, prose + part_prose
+    assert "RUN pip install" not in prose and "FROM python" not in prose, prose
+    assert all(f"\nRUN pip install package-{n} " in code for n in range(30)), code  # not indented in the code box
+    assert "``" not in code, code  # a fence's line is no code
+    assert "performs the following tasks" in prose and "Line 11 of the Dockerfile" in prose, code
+    assert "Each of these layers is cached" in prose and "Each of these layers" not in code
+
+
 def test_a_long_html_table_is_cut_between_rows_and_no_part_reads_as_code(tmp_path: Path) -> None:
     """Kubeflow writes tables as indented HTML, in list items. Cut at any line, a passage
     opened with a cell of a cut row indented 10 spaces, which reads as a code block: the
