@@ -46,6 +46,8 @@ _VERSION_START = frozenset("0123456789[")  # (a quick test first: the pattern is
 _NAMED_VERSION_START = frozenset("vVrRjJfFmMaAsSoOnNdD")  # "v1.2", "Release 1.2", "December 20, 2020"
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\*\*|__)(.{2,80}?)(?:\*\*|__)\s*(.*)$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_BOLD_LINE = re.compile(r"(\*\*|__)[^*_\n]+\1:?")  # a label in bold ("**Topics**")
+LIST_LABEL_MAX = 40  # characters: a line as short as this before a list is its label ("In this section:")
 _FIGURE = re.compile(
     r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:%|percent\b|billion\b|million\b|trillion\b)|\bCAGR\b|\bmarket size\b",
     re.IGNORECASE,
@@ -112,8 +114,10 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
         kind: SectionKind = "heading" if n.level else "intro"
         depth = len(n.path)
         own = without_edge_rules(n.own.strip())
+        outline = ""
+        if kids and len(bare := _without_list_of(own, [nodes[k].heading for k in kids])) < ROLLUP_OWN_MAX:
+            own, outline = bare, _outline([nodes[k] for k in kids])
         parts = _passages(own) if len(own) > PASSAGE_MAX or (kind == "intro" and not n.heading and len(nodes) == 1) else [own]
-        outline = _outline([nodes[k] for k in kids]) if kids and len(own) < ROLLUP_OWN_MAX else ""
         first_sid = len(out)
         for p, part in enumerate(parts):
             text = part
@@ -208,6 +212,25 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
             return sentence
         return sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:…") + "…"
     return ""
+
+
+def _without_list_of(own: str, headings: list[str]) -> str:
+    """A parent's own text without a list that only names its children (AWS's "**Topics**"
+    list of links into the page), and that list's label line: the outline shown in its place
+    names them again, each with its first sentence, and a reply said it twice."""
+    if "\n" not in own:
+        return own
+    names = {" ".join(plain_heading(h).casefold().split()) for h in headings if h}
+    parts = blocks(own)
+    for i, block in enumerate(parts):
+        labels = _list_labels(block)
+        others = [line for line in block.split("\n") if line.strip() and not _LIST_LINE.match(line)]
+        if (len(labels) >= 2 and all(" ".join(label.casefold().split()) in names for label in labels)
+                and len(others) <= 1 and all(len(line) <= LIST_LABEL_MAX for line in others)):
+            label_line = not others and i and "\n" not in parts[i - 1] and len(parts[i - 1]) <= LIST_LABEL_MAX \
+                and (parts[i - 1].rstrip().endswith(":") or _BOLD_LINE.fullmatch(parts[i - 1].strip()) is not None)
+            return "\n\n".join(parts[:i - 1 if label_line else i] + parts[i + 1:])
+    return own
 
 
 def _list_labels(block: str) -> list[str]:

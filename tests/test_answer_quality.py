@@ -1003,6 +1003,25 @@ def test_an_outline_line_for_a_heading_of_only_an_anchor_is_its_sentence(tmp_pat
     assert "****" not in reply.body and "**:" not in reply.body, reply.body
 
 
+def test_a_list_that_only_names_the_children_gives_way_to_their_outline(tmp_path: Path) -> None:
+    """AWS's docs open a page with "**Topics**" and a list of links to its own headings; the
+    outline below the parent's text named each child again, with its first sentence, so a
+    reply said every name twice. A list naming other pages stays."""
+    write(tmp_path, "warm-start.md", "# Run a Warm Start Tuning Job\n\n## Create a Warm Start Tuning Job\n\n"
+          "You can use the low-level API or the Python SDK to create a warm start tuning job.\n\n**Topics**\n"
+          "+ [Create a Warm Start Tuning Job (Boto 3)](#warm-boto)\n+ [Create a Warm Start Tuning Job (SDK)](#warm-sdk)\n\n"
+          "### Create a Warm Start Tuning Job (Boto 3)<a name=\"warm-boto\"></a>\n\nSpecify the parent jobs in the request.\n\n"
+          "### Create a Warm Start Tuning Job (SDK)<a name=\"warm-sdk\"></a>\n\nPass a warm start configuration to the tuner.\n\n"
+          "## See the results\n\nThe console shows each job.\n\n**Topics**\n+ [Tuning metrics](metrics.md)\n"
+          "+ [Tuning limits](limits.md)\n")
+    assistant = Assistant.load(tmp_path)
+    body = assistant.reply_to_topic("Create a Warm Start Tuning Job").body
+    assert body.count("Create a Warm Start Tuning Job (Boto 3)") == 1, body
+    assert "- **Create a Warm Start Tuning Job (SDK)**: Pass a warm start configuration to the tuner." in body, body
+    assert "Topics" not in body and "#warm-boto" not in body, body
+    other = assistant.reply_to_topic("See the results").body
+    assert "Topics" in other and "[Tuning limits](limits.md)" in other, other
+
 @pytest.mark.parametrize("limit", [40, 60, 90, 130])
 def test_shortened_text_never_dangles(limit: int) -> None:
     text = ("Compare cloud providers on three points:\n\n- **AI offerings:** managed notebooks and models.\n"
