@@ -14,8 +14,9 @@ syntax reads as noise (or worse) to a plain Markdown reader:
 - kramdown attribute lists alone on a line (Jekyll: `{: .note }`, `{:toc}`), which style the
   block before them;
 - what a MkDocs site builds from other files: markdown-include lines (`{!> ../docs_src/app.py!}`,
-  FastAPI's and SQLModel's docs), a code block or content tab holding nothing else, and
-  mkdocstrings' `::: package.Name` (named, as code; its YAML options go);
+  FastAPI's and SQLModel's docs; mdBook's `{{#include src/main.rs}}` too), a code block or
+  content tab holding nothing else, and mkdocstrings' `::: package.Name` (named, as code;
+  its YAML options go); a table of contents the site builds (`[[toc]]`, `[[_TOC_]]`, `[TOC]`);
 - MkDocs Material icons (`:octicons-file-code-24:`, `:material-github:`), drawn by the site,
   and the language InlineHilite names a code span in (`` `#!python print(x)` ``);
 - attribute lists after a link or image (`[CORS](cors.md){.internal-link target=_blank}`,
@@ -48,7 +49,7 @@ _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[A-Za-z][\w-]*(?:[ \t]+inli
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
-_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|{BLOCK_START})")
+_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|\[\[?_?(?:toc|TOC)|{BLOCK_START})")
 # > [!NOTE] / > [!warning]- Title: an Obsidian callout or a GitHub alert, and a line quoted in it
 _CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
 _QUOTED = re.compile(r" {0,3}>[ \t]?")
@@ -61,8 +62,11 @@ _NOT_A_TERM = re.compile(r"(?: {4}|\t| {0,3}(?:[-*+][ \t]|[>|#<:]|\d+[.)][ \t]))
 _IAL_LINE = re.compile(r" {0,3}\{:[^}\n]*\}[ \t]*")
 _TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \t]*", re.IGNORECASE)
 # {!file.py!} / {!> ../../docs_src/app.py!} alone on a line: a markdown-include (mdx_include)
-# directive, filled in by the site from a file outside the docs (FastAPI, SQLModel, Typer)
-_INCLUDE_LINE = re.compile(r"[ \t]*\{!>?[^\n]*?!\}[ \t]*")
+# directive, filled in by the site from a file outside the docs (FastAPI, SQLModel, Typer); and
+# mdBook's {{#include src/main.rs:2:5}} / {{#rustdoc_include …}} / {{#playground …}} (the Rust books)
+_INCLUDE_LINE = re.compile(r"[ \t]*(?:\{!>?[^\n]*?!\}|\{\{#(?:include|rustdoc_include|playground|title)\b[^\n]*?\}\})[ \t]*")
+# a table of contents the site builds where it stands: [[toc]] (VitePress), [[_TOC_]] (GitLab), [TOC]
+_TOC_LINE = re.compile(r"[ \t]*(?:\[\[_?toc_?\]\]|\[toc\])[ \t]*", re.IGNORECASE)
 # ::: package.module.Name: mkdocstrings' page for a Python object, its YAML options indented under it
 # (a dotted name: "::: warning" is a Pandoc fence)
 _MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+)[ \t]*")
@@ -85,7 +89,8 @@ _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
+    return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "{{#")
+            or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
             or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None
             or _ICON_HINT.search(body) is not None)
 
@@ -112,7 +117,7 @@ def _walk(body: str, mdx: bool) -> str:
     fence: str | None = None  # the marker of the code fence we are in, if any (as bot/markdown.py reads fences)
     levels: list[int] = []  # inside MkDocs admonitions or tabs (nested too): the indent their bodies' lines carry
     callouts = 0  # how many Obsidian callouts (GitHub alerts) we are in: their lines are quoted that deep
-    includes = holds(body, "{!")  # markdown-include lines may be here: code blocks are held until closed
+    includes = holds(body, "{!") or holds(body, "{{#")  # include lines may be here: code blocks are held until closed
     block: list[str] = []  # the open code fence's lines, while held
     titled = -1  # where the open admonition's or tab's title is in `out` (-1: none, or shown)
     options = False  # in the options block of a mkdocstrings `::: identifier` line
@@ -158,7 +163,7 @@ def _walk(body: str, mdx: bool) -> str:
                     titled = -1
                 block.clear()
             continue
-        if includes and _INCLUDE_LINE.fullmatch(line):
+        if includes and _INCLUDE_LINE.fullmatch(line) or "[" in line and _TOC_LINE.fullmatch(line):
             continue
         m = _MKDOCS.fullmatch(line)
         if m:

@@ -476,6 +476,26 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     assert "<abbr" not in shown and "{." not in shown and "{!" not in shown and "\n\n\n" not in shown
 
 
+def test_mdbook_includes_and_table_of_contents_markers_are_no_text(tmp_path: Path) -> None:
+    """mdBook fills `{{#include file.rs}}` (and `{{#rustdoc_include}}`, `{{#playground}}`) in
+    from other files, as markdown-include does; VitePress, GitLab and Python-Markdown build a
+    table of contents where `[[toc]]`, `[[_TOC_]]` or `[TOC]` stands. Replies showed them as
+    written; written inside a code block with other code, or as code, they stay."""
+    kb = load_one(tmp_path, (
+        "# Hello, World!\n\n[[_TOC_]]\n\nIt is time to write your first Rust program.\n\n"
+        "```rust\n{{#rustdoc_include ../listings/ch01/src/main.rs}}\n```\n\n"
+        "Run it from your terminal:\n\n{{#include ../listings/ch01/output.txt}}\n\n[TOC]\n\n"
+        "## Anatomy of a Rust Program\n\n[[toc]]\n\nThe `main` function always runs first.\n\n"
+        "```rust\nfn main() {\n{{#include ../listings/ch01/body.rs:2}}\n}\n```\n\n"
+        "Write `{{#include file.rs}}` on a line of its own.\n"
+    ))
+    text = all_text(kb)
+    assert "toc" not in text.lower() and "rustdoc_include" not in text and "output.txt" not in text, text
+    assert "It is time to write your first Rust program." in text and "The `main` function always runs first." in text
+    assert "```rust\nfn main() {\n{{#include ../listings/ch01/body.rs:2}}\n}\n```" in text
+    assert "Write `{{#include file.rs}}` on a line of its own." in text
+
+
 def test_what_a_page_holds_for_the_browser_is_no_text_and_layout_tags_part_nothing(tmp_path: Path) -> None:
     """Hugo-style pages (Kubeflow's community page): a calendar's `<style>` and `<script>`
     were answered as text, and a table wrapped in `<div class="table-responsive">` lines was
