@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import HARD_BREAK, code_spans_masked, outside_code_spans, outside_fences
+from .markdown import COMPONENT_TAG, HARD_BREAK, code_spans_masked, outside_code_spans, outside_fences, without_components
 
 # the tags handled, in lower case as documents write them (a case-blind search is 2x slower)
 _HINT = re.compile(r"</?(?:a|br|code|kbd|b|strong|i|em|img|p|div|span|details|summary|center|sup|sub|abbr|small|font|mark|u|ins"
@@ -56,13 +56,17 @@ _BLOCK_TAGS = re.compile(r"(?<!\\)</?(?:table|thead|tbody|tfoot|colgroup|col|ul|
 
 def html_as_markdown(markdown: str) -> str:
     """`markdown` with the inline HTML above written as Markdown, code left as written."""
-    if "<" not in markdown or not _HINT.search(markdown):
+    if "<" not in markdown or not (_HINT.search(markdown) or COMPONENT_TAG.search(markdown)):
         return markdown
     return outside_fences(markdown, _prose)
 
 
 def _prose(text: str) -> str:
-    if "<" not in text or not _HINT.search(text):
+    if "<" not in text:
+        return text
+    if COMPONENT_TAG.search(text):  # a site's component (`<Badge text="v2" />`): drawn by the site
+        text = code_spans_masked(text, without_components)
+    if not _HINT.search(text):
         return text
     if "|" in text:
         text = _TABLE_ROW.sub(lambda m: _BREAK.sub(" ", m.group(0)), text)

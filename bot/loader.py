@@ -30,7 +30,7 @@ from .markdown import ParsedMarkdown, holds, name_in_words, parse
 from .models import Document, WikiLink
 from .sitesyntax import reduce_site_syntax
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".rmd")  # (Quarto and R Markdown are Markdown too)
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
@@ -59,7 +59,8 @@ class _FastYamlHandler(YAMLHandler):
 
 _EXPORT_ID = re.compile(r" [0-9a-f]{32}$")  # see without_export_id
 # [text](path/to/page.md#anchor "title"): a link to another page (see page_links)
-_PAGE_LINK = re.compile(r"\]\((?:<([^<>\n]+?\.mdx?)(?:#[^<>\n]*)?>|([^()\s<>#]+\.mdx?)[#)\s])", re.IGNORECASE)
+_PAGE_LINK = re.compile(r"\]\((?:<([^<>\n]+?\.(?:mdx?|qmd|rmd))(?:#[^<>\n]*)?>|([^()\s<>#]+\.(?:mdx?|qmd|rmd))[#)\s])",
+                        re.IGNORECASE)
 # [text](/docs/components/pipelines/): a site's own page by its address (Hugo, Docusaurus), no extension
 _SITE_LINK = re.compile(r"\]\(/([\w\-/]+?)/?(?:[#?][^()\s]*)?\)")
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w-]*\s*[:=]")
@@ -257,7 +258,7 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         files.append(loaded)
     if not files:
         detail = "; ".join(f"{p.path}: {p.reason}" for p in problems if p.skipped)
-        what = f"no usable Markdown files (*.md, *.markdown, *.mdx) in {root}"
+        what = f"no usable Markdown files (*.md, *.markdown, *.mdx, *.qmd, *.Rmd) in {root}"
         raise KnowledgeError(f"{what} ({detail})" if detail else what)
     return LoadResult(files, problems, walk.folders)
 
@@ -383,7 +384,7 @@ def page_links(body: str, rel: str) -> tuple[WikiLink, ...]:
     found: dict[str, None] = {}
     if holds(body, "](/"):  # a site address is its page's path without the extension (knowledge.py)
         found.update((path.strip("/"), None) for path in _SITE_LINK.findall(body))
-    if not holds(body, ".md"):
+    if not (holds(body, ".md") or holds(body, ".qmd") or holds(body, ".Rmd") or holds(body, ".rmd")):
         return tuple(WikiLink(path, markdown=True) for path in found)
     folder = posixpath.dirname(rel)
     for bracketed, bare in dict.fromkeys(_PAGE_LINK.findall(body)):  # <a page.md> may hold spaces

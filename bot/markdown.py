@@ -53,6 +53,17 @@ _INLINE_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 # the inline HTML a heading may carry (a heading's text is its words: `List<T>` keeps its <T>)
 _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|br|code|del|em|font|i|img|kbd|mark|s|small|span|strong|sub|sup|u)\b[^<>]*>",
                          re.IGNORECASE)
+# a component tag (VitePress, Docusaurus, MDX: `<Badge type="tip" text="v2" />`), which the site
+# draws: capitalised, and self-closing or with attributes (so `Option<T>` keeps its <T>), or
+# closing one and, then, its bare opener (`<Tip>…</Tip>`)
+COMPONENT_TAG = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?/>|<[A-Z][\w.]*\s+[\w:-]+=[^<>]*>|</([A-Z][\w.]*)\s*>")
+
+
+def without_components(text: str) -> str:
+    """`text` without its component tags (COMPONENT_TAG); the text between them stays."""
+    closed = {m.group(1) for m in COMPONENT_TAG.finditer(text) if m.group(1)}
+    text = COMPONENT_TAG.sub("", text)
+    return re.sub(r"<([A-Z][\w.]*)>", lambda m: "" if m.group(1) in closed else m.group(0), text) if closed else text
 _CLOSING_HASHES = re.compile(r"\s+#+\s*$")
 _SPACES = re.compile(r"\s+")
 _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext heading
@@ -137,7 +148,7 @@ def name_in_words(name: str) -> str:
 
 def plain_heading(text: str) -> str:
     """A heading as words: emphasis, strikethrough, links, inline HTML tags (`<a href=…>Webargs</a>`
-    is "Webargs"), code ticks and trailing colons dropped."""
+    is "Webargs") and component tags (`<Badge text="v2" />`), code ticks and trailing colons dropped."""
     if "<" in text:
         text = outside_code_spans(text, _without_inline_tags)
     if "](" in text:
@@ -155,7 +166,7 @@ _CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")
 
 
 def _without_inline_tags(text: str) -> str:
-    return _INLINE_TAG.sub("", text)
+    return without_components(_INLINE_TAG.sub("", text))
 
 
 def _without_emphasis(text: str) -> str:

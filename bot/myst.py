@@ -9,8 +9,9 @@ Markdown reader:
   Read as Markdown, a note is a *code block*: the advice inside it was shown as code and its
   words weighed as code. A directive whose content is prose is reduced to that content (its
   title, if it has one, as a bold line); a code directive (`` ```{code-block} python ``)
-  to a plain code fence; a table of contents, an include or an image (`{toctree}`) is
-  dropped: it names files, it does not say anything;
+  to a plain code fence, and so is an executable cell (`` ```{python} ``, Quarto's and
+  R Markdown's, without its `#| echo: false` option lines); a table of contents, an include
+  or an image (`{toctree}`) is dropped: it names files, it does not say anything;
 - cross-reference targets, a line `(install-guide)=` before a heading: dropped;
 - roles, `` {ref}`the setup page <setup>` ``, `` {py:func}`~pkg.mod.run` ``: read as Sphinx
   shows them, a link's text, an API name as code (its last part when written with "~"), a
@@ -46,6 +47,11 @@ BLOCK_START = r"(?:```|~~~)[`~]*[ \t]*\{|\([\w.:/-]+\)="
 _HINT = re.compile(rf"\n[ \t]*(?:{BLOCK_START}|:{{3,}}[ \t]*\{{)")  # ...and a colon-fenced one, :::{tip}
 
 _CODE = frozenset({"code", "code-block", "sourcecode", "code-cell", "math", "mermaid", "graphviz"})
+# ```{python}: an executable cell (Quarto, R Markdown, Jupytext), code in that language; the
+# `#| echo: false` lines that open it are its options
+_CELL_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3", "r", "julia", "bash", "sh", "shell", "sql",
+                             "ojs", "dot", "javascript", "js", "typescript", "scala", "java", "cpp", "rust", "go"})
+_CELL_OPTION = re.compile(r"[ \t]*#\|")
 _DROPPED = frozenset({"toctree", "contents", "tableofcontents", "toc", "include", "literalinclude", "image", "raw"})
 _PATH_ARGUMENT = frozenset({"figure"})  # its argument is a file, its content the caption
 _VERSION = {"versionadded": "New in version", "versionchanged": "Changed in version",
@@ -88,7 +94,7 @@ def reduce_myst(body: str) -> str:
             if options == "yaml" or (stripped == "---" and ahead.after(i, "---")):  # a code-cell's too
                 options = "" if options == "yaml" and stripped == "---" else "yaml"
                 continue
-            if _OPTION.fullmatch(line):
+            if _OPTION.fullmatch(line) or fence is not None and _CELL_OPTION.match(line):
                 continue
             options = ""
             if not stripped and fence is not None:  # the blank line after a code directive's options
@@ -102,9 +108,10 @@ def reduce_myst(body: str) -> str:
             if m:
                 marker, name, argument = m.group(1), m.group(2).rsplit(":", 1)[-1].lower(), m.group(3)
                 options = "lines"
-                if name in _CODE and marker[0] != ":":
+                if (name in _CODE or name in _CELL_LANGUAGES) and marker[0] != ":":
                     fence = marker
-                    out.append(marker + ("math" if name == "math" else (argument.split() or [""])[0]))
+                    language = name if name in _CELL_LANGUAGES or name == "math" else (argument.split() or [""])[0]
+                    out.append(marker + language)
                 elif name in _DROPPED and ahead.after(i, marker):  # never closed: read on, lose nothing
                     dropped = marker
                 else:

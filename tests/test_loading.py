@@ -19,6 +19,7 @@ from bot.intents import IntentCatalog
 from bot.knowledge import KnowledgeBase
 from bot.loader import KnowledgeError, load_folder
 from bot.models import WikiLink
+from bot.render import plain_text
 from bot.terminal import render as terminal_render
 
 from .conftest import corpus, write
@@ -494,6 +495,37 @@ def test_mdbook_includes_and_table_of_contents_markers_are_no_text(tmp_path: Pat
     assert "It is time to write your first Rust program." in text and "The `main` function always runs first." in text
     assert "```rust\nfn main() {\n{{#include ../listings/ch01/body.rs:2}}\n}\n```" in text
     assert "Write `{{#include file.rs}}` on a line of its own." in text
+
+
+def test_quarto_and_r_markdown_notebooks_are_read_with_their_cells_as_code(tmp_path: Path) -> None:
+    """Data teams write Quarto (`.qmd`) and R Markdown (`.Rmd`): Markdown with executable cells
+    (`` ```{python} ``, opened by `#| echo: false` option lines). The files were not read at
+    all, and read as MyST a cell was an unknown directive whose code showed as prose."""
+    write(tmp_path, "serving.qmd", "---\ntitle: Model Serving Guide\n---\n\n## Start the server\n\n"
+          "::: {.callout-note}\nYou need a GPU quota of at least 4 to serve the large model.\n:::\n\n"
+          "```{python}\n#| echo: false\nimport serve\nserve.start(port=8080)\n```\n")
+    write(tmp_path, "report.Rmd", "# Churn report\n\n```{r}\n#| label: churn\nsummary(churn)\n```\n\n"
+          "Churn fell in the third quarter.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    assert sorted(d.path for d in kb.documents) == ["report.Rmd", "serving.qmd"]
+    text = all_text(kb)
+    assert "```python\nimport serve\nserve.start(port=8080)\n```" in text and "#|" not in text, text
+    assert "```r\nsummary(churn)\n```" in text and "GPU quota of at least 4" in text and "{.callout" not in text
+
+
+def test_site_components_are_drawn_by_the_site_not_shown(tmp_path: Path) -> None:
+    """VitePress and Docusaurus pages put components in headings and prose (`<Badge type="tip"
+    text="v2" />`, `<Tip>…</Tip>`): the heading, its anchor and replies showed the tags. A
+    generic type (`Option<T>`) and code stay as written."""
+    kb = load_one(tmp_path, "# Deploying the Gateway <Badge type=\"tip\" text=\"v2\" />\n\n"
+                  "<Tip>The gateway allows 100 requests per second per key.</Tip> Use `<Badge />` "
+                  "in your own pages, and an Option<T> where a value may be missing.\n")
+    sec = kb.sections[0]
+    assert kb.documents[0].title == "Deploying the Gateway" and sec.anchor == "deploying-the-gateway", sec
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("gateway requests per second")
+    shown = plain_text(reply.body)
+    assert "The gateway allows 100 requests per second per key. Use <Badge /> in your own pages" in shown, shown
+    assert "<Tip>" not in shown and "</Tip>" not in shown and "Option<T>" in shown, shown
 
 
 def test_what_a_page_holds_for_the_browser_is_no_text_and_layout_tags_part_nothing(tmp_path: Path) -> None:
