@@ -642,9 +642,12 @@ def code_line(line: str, fence: str | None) -> tuple[bool, str | None]:
     return True, toggle_fence(fence, marker)
 
 
-def title_lines(title: str) -> list[str]:
-    """The lines a block's title (an admonition's, a directive's) becomes: bold, on its own."""
-    return [f"**{title}**", ""] if title else [""]
+def title_lines(title: str, indent: str = "") -> list[str]:
+    """The lines a block's title (an admonition's, a directive's) becomes: bold, on its own
+    (bold inside it goes: `!!! check "**FastAPI** uses it to"` showed "****FastAPI** uses it to**")."""
+    if "**" in title or "__" in title:
+        title = _EMPHASIS.sub(r"\2", title)
+    return [f"{indent}**{title}**", ""] if title else [""]
 
 
 def _heading_parts(raw: str) -> tuple[str, str]:

@@ -171,7 +171,7 @@ def _walk(body: str, mdx: bool) -> str:
             _untitled(out, titled)
             levels.append((levels[-1] if levels else 0) + len(indent) + 4)  # a tip in a tab: its body is indented twice
             titled = len(out) if title and includes else -1
-            out.extend([f"{indent}**{title}**", ""] if title else [""])
+            out.extend(title_lines(title, indent))
             continue
         m = _MKDOCSTRINGS.fullmatch(line)
         if m:  # the page generated for `identifier`: named here, its options go

@@ -497,6 +497,16 @@ def test_mdbook_includes_and_table_of_contents_markers_are_no_text(tmp_path: Pat
     assert "Write `{{#include file.rs}}` on a line of its own." in text
 
 
+def test_a_block_title_with_bold_in_it_is_one_bold_line(tmp_path: Path) -> None:
+    """FastAPI titles admonitions `!!! check "**FastAPI** uses it to"`, MyST `{admonition}`
+    titles may hold bold too: made bold as a whole, the title showed "****FastAPI** uses it to**"."""
+    kb = load_one(tmp_path, "# Alternatives\n\n## Pydantic\n\n!!! check \"**FastAPI** uses it to\"\n"
+                  "    Handle all the data validation.\n\n```{admonition} The __short__ version\nUse it.\n```\n")
+    text = all_text(kb)
+    assert "**FastAPI uses it to**\n\nHandle all the data validation." in text, text
+    assert "**The short version**" in text and "****" not in text, text
+
+
 def test_quarto_and_r_markdown_notebooks_are_read_with_their_cells_as_code(tmp_path: Path) -> None:
     """Data teams write Quarto (`.qmd`) and R Markdown (`.Rmd`): Markdown with executable cells
     (`` ```{python} ``, opened by `#| echo: false` option lines). The files were not read at
