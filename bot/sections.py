@@ -46,6 +46,7 @@ _VERSION_START = frozenset("0123456789[")  # (a quick test first: the pattern is
 _NAMED_VERSION_START = frozenset("vVrRjJfFmMaAsSoOnNdD")  # "v1.2", "Release 1.2", "December 20, 2020"
 _ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\*\*|__)(.{2,80}?)(?:\*\*|__)\s*(.*)$")
 _LIST_LINE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_LIST_START = re.compile(r"\n[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\S[^\n]*\n[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]")  # two items in a row
 _BOLD_LINE = re.compile(r"(\*\*|__)[^*_\n]+\1:?")  # a label in bold ("**Topics**")
 LIST_LABEL_MAX = 40  # characters: a line as short as this before a list is its label ("In this section:")
 _FIGURE = re.compile(
@@ -199,14 +200,15 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
     HTML is read as the Markdown it stands for first (bot/inlinehtml.py): an image tag
     written over three lines after a sentence was cut to "… in the UI <img…".
     """
-    parts = [b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "<")) and not is_table(b)]
-    for n, block in enumerate(parts):
+    parts = (b for b in blocks(markdown) if not b.lstrip().startswith(("```", "~~~", "<")) and not is_table(b))
+    for block in parts:  # (read as far as needed: a long section's later blocks are not looked at)
         text = strip_markup(html_as_markdown(block))
         if not text:
             continue
         sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
         if sentence.endswith(":"):
-            items = _list_labels(parts[n + 1]) if n + 1 < len(parts) else []
+            following = next(parts, None)
+            items = _list_labels(following) if following is not None else []
             sentence = f"{sentence} {', '.join(items)}." if items else sentence[:-1].rstrip() + "…"
         if len(sentence) <= limit:
             return sentence
@@ -218,16 +220,19 @@ def _without_list_of(own: str, headings: list[str]) -> str:
     """A parent's own text without a list that only names its children (AWS's "**Topics**"
     list of links into the page), and that list's label line: the outline shown in its place
     names them again, each with its first sentence, and a reply said it twice."""
-    if "\n" not in own:
+    if "\n" not in own or sum(h in own for h in headings if h) < 2 or not _LIST_START.search(own):  # (quick looks first)
         return own
     names = {" ".join(plain_heading(h).casefold().split()) for h in headings if h}
     parts = blocks(own)
     for i, block in enumerate(parts):
-        labels = _list_labels(block)
-        others = [line for line in block.split("\n") if line.strip() and not _LIST_LINE.match(line)]
-        if (len(labels) >= 2 and all(" ".join(label.casefold().split()) in names for label in labels)
-                and len(others) <= 1 and all(len(line) <= LIST_LABEL_MAX for line in others)):
-            label_line = not others and i and "\n" not in parts[i - 1] and len(parts[i - 1]) <= LIST_LABEL_MAX \
+        lines = [line for line in block.split("\n") if line.strip()]
+        items = [line for line in lines if _LIST_LINE.match(line)]
+        label = [line for line in lines if not _LIST_LINE.match(line)]  # at most one short line: "**Topics**"
+        if (len(items) < 2 or len(label) > 1 or any(len(line) > LIST_LABEL_MAX for line in label)
+                or not all(any(h in item for h in headings if h) for item in items)):  # (each names one, as written)
+            continue
+        if all(" ".join(plain_heading(_LIST_LINE.sub("", item)).casefold().split()) in names for item in items):
+            label_line = not label and i and "\n" not in parts[i - 1] and len(parts[i - 1]) <= LIST_LABEL_MAX \
                 and (parts[i - 1].rstrip().endswith(":") or _BOLD_LINE.fullmatch(parts[i - 1].strip()) is not None)
             return "\n\n".join(parts[:i - 1 if label_line else i] + parts[i + 1:])
     return own
