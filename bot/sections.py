@@ -282,8 +282,10 @@ def _out_of_list(passage: str, before: list[str]) -> str:
     (AWS's and Kubeflow's steps: "   1. Paste this:" / "      ```"), dedented: on its own an
     indent of 4 or more reads as a code block (302 passages showed prose, or a code fence's
     backticks, in a code box)."""
+    if not passage.startswith("    "):
+        return passage
     indent = len(passage) - len(passage.lstrip(" "))
-    if indent < 4 or "\n" in passage[:indent]:
+    if "\n" in passage[:indent]:
         return passage
     text = "\n\n".join(before)
     if not in_list_item(f"\n{text}\n\n{passage}", len(text) + 2, indent):
