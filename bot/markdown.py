@@ -296,7 +296,7 @@ def parse(body: str) -> ParsedMarkdown:
     if holds(text, "]:"):
         definitions = []
         for m in _REF_DEF_LINE.finditer(text):
-            if not _inside(fences, m.start() + 1):
+            if not inside_spans(fences, m.start() + 1):
                 refs[m.group(1).strip().lower()] = m.group(2)
                 definitions.append((m.start(), m.end()))
         text, fences = _cut_spans(text, fences, definitions)
@@ -304,17 +304,17 @@ def parse(body: str) -> ParsedMarkdown:
     marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
     if "#" in text:
         for m in _ATX_LINE.finditer(text):
-            if not _inside(fences, m.start() + 1):
+            if not inside_spans(fences, m.start() + 1):
                 marks.append((m.start() + 1, m.end(), len(m.group(1)), m.group(2).rstrip()))
     if _SETEXT_MARK.search(text):
         for m in _UNDERLINE.finditer(text):  # setext: a text line underlined with === or ---
             line_end = m.start()
-            if line_end < 1 or _inside(fences, line_end + 1):
+            if line_end < 1 or inside_spans(fences, line_end + 1):
                 continue
             title_start = text.rfind("\n", 0, line_end) + 1
             title = text[title_start:line_end]
             if (not title.strip() or title.lstrip()[:1] in ("-", "*", "+", ">", "|", "#")
-                    or _FENCE_LINE.match("\n" + title) or _inside(fences, title_start)):
+                    or _FENCE_LINE.match("\n" + title) or inside_spans(fences, title_start)):
                 continue
             marks.append((title_start, m.end(), 1 if m.group(1)[0] == "=" else 2, title))
     marks.sort()
@@ -340,7 +340,7 @@ def _with_footnotes_inline(text: str, fences: list[tuple[int, int]]) -> tuple[st
     notes: dict[str, str] = {}
     spans = []
     for m in _FOOTNOTE.finditer(text):
-        if not _inside(fences, m.start() + 1):
+        if not inside_spans(fences, m.start() + 1):
             notes[m.group(1).lower()] = " ".join(m.group(2).split())
             spans.append((m.start(), m.end()))
     if not notes:
@@ -467,7 +467,7 @@ def _without(text: str, fences: list[tuple[int, int]],
 
     def prose(start: int, end: int) -> bool:
         first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
-        return not (_inside(fences, start) or (first < len(fences) and fences[first][0] < end)
+        return not (inside_spans(fences, start) or (first < len(fences) and fences[first][0] < end)
                     or in_code_span(start) or in_code_span(end - 1))
 
     return _cut_spans(text, fences, [(start, end) for start, end in delimited(text, *comment) if prose(start, end)])
@@ -493,7 +493,7 @@ def _without_browser_markup(text: str, fences: list[tuple[int, int]]) -> tuple[s
     if not _LAYOUT_HINT.search(text):
         return text, fences
     return _cut_spans(text, fences, [(m.start() + 1, m.end()) for m in _LAYOUT_LINE.finditer(text)
-                                     if not _inside(fences, m.start() + 1)])
+                                     if not inside_spans(fences, m.start() + 1)])
 
 
 class CodeSpanReader:
@@ -583,7 +583,7 @@ def in_list_item(body: str, newline: int, indent: int) -> bool:
     return False
 
 
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+def inside_spans(spans: list[tuple[int, int]], pos: int) -> bool:
     if not spans:
         return False
     i = bisect_right(spans, (pos, 1 << 62)) - 1
@@ -695,7 +695,7 @@ def blocks(text: str) -> list[str]:
             spans.append((_unclosed_fence(body, spans), len(body)))
         out, last = [], 0
         for m in _BLANK_LINES.finditer(body):
-            if not _inside(spans, m.start()):
+            if not inside_spans(spans, m.start()):
                 out.append(body[last:m.start()])
                 last = m.end()
         out.append(body[last:])

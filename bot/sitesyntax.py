@@ -26,8 +26,9 @@ syntax reads as noise (or worse) to a plain Markdown reader:
 - definition lists (PHP Markdown Extra, Pandoc, Python-Markdown's def_list, MyST, Hugo):
   a term's line, then its definition on a line opening with ": ", read as one line
   `**Term**: definition` (a plain reader showed the colon opening a line of its own);
-- MDX (`.mdx` files only): `import … from …` and `export …` lines, and lines that are only
-  a JSX component tag (`<Tabs>`, `<TabItem value="py">`, `</Tabs>`).
+- MDX (`.mdx` files, and `.md` files that import a component, as Docusaurus reads them):
+  `import … from …` and `export …` lines, and lines that are only a JSX component tag
+  (`<Tabs>`, `<TabItem value="py">`, `</Tabs>`).
 
 Each is reduced to its content: a fence line goes, a custom title stays as a bold line,
 an indented body is dedented, a tag goes. Fenced code blocks are left exactly as written.
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 import re
 
-from .markdown import ICON, ICON_START, code_line, cut, holds, outside_code_spans, title_lines
+from .markdown import ICON, ICON_START, code_line, cut, fence_spans, holds, inside_spans, outside_code_spans, title_lines
 from .myst import BLOCK_START, ROLE, has_myst, reduce_myst
 
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
@@ -105,10 +106,23 @@ def _block_title(m: re.Match[str]) -> str:
 
 
 def reduce_site_syntax(body: str, mdx: bool = False) -> str:
-    """`body` with the site syntax above (and MyST's) reduced to plain Markdown."""
+    """`body` with the site syntax above (and MyST's) reduced to plain Markdown. A `.md` file
+    is read as MDX too when a line of its prose imports a component (Docusaurus reads `.md`
+    as MDX: `import Tabs from '@theme/Tabs';` then `<Tabs>`)."""
+    mdx = mdx or (holds(body, "import ") and _imports_components(body))
     if not _needs_walk(body, mdx):
         return body
     return _walk(reduce_myst(body) if has_myst(body) else body, mdx)
+
+
+_IMPORT_LINE = re.compile(r"^import\s+[\w{][^\n]*\sfrom\s+['\"][^'\"\n]+['\"];?[ \t]*$", re.MULTILINE)
+
+
+def _imports_components(body: str) -> bool:
+    """Whether a line of `body` outside code is an ES module import (`import X from '…'`)."""
+    found = [m.start() + 1 for m in _IMPORT_LINE.finditer(body)]
+    spans = fence_spans("\n" + body)[0] if found else []
+    return any(not inside_spans(spans, at) for at in found)
 
 
 def _walk(body: str, mdx: bool) -> str:

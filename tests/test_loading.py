@@ -628,6 +628,24 @@ def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: P
     assert "```jsx\n<Tabs>{/* one tab per installer */}</Tabs>\n```" in text  # ...but in code it is code
 
 
+def test_a_md_file_that_imports_a_component_is_read_as_mdx(tmp_path: Path) -> None:
+    """Docusaurus reads `.md` files as MDX, and its docs import `Tabs` in them: replies showed
+    the import lines and `<Tabs>`. A `.md` file whose only import is in a code block is plain
+    Markdown, so a line that is only a component tag stays."""
+    write(tmp_path, "retries.md", (
+        "---\ntitle: Configure retries\n---\n\nimport Tabs from '@theme/Tabs';\n\n"
+        ":::tip[Retry budget]\nKeep the total retry time under the client's timeout.\n:::\n\n"
+        "<Tabs>\n  <TabItem value=\"py\" label=\"Python\" default>\n\nPass `retries=3` to the client.\n\n"
+        "  </TabItem>\n</Tabs>\n"))
+    write(tmp_path, "sdk.md", "# SDK\n\n```js\nimport { Client } from 'sdk';\n```\n\n<Widget>\n\nThe client retries.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    retries = "\n".join(s.text for s in kb.sections if s.doc.path == "retries.md")
+    assert "import" not in retries and "Tabs" not in retries and "TabItem" not in retries, retries
+    assert "**Retry budget**" in retries and "Pass `retries=3` to the client." in retries
+    sdk = "\n".join(s.text for s in kb.sections if s.doc.path == "sdk.md")
+    assert "```js\nimport { Client } from 'sdk';\n```" in sdk and "<Widget>" in sdk, sdk
+
+
 def test_html_anchor_is_removed_and_becomes_the_section_anchor(tmp_path: Path) -> None:
     kb = load_one(tmp_path, (
         "# Guide\n\nIntro.\n\n"
