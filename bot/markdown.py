@@ -416,46 +416,6 @@ def outside_fences(markdown: str, change: Callable[[str], str]) -> str:
     return "".join(out)[1:]
 
 
-_STRONG_RUN = re.compile(r"(?<![*\\])\*\*(?!\*)")  # `**` alone (not in `***`, not escaped)
-_STRONG_HINT = re.compile(r"\S[ \t]\*\*|\*\*[ \t]\S")
-_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
-
-
-def with_strong_mended(markdown: str) -> str:
-    """`markdown` with bold written with a space inside one of its ends mended: AWS's docs
-    write `**Default execution role **fields` and `**Q. Will I …? **` (98 of SageMaker's
-    sections), which CommonMark does not read as bold, so a reply showed the asterisks.
-    Within a paragraph whose `**` runs pair up (outside code), a pair with a space inside
-    exactly one end has that space moved outside it. Both ends spaced (`2 ** 3 and 4 ** 5`)
-    or a line indented as code is left as written."""
-    if "**" not in markdown or not _STRONG_HINT.search(markdown):
-        return markdown
-    return outside_fences(markdown, lambda prose: "".join(
-        code_spans_masked(part, _strong_mended) if i % 2 == 0 else part
-        for i, part in enumerate(_PARAGRAPH_BREAK.split(prose))))
-
-
-def _strong_mended(paragraph: str) -> str:
-    runs = [m.start() for m in _STRONG_RUN.finditer(paragraph)]
-    if len(runs) < 2 or len(runs) % 2 or not _STRONG_HINT.search(paragraph):
-        return paragraph
-    out, last = [], 0
-    for open_at, close_at in zip(runs[::2], runs[1::2]):
-        inner = paragraph[open_at + 2:close_at]
-        word = inner.strip()
-        lead, trail = inner[:len(inner) - len(inner.lstrip())], inner[len(inner.rstrip()):]
-        line_start = paragraph.rfind("\n", 0, open_at) + 1
-        if not word or bool(lead) == bool(trail) or paragraph.startswith("    ", line_start):
-            continue
-        before, after = paragraph[open_at - 1:open_at], paragraph[close_at + 2:close_at + 3]
-        lead = "" if before.isspace() or not before else lead  # no space doubled: "**x **" ends a line
-        trail = "" if after.isspace() or not after else trail
-        out.append(f"{paragraph[last:open_at]}{lead}**{word}**{trail}")
-        last = close_at + 2
-    out.append(paragraph[last:])
-    return "".join(out)
-
-
 def _without(text: str, fences: list[tuple[int, int]],
              comment: tuple[re.Pattern[str], re.Pattern[str]]) -> tuple[str, list[tuple[int, int]]]:
     """`text` without the comments opened and closed by `comment` where they are prose (and

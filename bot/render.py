@@ -12,8 +12,8 @@ What every dialect gets from the walker:
   (shown as text, never interpreted; the common tags of documents are first written as
   Markdown, bot/inlinehtml.py) and links written as text are one `text` call, so a
   dialect that defuses `@here` sees `@[here](page)` or `@&#104;ere` as the `@here` it shows;
-- bold a document spaced wrongly inside one end (`**Default role **fields`, in AWS's docs)
-  is read as bold (`markdown.with_strong_mended`);
+- what a document means by marks CommonMark reads otherwise is read as meant first
+  (bot/notemarks.py: bold spaced inside one end, `==highlights==`, task boxes, block ids);
 - code (spans and blocks) is handed over exactly as written; a ~~~ fence is a code block
   like a ``` one, and an unclosed fence runs to the end of the text;
 - a link arrives as a `Link`: its label already written, its URL as CommonMark normalised it,
@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 from .inlinehtml import html_as_markdown
 from .linkcheck import misleading
-from .markdown import is_table, with_strong_mended
+from .markdown import is_table
+from .notemarks import as_meant
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -162,7 +163,7 @@ def convert(markdown: str, dialect: Dialect, links: bool = True) -> str:
     if not markdown.strip():
         return ""
     # a document's HTML (bot/inlinehtml.py) and bold it spaced wrongly are read as meant
-    tokens = _tokens(html_as_markdown(with_strong_mended(markdown)) if links else markdown)
+    tokens = _tokens(html_as_markdown(as_meant(markdown)) if links else markdown)
     lines = _Walk(dialect, links).blocks(tokens, 0, len(tokens), 0, tight=False)
     return "\n".join(line for line, _ in lines)
 

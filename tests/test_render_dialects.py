@@ -162,6 +162,26 @@ SPACED_BOLD = ("Fill in the **Name** and **Default execution role **fields, then
                "```\nf(**a, **b)\n```\n")
 
 
+NOTE_MARKS = ("The team has ==40 GPU hours per week== for experiments. ^budget-rule\n\n"
+              "- [ ] ask finance for Q3 numbers\n- [x] move training to spot instances\n\n"
+              "Compare with `a == b` and x==y, or `- [ ] box` and 2^10 or r ^2.\n\n"
+              "```\n==kept== ^kept-id\n- [ ] kept\n```\n")
+
+
+def test_obsidian_highlights_task_boxes_and_block_ids_read_as_meant_in_every_dialect() -> None:
+    """Notes written in Obsidian mark a highlight `==so==`, a task `- [ ]` / `- [x]`, and name a
+    line for links with `^block-id` at its end: replies showed them as written. A highlight
+    is bold (a chat has none), a task a box, a block id nothing; code stays as written."""
+    slack = to_mrkdwn(NOTE_MARKS)
+    assert "The team has *40 GPU hours per week* for experiments.\n" in slack, slack
+    assert "• ☐ ask finance for Q3 numbers\n• ☑ move training to spot instances" in slack, slack
+    assert "`a == b` and x==y, or `- [ ] box` and 2^10 or r ^2." in slack
+    assert "```\n==kept== ^kept-id\n- [ ] kept\n```" in slack
+    assert "**40 GPU hours per week**" in discord_shown(NOTE_MARKS)
+    shown = plain_text(NOTE_MARKS)
+    assert "^budget-rule" not in shown and "☐ ask finance" in shown and "==40" not in shown
+
+
 def test_bold_with_a_space_inside_one_end_is_shown_bold_in_every_dialect() -> None:
     """AWS's docs write `**Default execution role **fields`, which CommonMark does not read
     as bold: replies showed the asterisks. A pair with a space inside one end is bold; a
