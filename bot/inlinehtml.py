@@ -49,6 +49,7 @@ HTML_BLOCK = re.compile(r"^[ \t]{0,3}</?(?:table|thead|tbody|tfoot|tr|td|th|ul|o
                          r"|blockquote|center|section|figure|h[1-6])\b[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.IGNORECASE | re.MULTILINE)
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 HTML_UNIT_END = re.compile(r"</(?:tr|li|dt|dd|p|div|details)\s*>\s*$", re.IGNORECASE)  # a line closing a row or an item
+_CELL_OPEN = re.compile(r"<t[hd]\b", re.IGNORECASE)
 _EDGE = "\ue010"  # marks the ends of the lines made from block HTML until they are laid out (private use)
 _BLOCK_TAGS = re.compile(r"(?<!\\)</?(?:table|thead|tbody|tfoot|colgroup|col|ul|ol|li|tr|th|td)\b[^<>]*>[ \t]*\n?",
                          re.IGNORECASE)  # what is left of them (a nested list's, a cut table's) goes
@@ -90,7 +91,7 @@ def _blocks(text: str) -> str:
     text = _ITEM.sub(lambda m: f"{_EDGE}- {_line(m.group(1))}{_EDGE}", text)
     text = _HEADING.sub(lambda m: f"\n\n**{_line(m.group(2))}**\n\n", text)  # a paragraph of its own
     # what is left of them goes; a cell's tag leaves a space between cells (a row cut in two)
-    return _lay_out(_BLOCK_TAGS.sub(lambda m: " " if m.group(0)[1:4].lower() in ("td>", "th>", "td ", "th ") else "", text))
+    return _lay_out(_BLOCK_TAGS.sub(lambda m: " " if _CELL_OPEN.match(m.group(0)) else "", text))
 
 
 def _lay_out(text: str) -> str:

@@ -57,13 +57,7 @@ _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|br|code|del|em|font|i|img|kbd|mark|s|s
 # draws: capitalised, and self-closing or with attributes (so `Option<T>` keeps its <T>), or
 # closing one and, then, its bare opener (`<Tip>…</Tip>`)
 COMPONENT_TAG = re.compile(r"<[A-Z][\w.]*(?:\s[^<>]*)?/>|<[A-Z][\w.]*\s+[\w:-]+=[^<>]*>|</([A-Z][\w.]*)\s*>")
-
-
-def without_components(text: str) -> str:
-    """`text` without its component tags (COMPONENT_TAG); the text between them stays."""
-    closed = {m.group(1) for m in COMPONENT_TAG.finditer(text) if m.group(1)}
-    text = COMPONENT_TAG.sub("", text)
-    return re.sub(r"<([A-Z][\w.]*)>", lambda m: "" if m.group(1) in closed else m.group(0), text) if closed else text
+_BARE_COMPONENT = re.compile(r"<([A-Z][\w.]*)>")
 _CLOSING_HASHES = re.compile(r"\s+#+\s*$")
 _SPACES = re.compile(r"\s+")
 _SETEXT_MARK = re.compile(r"\n[ =-]")  # a line that could underline a setext heading
@@ -167,6 +161,13 @@ _CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")
 
 def _without_inline_tags(text: str) -> str:
     return without_components(_INLINE_TAG.sub("", text))
+
+
+def without_components(text: str) -> str:
+    """`text` without its component tags (COMPONENT_TAG); the text between them stays."""
+    closed = {m.group(1) for m in COMPONENT_TAG.finditer(text) if m.group(1)}
+    text = COMPONENT_TAG.sub("", text)
+    return _BARE_COMPONENT.sub(lambda m: "" if m.group(1) in closed else m.group(0), text) if closed else text
 
 
 def _without_emphasis(text: str) -> str:
@@ -666,10 +667,8 @@ def blocks(text: str) -> list[str]:
 
 def _unclosed_fence(body: str, spans: list[tuple[int, int]]) -> int:
     """Where the fence left open in `body` opens: the first fence line after the last closed one."""
-    after = spans[-1][1] if spans else 0
-    for m in _NESTED_FENCE_LINE.finditer(body, after):
-        return m.start() + 1
-    return len(body)
+    m = _NESTED_FENCE_LINE.search(body, spans[-1][1] if spans else 0)
+    return m.start() + 1 if m else len(body)
 
 
 def index_text(markdown: str) -> str:
