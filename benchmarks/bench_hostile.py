@@ -48,6 +48,9 @@ PAGES = {
     "inline attribute lists, one line": '[a](b){.c d="',
     "markdown-include code blocks never closed": "```\n{!x.py!}\n",
     "empty content tabs": '=== "x"\n    ```\n    {!x.py!}\n    ```\n',
+    "code fences in list items": "1. x\n\n    ```\n    y\n    ```\n",
+    "indented fence lines, no list": "    ```\n",
+    "indented paragraphs after one list item": "    x y z\n\n",
 }
 LAST = "The last sentence of the page names the pelican."
 

@@ -18,11 +18,11 @@ from typing import Callable
 from .inlinehtml import HTML_BLOCK, HTML_UNIT_END, html_as_markdown
 from .loader import LoadedFile
 from .markdown import (
+    ListItems,
     Segment,
     blocks,
     finish_links,
     holds,
-    in_list_item,
     is_table,
     plain_heading,
     slugify,
@@ -274,21 +274,23 @@ def _passages(text: str) -> list[str]:
         size += len(block) + 2
     if cur:
         out.append("\n\n".join(cur))
-    return [_out_of_list(part, out[:k]) if k else part for k, part in enumerate(out)]
+    if not any(part.startswith("    ") for part in out[1:]):
+        return out
+    whole, starts = ListItems("\n" + "\n\n".join(out)), [0]  # where each passage opens in it, less its newline
+    for part in out[:-1]:
+        starts.append(starts[-1] + len(part) + 2)
+    return [_out_of_list(part, whole, at) if k else part for k, (part, at) in enumerate(zip(out, starts))]
 
 
-def _out_of_list(passage: str, before: list[str]) -> str:
+def _out_of_list(passage: str, whole: ListItems, newline: int) -> str:
     """A passage that opens inside a list item, its first lines indented as the item's content
     (AWS's and Kubeflow's steps: "   1. Paste this:" / "      ```"), dedented: on its own an
     indent of 4 or more reads as a code block (302 passages showed prose, or a code fence's
-    backticks, in a code box)."""
+    backticks, in a code box). `whole` is the section's passages, this one after `newline`."""
     if not passage.startswith("    "):
         return passage
     indent = len(passage) - len(passage.lstrip(" "))
-    if "\n" in passage[:indent]:
-        return passage
-    text = "\n\n".join(before)
-    if not in_list_item(f"\n{text}\n\n{passage}", len(text) + 2, indent):
+    if "\n" in passage[:indent] or not whole.within(newline, indent):
         return passage
     lines = passage.split("\n")
     for i, line in enumerate(lines):
