@@ -220,22 +220,27 @@ def _without_list_of(own: str, headings: list[str]) -> str:
     """A parent's own text without a list that only names its children (AWS's "**Topics**"
     list of links into the page), and that list's label line: the outline shown in its place
     names them again, each with its first sentence, and a reply said it twice."""
-    if "\n" not in own or sum(h in own for h in headings if h) < 2 or not _LIST_START.search(own):  # (quick looks first)
+    if "\n" not in own or not _LIST_START.search(own):  # (a quick look first)
         return own
-    names = {" ".join(plain_heading(h).casefold().split()) for h in headings if h}
+    names: set[str] | None = None
     parts = blocks(own)
     for i, block in enumerate(parts):
         lines = [line for line in block.split("\n") if line.strip()]
         items = [line for line in lines if _LIST_LINE.match(line)]
         label = [line for line in lines if not _LIST_LINE.match(line)]  # at most one short line: "**Topics**"
-        if (len(items) < 2 or len(label) > 1 or any(len(line) > LIST_LABEL_MAX for line in label)
-                or not all(any(h in item for h in headings if h) for item in items)):  # (each names one, as written)
+        if len(items) < 2 or len(label) > 1 or any(len(line) > LIST_LABEL_MAX for line in label):
             continue
-        if all(" ".join(plain_heading(_LIST_LINE.sub("", item)).casefold().split()) in names for item in items):
+        names = names if names is not None else {_as_name(h) for h in headings if h}
+        if all(_as_name(_LIST_LINE.sub("", item)) in names for item in items):
             label_line = not label and i and "\n" not in parts[i - 1] and len(parts[i - 1]) <= LIST_LABEL_MAX \
                 and (parts[i - 1].rstrip().endswith(":") or _BOLD_LINE.fullmatch(parts[i - 1].strip()) is not None)
             return "\n\n".join(parts[:i - 1 if label_line else i] + parts[i + 1:])
     return own
+
+
+def _as_name(text: str) -> str:
+    """A heading or a list item as a name to compare: its words, in lower case."""
+    return " ".join(plain_heading(text).casefold().split())
 
 
 def _list_labels(block: str) -> list[str]:
