@@ -384,7 +384,7 @@ def page_links(body: str, rel: str) -> tuple[WikiLink, ...]:
     found: dict[str, None] = {}
     if holds(body, "](/"):  # a site address is its page's path without the extension (knowledge.py)
         found.update((path.strip("/"), None) for path in _SITE_LINK.findall(body))
-    if not (holds(body, ".md") or holds(body, ".qmd") or holds(body, ".Rmd") or holds(body, ".rmd")):
+    if not holds(body, "md"):  # (.md, .mdx, .qmd, .Rmd)
         return tuple(WikiLink(path, markdown=True) for path in found)
     folder = posixpath.dirname(rel)
     for bracketed, bare in dict.fromkeys(_PAGE_LINK.findall(body)):  # <a page.md> may hold spaces

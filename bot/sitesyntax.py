@@ -87,11 +87,13 @@ _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 
 
+_BRACE_HINT = re.compile(r"\{(?:[%!]|\{#)")  # {% template tag, {! and {{# includes: one search for all three
+
+
 def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return (mdx or holds(body, "{%") or holds(body, "{!") or holds(body, "{{#")
-            or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
+    return (mdx or _BRACE_HINT.search(body) is not None or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
             or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None
             or _ICON_HINT.search(body) is not None)
 
@@ -109,20 +111,23 @@ def reduce_site_syntax(body: str, mdx: bool = False) -> str:
     """`body` with the site syntax above (and MyST's) reduced to plain Markdown. A `.md` file
     is read as MDX too when a line of its prose imports a component (Docusaurus reads `.md`
     as MDX: `import Tabs from '@theme/Tabs';` then `<Tabs>`)."""
-    mdx = mdx or (holds(body, "import ") and _imports_components(body))
+    mdx = mdx or _imports_components(body)
     if not _needs_walk(body, mdx):
         return body
     return _walk(reduce_myst(body) if has_myst(body) else body, mdx)
 
 
-_IMPORT_LINE = re.compile(r"^import\s+[\w{][^\n]*\sfrom\s+['\"][^'\"\n]+['\"];?[ \t]*$", re.MULTILINE)
+# (written to start with a newline, a literal the regex engine searches for fast)
+_IMPORT_LINE = re.compile(r"\nimport\s+[\w{][^\n]*\sfrom\s+['\"][^'\"\n]+['\"];?[ \t]*(?=\n|$)")
 
 
 def _imports_components(body: str) -> bool:
     """Whether a line of `body` outside code is an ES module import (`import X from '…'`)."""
     found = [m.start() + 1 for m in _IMPORT_LINE.finditer(body)]
+    if body.startswith("import ") and _IMPORT_LINE.match("\n" + body.split("\n", 1)[0]):
+        found.insert(0, -1)
     spans = fence_spans("\n" + body)[0] if found else []
-    return any(not inside_spans(spans, at) for at in found)
+    return any(not inside_spans(spans, at + 1) for at in found)
 
 
 def _walk(body: str, mdx: bool) -> str:
