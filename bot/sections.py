@@ -230,17 +230,17 @@ def _without_list_of(own: str, headings: list[str]) -> str:
         label = [line for line in lines if not _LIST_LINE.match(line)]  # at most one short line: "**Topics**"
         if len(items) < 2 or len(label) > 1 or any(len(line) > LIST_LABEL_MAX for line in label):
             continue
-        names = names if names is not None else {_as_name(h) for h in headings if h}
-        if all(_as_name(_LIST_LINE.sub("", item)) in names for item in items):
+        names = names if names is not None else {_words(h) for h in headings if h}  # (headings are plain already)
+        if all(_words(plain_heading(_LIST_LINE.sub("", item))) in names for item in items):
             label_line = not label and i and "\n" not in parts[i - 1] and len(parts[i - 1]) <= LIST_LABEL_MAX \
                 and (parts[i - 1].rstrip().endswith(":") or _BOLD_LINE.fullmatch(parts[i - 1].strip()) is not None)
             return "\n\n".join(parts[:i - 1 if label_line else i] + parts[i + 1:])
     return own
 
 
-def _as_name(text: str) -> str:
-    """A heading or a list item as a name to compare: its words, in lower case."""
-    return " ".join(plain_heading(text).casefold().split())
+def _words(text: str) -> str:
+    """Plain text as a name to compare: its words, in lower case."""
+    return " ".join(text.casefold().split())
 
 
 def _list_labels(block: str) -> list[str]:
