@@ -49,6 +49,7 @@ WRAPPED_LINE = 60
 # broken mid-sentence ("installed in editable mode (using" / "the --editable option)"), not
 # on purpose. Set by hand, as above.
 CONTINUED_LINE = 30
+_FENCE_LANGUAGE = re.compile(r"^[{.\s]*([^\s{}.,]+)")  # an info string's first word, less braces and a class dot
 _TRIPLE = re.compile(r"``(?=`)")  # two backticks before a third: a ZWSP between them breaks every ``` run
 
 
@@ -233,8 +234,9 @@ class _Walk:
                 block, i = [(d.quote + line if line else d.quote.rstrip(), code) for line, code in inner], end + 1
             elif kind in ("fence", "code_block"):
                 # the info string's first word is the language; the rest ("toml tab=\"pyproject.toml\"",
-                # "python title=\"app.py\"") is for the site's renderer, and a chat would show it as code
-                words = t.info.split() if kind == "fence" else []
+                # "python title=\"app.py\"") is for the site's renderer, and a chat would show it as code;
+                # braces name it too (R Markdown's "{r setup, include=FALSE}", Pandoc's "{.python}")
+                words = _FENCE_LANGUAGE.findall(t.info) if kind == "fence" else []
                 info = words[0] if words else ""
                 block, i = [(line, True) for line in d.code_block(t.content, info).split("\n")], i + 1
             elif kind == "html_block":  # shown as text, never interpreted

@@ -182,6 +182,16 @@ def test_obsidian_highlights_task_boxes_and_block_ids_read_as_meant_in_every_dia
     assert "^budget-rule" not in shown and "☐ ask finance" in shown and "==40" not in shown
 
 
+def test_a_code_block_names_its_language_without_the_sites_braces() -> None:
+    """R Markdown names a chunk's language in braces with its options (`{r setup, include=FALSE}`),
+    Pandoc with a class (`{.python}`), VitePress with lines to highlight (`js{1,3}`): Discord
+    was handed "{r" as the language. The chat gets the language alone; the code is as written."""
+    for info, language in (("{r setup, include=FALSE}", "r"), ("{.python .numberLines}", "python"),
+                           ("js{1,3}", "js"), ("toml tab=\"pyproject.toml\"", "toml")):
+        shown = discord_shown(f"Run it:\n\n```{info}\nx <- 1\n```\n")
+        assert f"```{language}\nx <- 1\n```" in shown, shown
+
+
 def test_bold_with_a_space_inside_one_end_is_shown_bold_in_every_dialect() -> None:
     """AWS's docs write `**Default execution role **fields`, which CommonMark does not read
     as bold: replies showed the asterisks. A pair with a space inside one end is bold; a
