@@ -261,7 +261,8 @@ def _passages(text: str) -> list[str]:
     A paragraph that introduces what follows ("… do the following:") stays with it: the
     passage goes on if it has room, or else the paragraph opens the next one (with no room
     even then, that passage runs over PASSAGE_MAX). A passage ending on the colon was an
-    answer that stopped where the steps began.
+    answer that stopped where the steps began. A passage that opens inside a list item is
+    dedented (`_out_of_list`).
     """
     out: list[str] = []
     cur: list[str] = []
@@ -295,7 +296,7 @@ def _out_of_list(passage: str, whole: ListItems, newline: int) -> str:
     if not passage.startswith("    "):
         return passage
     indent = len(passage) - len(passage.lstrip(" "))
-    if "\n" in passage[:indent] or not whole.within(newline, indent):
+    if not whole.within(newline, indent):
         return passage
     lines = passage.split("\n")
     for i, line in enumerate(lines):
