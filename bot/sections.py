@@ -308,7 +308,7 @@ def _out_of_list(passage: str, whole: ListItems, newline: int) -> str:
 def _fit_blocks(items: list[str]) -> list[str]:
     """Blocks longer than a passage are cut at line breaks (a code fence is closed and reopened,
     a table's header rows open each part: rows without them are no table, and say nothing of
-    what their columns hold)."""
+    what their columns hold; an HTML table is cut between rows, `_cut_units`)."""
     out: list[str] = []
     for block in items:
         if len(block) <= PASSAGE_MAX:
