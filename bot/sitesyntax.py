@@ -22,7 +22,7 @@ syntax reads as noise (or worse) to a plain Markdown reader:
 - attribute lists after a link or image (`[CORS](cors.md){.internal-link target=_blank}`,
   `{: .md-button }`), which style it;
 - template tags: Jinja/Liquid/GitBook `{% hint style="info" %}` … `{% endhint %}`,
-  `{% include "x.md" %}`;
+  `{% include "x.md" %}` (a Jekyll note, `{% include note.html content="…" %}`, is its text);
 - definition lists (PHP Markdown Extra, Pandoc, Python-Markdown's def_list, MyST, Hugo):
   a term's line, then its definition on a line opening with ": ", read as one line
   `**Term**: definition` (a plain reader showed the colon opening a line of its own);
@@ -83,6 +83,9 @@ _ICON_HINT = re.compile(ICON_START)  # (found faster than ICON, which may start 
 # page's source): nothing to show once they go, and its reference is often in a file the site includes
 _ICON_LINK = re.compile(rf"\[(?:{ICON.pattern})+\s*\](?:\([^()\n]*\)|\[[^\]\n]*\])")
 _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
+# {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
+# a tip or a warning whose text is the parameter
+_INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 
@@ -219,6 +222,8 @@ def _walk(body: str, mdx: bool) -> str:
             out.append("")
             continue
         if "{%" in line:
+            if "content=" in line:  # Jekyll's {% include note.html content="…" %}: the note is its text
+                line = _INCLUDED_TEXT.sub(lambda m: m.group(1) or m.group(2), line)
             line = cut(line, *_TEMPLATE_TAG)
             if not line.strip():
                 out.append("")

@@ -230,6 +230,19 @@ def test_hugo_shortcodes_are_removed(tmp_path: Path) -> None:
     assert "Alerts keep their inner text." in text
 
 
+def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
+    """Jekyll documentation themes write a note as `{% include note.html content="…" %}`: the tag
+    went with its text, so the note was lost. Other template tags still go; in code they stay."""
+    kb = load_one(tmp_path, (
+        "# Backups\n\n{% include note.html content=\"Back up the model registry before an upgrade.\" %}\n\n"
+        "Restores take minutes {% include tip.html content='(use the CLI)' %}. {% if site.beta %}Beta{% endif %}\n\n"
+        "```liquid\n{% include note.html content=\"kept\" %}\n```\n"))
+    text = all_text(kb)
+    assert "Back up the model registry before an upgrade." in text and "note.html" not in text.split("```")[0], text
+    assert "Restores take minutes (use the CLI). Beta" in text, text
+    assert '```liquid\n{% include note.html content="kept" %}\n```' in text
+
+
 def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> None:
     """Docusaurus `:::tip`, MkDocs `!!! warning` and `=== "tab"` (whose indented bodies would
     otherwise be code blocks) and GitBook/Jinja `{% hint %}` tags: their words stay, as prose, with a
