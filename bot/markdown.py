@@ -360,12 +360,7 @@ def _with_footnotes_inline(text: str, fences: list[tuple[int, int]]) -> tuple[st
     def prose(piece: str) -> str:
         return outside_code_spans(piece, lambda p: _FOOTNOTE_MARK.sub(marked, p)) if "[^" in piece else piece
 
-    pieces, at = [], 0
-    for start, end in fences:
-        pieces += [prose(text[at:start]), text[start:end]]
-        at = end
-    pieces.append(prose(text[at:]))
-    return "".join(pieces), fences
+    return _changed_outside(text, fences, prose), fences
 
 
 def without_shortcodes_and_comments(body: str) -> str:
@@ -409,13 +404,18 @@ def _outside(text: str, spans: Iterable[tuple[int, int]]) -> Iterator[str]:
 def outside_fences(markdown: str, change: Callable[[str], str]) -> str:
     """`markdown` with `change` applied to each stretch of it outside fenced code blocks."""
     text = "\n" + markdown
+    return _changed_outside(text, fence_spans(text)[0], change)[1:]
+
+
+def _changed_outside(text: str, spans: list[tuple[int, int]], change: Callable[[str], str]) -> str:
+    """`text` with `change` applied to each stretch of it outside `spans` (sorted, not overlapping)."""
     out: list[str] = []
     last = 0
-    for start, end in fence_spans(text)[0]:
+    for start, end in spans:
         out.extend((change(text[last:start]), text[start:end]))
         last = end
     out.append(change(text[last:]))
-    return "".join(out)[1:]
+    return "".join(out)
 
 
 def _without(text: str, fences: list[tuple[int, int]],

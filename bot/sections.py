@@ -114,7 +114,7 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
         anchor = _unique(n.anchor or slugify(n.heading) or "top", anchors)
         kind: SectionKind = "heading" if n.level else "intro"
         depth = len(n.path)
-        own = without_edge_rules(n.own.strip())
+        own = without_edge_rules(n.own)  # (stripped too)
         outline = ""
         if kids and len(bare := _without_list_of(own, [nodes[k].heading for k in kids])) < ROLLUP_OWN_MAX:
             own, outline = bare, _outline([nodes[k] for k in kids])

@@ -126,11 +126,10 @@ _IMPORT_LINE = re.compile(r"\nimport\s+[\w{][^\n]*\sfrom\s+['\"][^'\"\n]+['\"];?
 
 def _imports_components(body: str) -> bool:
     """Whether a line of `body` outside code is an ES module import (`import X from '…'`)."""
-    found = [m.start() + 1 for m in _IMPORT_LINE.finditer(body)]
-    if body.startswith("import ") and _IMPORT_LINE.match("\n" + body.split("\n", 1)[0]):
-        found.insert(0, -1)
-    spans = fence_spans("\n" + body)[0] if found else []
-    return any(not inside_spans(spans, at + 1) for at in found)
+    text = "\n" + body
+    found = [m.start() + 1 for m in _IMPORT_LINE.finditer(text)]
+    spans = fence_spans(text)[0] if found else []
+    return any(not inside_spans(spans, at) for at in found)
 
 
 def _walk(body: str, mdx: bool) -> str:
