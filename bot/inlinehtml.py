@@ -9,7 +9,8 @@ break (a space inside a table row), `<a href>` a Markdown link (its tag may run 
 `<details>`, `<center>`, `<sup>`, `<sub>`, `<abbr title>`, `<small>`, `<font>`, `<mark>`,
 `<u>`, `<ins>`, `<blockquote>`, `<button>`) go and their text stays; attributes go with their tags.
 Block HTML becomes what a chat shows: a table row a line of cells (`| a | b |`), `<li>` a
-list item, `<h1>`–`<h6>` a bold line. Any other tag (`<script>`) is still shown as text.
+list item, `<h1>`–`<h6>` a bold line. A site's component (`<Badge text="v2" />`) goes, its
+text kept. Any other tag (`<script>`) is still shown as text.
 Code spans, fenced code and an escaped `\\<b>` keep their tags as written. Only what a reply
 shows changes, and the one-line outline of a parent's children (bot/sections.py): the
 index reads the documents as they are.
