@@ -141,7 +141,7 @@ class SectionIndex:
         term_ids: dict[str, int] = {}
         self._term_ids = term_ids
         heading = self._tokenised([with_versions(sec.heading or sec.doc.title) for sec in sections])
-        body = self._tokenised([index_text(sec.text) for sec in sections])
+        body = self._tokenised([index_text(sec.searchable) for sec in sections])
         context = self._per_section([
             with_versions(" ".join((*sec.doc.breadcrumbs, *sec.path[:-1], sec.doc.title if sec.heading else "")))
             for sec in sections])
@@ -214,7 +214,7 @@ class SectionIndex:
         got = self._plain.get(sid)
         if got is None:
             sec = self.sections[sid]
-            got = self._plain[sid] = fold(f"{sec.heading or sec.doc.title}\n{index_text(sec.text)}").lower()
+            got = self._plain[sid] = fold(f"{sec.heading or sec.doc.title}\n{index_text(sec.searchable)}").lower()
         return got
 
     def label(self, sid: int) -> str:

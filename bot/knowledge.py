@@ -8,11 +8,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .embeds import embedded_text
 from .index import SectionIndex
 from .loader import LoadedFile, LoadProblem, load_folder, without_export_id
-from .markdown import name_in_words
+from .markdown import finish_links, name_in_words, without_link_marks
 from .models import Document, Section, WikiLink
-from .sections import build_sections
+from .sections import Embed, build_sections
 from .text import Analyser
 
 
@@ -52,7 +53,7 @@ class KnowledgeBase:
         kb.files = {f.document.path: f for f in result.files}
         kb.folders = result.folders
         kb._link()
-        kb.sections = build_sections(files, kb._link_names)
+        kb.sections = build_sections(files, kb._link_names, kb._embeds)
         kb.index = SectionIndex(kb.sections, Analyser())  # a new analyser per load: no state carried over
         kb.load_seconds = time.perf_counter() - started
         return kb
@@ -75,10 +76,24 @@ class KnowledgeBase:
         names: dict[str, str] = {}
         for link in doc.links:
             target = self.resolve(link)
-            if link.alias or link.markdown or target is None or target.title == link.target:
+            if link.alias or link.markdown or link.embed or target is None or target.title == link.target:
                 continue
-            names[link.display] = f"{target.title} › {link.heading}" if link.heading else target.title
+            names[link.display] = _title(target, link)
         return names
+
+    def _embeds(self, doc: Document) -> dict[str, Embed]:
+        """What each of `doc`'s embeds (`![[checklist]]`) shows (bot/embeds.py), by its
+        display text: an embed of itself or of a part that is missing shows only the name."""
+        out: dict[str, Embed] = {}
+        for link in doc.links:
+            target = self.resolve(link) if link.embed else None
+            if target is None:
+                continue
+            loaded = self.files.get(target.path)
+            shown = embedded_text(target, loaded.markdown.segments, link) if loaded and target is not doc else ""
+            out[link.display] = Embed(link.alias or _title(target, link),
+                                      without_link_marks(finish_links(shown, self._link_names(target))))
+        return out
 
     def resolve(self, link: WikiLink) -> Document | None:
         """The document a `[[wiki link]]` points to, by title, alias or file name."""
@@ -103,6 +118,11 @@ class KnowledgeBase:
 
 
 FOLDER_INDEX_NAMES = ("_index", "index", "readme")
+
+
+def _title(target: Document, link: WikiLink) -> str:
+    """What a link to `target` reads as: its title, and the heading it names (not a block's id)."""
+    return f"{target.title} › {link.heading}" if link.heading and not link.heading.startswith("^") else target.title
 
 
 def _with_breadcrumbs(files: list[LoadedFile]) -> list[LoadedFile]:

@@ -25,6 +25,9 @@ _SHORTCODE = (re.compile(r"\{\{[<%]"), re.compile(r"[%>]\}\}"))  # Hugo: {{< nam
 _COMMENT = (re.compile("<!--"), re.compile("-->"))
 _NOTE_COMMENT = (re.compile("%%"), re.compile("%%"))
 _MDX_COMMENT = (re.compile(r"\{/\*"), re.compile(r"\*/\}"))
+# a code block that is an Obsidian plugin's query (Dataview, Tasks, the core search): the app
+# shows what it finds, a chat could only show the query
+_QUERY_FENCE = re.compile(r"[ \t]*(?:`{3,}|~{3,})[ \t]*(?:dataview|dataviewjs|tasks|query)[ \t]*(?=\n|$)")
 # what a page carries for the browser, not the reader: a script, a style sheet, an embedded
 # frame or video (Hugo and MkDocs pages: a calendar's JavaScript was answered as text)
 # (tags in lower case, as documents write them: a case-blind search of every page costs more)
@@ -154,6 +157,13 @@ def plain_heading(text: str) -> str:
 
 
 LINK_OPEN, LINK_CLOSE = "\ue000", "\ue001"  # mark wiki-link text until titles are known
+EMBED = "\ue002"  # opens the marked text of an embed (`![[Note]]`): the note's text goes there
+_LINK_MARK = re.compile(f"{LINK_OPEN}({EMBED}?)([^{LINK_CLOSE}]*){LINK_CLOSE}")
+EMBED_MARK = re.compile(f"{LINK_OPEN}{EMBED}([^{LINK_CLOSE}]*){LINK_CLOSE}")  # group 1: its display text
+# a file an embed shows that is no note (an image, a PDF, a recording): a chat shows its alt text at most
+_EMBEDDED_FILE = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|avif|pdf|mp[34]|webm|ogg|wav|m4a|mov|canvas|excalidraw)$",
+                            re.IGNORECASE)
+_EMBED_SIZE = re.compile(r"\d+(?:x\d+)?")  # `![[diagram.png|300]]`: a width, not alt text
 # A code span (its closing run of backticks as long as the opening one), as a group to split
 # on. Written to start with a literal backtick so the regex engine skips straight to backticks.
 _CODE_SPAN_SPLIT = re.compile(r"(`(`*)(?!`).+?(?<!`)`\2(?!`))")
@@ -238,10 +248,16 @@ def _clean_prose(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
 
 
 def _wiki_text(links: list[WikiLink], m: re.Match[str]) -> str:
-    """A `[[wiki link]]`, recorded in `links`, as its marked display text."""
-    link = WikiLink(m.group(1).strip(), (m.group(2) or "").strip(), (m.group(3) or "").strip())
+    """A `[[wiki link]]`, recorded in `links`, as its marked display text; an embed of a note
+    marked as one (`EMBED`: the knowledge puts the note's text there), of another file as its
+    alt text if it has some."""
+    target, heading, alias = m.group(1).strip(), (m.group(2) or "").strip(), (m.group(3) or "").strip()
+    embed = m.group(0).startswith("!")
+    if embed and _EMBEDDED_FILE.search(target):
+        return "" if _EMBED_SIZE.fullmatch(alias) else alias
+    link = WikiLink(target, heading, alias, embed=embed)
     links.append(link)
-    return f"{LINK_OPEN}{link.display}{LINK_CLOSE}"
+    return f"{LINK_OPEN}{EMBED if embed else ''}{link.display}{LINK_CLOSE}"
 
 
 def _ref_text(refs: dict[str, str], m: re.Match[str]) -> str:
@@ -289,6 +305,8 @@ def parse(body: str) -> ParsedMarkdown:
         text, fences = _without(text, fences, _NOTE_COMMENT)
     if holds(text, "{/*"):
         text, fences = _without(text, fences, _MDX_COMMENT)
+    if fences:
+        text, fences = _cut_spans(text, fences, [(s, e) for s, e in fences if _QUERY_FENCE.match(text, s)])
     if "<" in text:
         text, fences = _without_browser_markup(text, fences)
 
@@ -588,8 +606,7 @@ def _clean_text(body: str, start: int, end: int, fences: list[tuple[int, int]],
 def _heading(raw: str, refs: dict[str, str], links: list[WikiLink]) -> tuple[str, str]:
     """A heading's clean text (wiki links as plain words) and its explicit anchor."""
     heading, anchor = _heading_parts(raw)
-    text = _clean_inline(heading, refs, links).replace(LINK_OPEN, "").replace(LINK_CLOSE, "")
-    return text, anchor
+    return without_link_marks(_clean_inline(heading, refs, links)), anchor
 
 
 def fence_marker(line: str) -> str | None:
@@ -643,16 +660,24 @@ def _heading_parts(raw: str) -> tuple[str, str]:
         raw = _CLOSING_HASHES.sub("", raw)
     if "\\" in raw:
         raw = unescape(raw)
-    return plain_heading(raw.replace(LINK_OPEN, "").replace(LINK_CLOSE, "")), anchor
+    return plain_heading(without_link_marks(raw)), anchor
 
 
 def finish_links(text: str, names: dict[str, str]) -> str:
-    """Wiki-link text as its final display: renamed where `names` says, markers removed."""
+    """Wiki-link text as its final display: renamed where `names` says, markers removed; an
+    embed's marker is kept (`EMBED_MARK`: what it shows is placed once the text is cut up)."""
     if LINK_OPEN not in text:
         return text
     for old, new in names.items():
         text = text.replace(f"{LINK_OPEN}{old}{LINK_CLOSE}", new)
-    return text.replace(LINK_OPEN, "").replace(LINK_CLOSE, "")
+    if EMBED not in text:
+        return without_link_marks(text)
+    return _LINK_MARK.sub(lambda m: m.group(0) if m.group(1) else m.group(2), text)
+
+
+def without_link_marks(text: str) -> str:
+    """Text with its wiki links as their display text (an embed's too)."""
+    return text.replace(LINK_OPEN, "").replace(LINK_CLOSE, "").replace(EMBED, "") if LINK_OPEN in text else text
 
 
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")  # one or more whitespace-only lines, with their ends

@@ -15,12 +15,14 @@ SectionKind = Literal["intro", "heading", "item", "passage"]
 class WikiLink:
     """An Obsidian `[[target#heading|alias]]` link as written in a document, or a Markdown
     link to another page of the folder (`[Setup](../setup.md)`, `markdown`: its target is the
-    page's path from the folder's root). Both relate the two documents."""
+    page's path from the folder's root). Both relate the two documents. An embed
+    (`![[target]]`, `embed`) shows the target's text where it stands, as Obsidian does."""
 
     target: str
     heading: str = ""
     alias: str = ""
     markdown: bool = False
+    embed: bool = False
 
     @property
     def display(self) -> str:
@@ -56,6 +58,12 @@ class Section:
     depth: int = 0
     parent: int | None = None
     children: list[int] = field(default_factory=list)
+    indexed: str | None = None  # the text the index reads, when not `text` (an embed's: only its name)
+
+    @property
+    def searchable(self) -> str:
+        """The text its words are found in: `text`, but an embedded note's by name only."""
+        return self.text if self.indexed is None else self.indexed
 
     @property
     def full_text(self) -> str:

@@ -249,7 +249,7 @@ class Retriever:
         self._navigation = np.array([is_navigation_section(s) for s in self.index.sections], dtype=bool)
         self._changelog = np.array(changelog_entries(self.index.sections), dtype=bool)
         self._change_terms = frozenset(self._text.term_of(w) for w in CHANGE_WORDS)
-        self._log_length = np.log10(np.array([len(s.text) + 10 for s in self.index.sections], dtype=np.float64))
+        self._log_length = np.log10(np.array([len(s.searchable) + 10 for s in self.index.sections], dtype=np.float64))
         self._overviews = np.array([
             s.kind in ("heading", "intro") and not nav
             and sum(not self._navigation[c] for c in s.children) >= OVERVIEW_CHILDREN
@@ -784,7 +784,7 @@ class Retriever:
     def _figures(self) -> np.ndarray:
         """Sections holding market figures or statistics (found once, when first asked for)."""
         if self._figure_mask is None:
-            self._figure_mask = np.fromiter((has_figures(s.text) for s in self.index.sections), dtype=bool,
+            self._figure_mask = np.fromiter((has_figures(s.searchable) for s in self.index.sections), dtype=bool,
                                             count=self.index.n)
         return self._figure_mask
 

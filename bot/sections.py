@@ -7,6 +7,9 @@
 - Bold-led list items (`- **GPU Acceleration:** …`) become small sections of their own.
 - Long text (and documents with no headings) is cut into passages of one to three
   paragraphs, never inside a fenced code block.
+- An embed (`![[Note]]`) standing on its own line shows the note's text there, once the
+  text is cut up (so passages and outlines are of the section's own text); the index reads
+  only its name: the note's words are found where they are written.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Callable
 from .inlinehtml import HTML_BLOCK, HTML_UNIT_END, html_as_markdown
 from .loader import LoadedFile
 from .markdown import (
+    EMBED_MARK,
     ListItems,
     Segment,
     blocks,
@@ -66,18 +70,60 @@ class _Node:
     parent: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """What an embed (`![[Note]]`) reads as: inline, and in the index, its `name`; on a line
+    of its own, `text` (the note's, bot/embeds.py), or the name when that is empty."""
+
+    name: str
+    text: str
+
+
 def build_sections(files: list[LoadedFile],
-                   link_names: Callable[[Document], dict[str, str]] | None = None) -> list[Section]:
+                   link_names: Callable[[Document], dict[str, str]] | None = None,
+                   embeds: Callable[[Document], dict[str, Embed]] | None = None) -> list[Section]:
     """All sections of all files, ids in order (a section's id is its list index).
 
     `link_names` gives, per document, better display text for its wiki links (a link to
-    a file name reads as that document's title).
+    a file name reads as that document's title); `embeds` what its embeds show, by their
+    display text.
     """
     out: list[Section] = []
     for f in files:
         names = link_names(f.document) if link_names else {}
+        first = len(out)
         _document_sections(f.document, f.markdown.segments, out, names)
+        if any(link.embed for link in f.document.links):
+            shown = embeds(f.document) if embeds else {}
+            for sec in out[first:]:
+                _place_embeds(sec, shown)
     return out
+
+
+_EMBED_LINE = re.compile(rf"^[ \t]*{EMBED_MARK.pattern}[ \t]*$", re.MULTILINE)
+
+
+def _place_embeds(sec: Section, shown: dict[str, Embed]) -> None:
+    """The section's embeds as they read: an embed on a line of its own as the text it shows,
+    any other (inside a sentence, an outline line) as its name; the index reads names only."""
+    if EMBED_MARK.search(sec.text) is None:
+        return
+
+    def name(m: re.Match[str]) -> str:
+        return shown[m.group(1)].name if m.group(1) in shown else m.group(1)
+
+    def text(m: re.Match[str]) -> str:
+        embed = shown.get(m.group(1))
+        if embed is None or not embed.text:
+            return name(m)
+        before = "" if m.string[max(m.start() - 2, 0):m.start()] in ("\n\n", "\n", "") else "\n"  # a blank line
+        after = "" if m.string[m.end():m.end() + 2] in ("\n\n", "\n", "") else "\n"  # on either side
+        return f"{before}{embed.text}{after}"
+
+    sec.indexed = EMBED_MARK.sub(name, sec.text)
+    sec.text = EMBED_MARK.sub(name, _EMBED_LINE.sub(text, sec.text))
+    if sec.text == sec.indexed:
+        sec.indexed = None
 
 
 def _document_sections(doc: Document, segments: list[Segment], out: list[Section],

@@ -774,6 +774,44 @@ def test_wiki_link_title_does_not_replace_other_words(tmp_path: Path) -> None:
     assert "The main domain for training is explained in Artificial Intelligence." in text
 
 
+def test_an_obsidian_embed_shows_the_note_and_is_found_where_it_is_written(tmp_path: Path) -> None:
+    """`![[Note]]` on a line of its own shows the note (Obsidian draws it there), `#Heading`
+    that part, `#^id` one block; a reply showed only "Approval checklist" on a line. Only the
+    note's name is indexed in the embedding note, so its words still find their own note
+    first; an embed inside a sentence reads as the name; an image embed shows its alt text at
+    most; two notes embedding each other stop after one step; Dataview and Tasks queries
+    (the app shows their results) are not shown as code."""
+    write(tmp_path, "Approval checklist.md",
+          "# Approval checklist\n\n1. State the GPU hours.\n2. Name the owner who signs off.\n\n"
+          "## Escalation\n\nPage the infra lead.\n\nQuota breaches go to finance. ^quota\n")
+    write(tmp_path, "Projects/GPU budget.md", (
+        "# GPU budget\n\nOur budget is tracked weekly.\n\n## Approvals\n\nRequests over $5k need sign-off.\n\n"
+        "![[Approval checklist]]\n\nSee also the ![[Approval checklist#Escalation]] rules.\n\n"
+        "![[architecture.png|300]] ![[flow.svg|Request flow]]\n\n"
+        "```dataview\nTABLE file.mtime FROM #budget\n```\n\n```tasks\nnot done\n```\n\n"
+        "## Quotas\n\n![[Approval checklist#^quota]]\n\n![[Loop]]\n\n![[Approval checklist#Nowhere]]\n"))
+    write(tmp_path, "Loop.md", "# Loop\n\nLoop text.\n\n![[GPU budget]]\n")
+    kb = KnowledgeBase.load(tmp_path)
+    approvals = next(s for s in kb.sections if s.heading == "Approvals")
+    assert approvals.text.startswith(
+        "Requests over $5k need sign-off.\n\n**Approval checklist**\n\n1. State the GPU hours.\n"
+        "2. Name the owner who signs off.\n\n**Escalation**\n\nPage the infra lead.")
+    assert "See also the Approval checklist › Escalation rules." in approvals.text
+    assert "300" not in approvals.text and "architecture" not in approvals.text and "Request flow" in approvals.text
+    assert "dataview" not in approvals.text and "TABLE" not in approvals.text and "not done" not in approvals.text
+    quotas = next(s for s in kb.sections if s.heading == "Quotas")
+    assert quotas.text.startswith("Quota breaches go to finance.\n\n**Loop**\n\nLoop text.\n\nGPU budget")
+    assert "^quota" not in quotas.text and quotas.text.endswith("Approval checklist › Nowhere")
+    assert approvals.searchable.startswith("Requests over $5k need sign-off.\n\nApproval checklist\n\n")
+    assert "owner" not in approvals.searchable
+    assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
+    hit = assistant.retriever.search("who signs off as owner", top=3).hits[0]
+    assert hit.section.doc.path == "Approval checklist.md"
+    shown = terminal_render(assistant.reply("which GPU requests need sign-off"))
+    assert "Requests over $5k need sign-off.\n\nApproval checklist\n\n1. State the GPU hours." in shown
+    assert "^quota" not in shown and not re.search("[\ue000-\ue002]", shown)
+
+
 def test_a_heading_reads_as_its_words_and_a_name_in_it_keeps_its_underscores(tmp_path: Path) -> None:
     """Sources showed "Introducing _Black_ to your project" (in Discord's escaped text and the
     terminal) and related topics a heading's raw `<a href=…>` tag, and `__dirname` (Node's
