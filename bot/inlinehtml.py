@@ -18,6 +18,7 @@ index reads the documents as they are.
 
 from __future__ import annotations
 
+import html
 import re
 
 from .markdown import COMPONENT_TAG, HARD_BREAK, code_spans_masked, outside_code_spans, outside_fences, without_components
@@ -148,4 +149,6 @@ def _span(m: re.Match[str]) -> str:
     if tag == "summary":
         return f"**{inner}**"
     mark = _MARKS[tag]
+    if mark == "`" and "&" in inner:  # a code span shows "&lt;" as written: HTML showed "<"
+        inner = html.unescape(inner)
     return inner if mark == "`" and "`" in inner else f"{mark}{inner}{mark}"

@@ -43,7 +43,9 @@ _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
 _HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^{}\s]+))?[^{}]*\}\s*$")  # (no "{" inside: read once)
 ICON_START = r":(?:material|octicons|fontawesome|simple)-"  # how a MkDocs Material icon begins
-ICON = re.compile(rf"\s*{ICON_START}[a-z0-9-]+:")  # ...and one whole, ":octicons-file-code-24:"
+# ...and one whole, ":octicons-file-code-24:", with the attribute list that sizes it (Material's
+# grid cards: ":material-clock-fast:{ .lg .middle }")
+ICON = re.compile(rf"\s*{ICON_START}[a-z0-9-]+:(?:\{{[ \t]*[.#][^{{}}\n]*\}})?")
 _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
 # (no "[" inside: a page name cannot hold one, and a run of unclosed "[[" is read once, not once per "[[")
 _WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")

@@ -41,7 +41,7 @@ def _prose_as_meant(prose: str) -> str:
 
 
 _STRONG_RUN = re.compile(r"(?<![*\\])\*\*(?!\*)")  # `**` alone (not in `***`, not escaped)
-_STRONG_HINT = re.compile(r"\S[ \t]\*\*|\*\*[ \t]\S")
+_STRONG_HINT = re.compile(r"\S[ \t\xa0]\*\*|\*\*[ \t\xa0]\S")  # (AWS spaces with a no-break space too)
 _PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
 
 

@@ -85,6 +85,12 @@ _ICON_LINK = re.compile(rf"\[(?:{ICON.pattern})+\s*\](?:\([^()\n]*\)|\[[^\]\n]*\
 _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
 # {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
 # a tip or a warning whose text is the parameter
+# a page the site runs through a template engine (mkdocs-macros, Jekyll): a `{% for %}` loop's
+# lines repeat once per item of data the site has (FastAPI's people page: "@{{ user.login }}
+# Answers: {{ user.answers }}"), and an expression `{{ user.login }}` shows a value it has
+_LOOP_OPEN = re.compile(r"[ \t]*\{%-?\s*for\b")
+_LOOP_CLOSE = re.compile(r"[ \t]*\{%-?\s*endfor\b")
+_EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hugo {{< shortcode >}}
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
@@ -143,6 +149,8 @@ def _walk(body: str, mdx: bool) -> str:
     titled = -1  # where the open admonition's or tab's title is in `out` (-1: none, or shown)
     options = False  # in the options block of a mkdocstrings `::: identifier` line
     defining = False  # in a definition (a definition list's), up to the next blank line
+    templated = holds(body, "{%")  # Jinja or Liquid: its expressions go, as do its loops' lines
+    loops = 0  # how deep in template `{% for %}` loops
     for line in body.split("\n"):
         defining = defining and bool(line.strip())
         if callouts:  # back to what their lines quote, code fences in them too; fewer quotes, fewer callouts
@@ -220,6 +228,12 @@ def _walk(body: str, mdx: bool) -> str:
                 out.pop()
             out.append("")
             continue
+        if templated and fence is None and (loops or "{%" in line and _LOOP_OPEN.match(line)):
+            loops += 1 if _LOOP_OPEN.match(line) else -1 if _LOOP_CLOSE.match(line) else 0
+            out.append("")
+            continue
+        if templated and "{{" in line:
+            line = outside_code_spans(line, lambda text: _EXPRESSION.sub("", text))
         if "{%" in line:
             if "content=" in line:  # Jekyll's {% include note.html content="…" %}: the note is its text
                 line = _INCLUDED_TEXT.sub(lambda m: m.group(1) or m.group(2), line)

@@ -236,11 +236,17 @@ def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
     kb = load_one(tmp_path, (
         "# Backups\n\n{% include note.html content=\"Back up the model registry before an upgrade.\" %}\n\n"
         "Restores take minutes {% include tip.html content='(use the CLI)' %}. {% if site.beta %}Beta{% endif %}\n\n"
-        "```liquid\n{% include note.html content=\"kept\" %}\n```\n"))
+        "```liquid\n{% include note.html content=\"kept\" %}\n```\n\n"
+        "## People\n\nOur maintainers, {{ site.title }}:\n\n{% for user in people %}\n"
+        "<div class=\"user\">@{{ user.login }} Answers: {{ user.answers }}</div>\n{% endfor %}\n\n"
+        "Thanks to all of them. Hugo's {{< ref \"setup\" >}} is no Liquid.\n"))
     text = all_text(kb)
     assert "Back up the model registry before an upgrade." in text and "note.html" not in text.split("```")[0], text
     assert "Restores take minutes (use the CLI). Beta" in text, text
     assert '```liquid\n{% include note.html content="kept" %}\n```' in text
+    # a template loop repeats its lines per item of the site's data, an expression shows a value it has
+    assert "Our maintainers, :" in text and "Answers" not in text and "user.login" not in text
+    assert "Thanks to all of them." in text
 
 
 def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> None:
@@ -468,7 +474,8 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
         "## Body reference\n\nThe request body class.\n\n::: fastapi.params.Body\n    options:\n        members:\n"
         "            - embed\n\nUse `Body(embed=True)` to nest a single model.\n\n"
         "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```\n\n"
-        "## Icons\n\n:octicons-file-code-24:\n\nFollow the project :material-github: on GitHub; write "
+        "## Icons\n\n:octicons-file-code-24:\n\n-   :material-clock-fast:{ .lg .middle } __Set up in 5 minutes__\n\n"
+        "Follow the project :material-github: on GitHub; write "
         "`:material-github:` for its icon.\n\n[:octicons-file-code-24:][_source]{: .source-link }\n"
         "[:material-github: GitHub](https://github.com/example)\n\nSet `#!py3 strict` to `#!py3 True`; run "
         "`#!/bin/sh` scripts.\n"
@@ -481,6 +488,7 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     assert "Use `Body(embed=True)` to nest a single model." in text
     assert "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```" in text
     # a Material icon is drawn by the site: it is no text, except written as code
+    assert "- __Set up in 5 minutes__" in text and ".lg" not in text  # a grid card's icon, sized
     assert "octicons" not in text and "Follow the project on GitHub; write `:material-github:` for its icon." in text
     assert "[][_source]" not in text and "[ GitHub](https://github.com/example)" in text  # a link of icons only goes
     assert "Set `strict` to `True`; run `#!/bin/sh` scripts." in text  # InlineHilite's language is not shown

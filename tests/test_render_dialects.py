@@ -56,7 +56,8 @@ HTML_DOC = ('<p align="center"><img src="rollback.png" alt="diagram"/></p>\n\n</
             "the `<br>` tag is HTML.\n\n<details>\n<summary>Why not redeploy?</summary>\n\nIt rebuilds.\n\n</details>\n\n"
             "<blockquote markdown=\"1\">\nThe <abbr title=\"Application Programming Interface\">API</abbr> is "
             "<small>stable</small>.\n</blockquote>\n\n"
-            "| Step | Note |\n|---|---|\n| drain | slow<br>then fast |\n\n```html\n<b>kept</b><br>\n```\n")
+            "| Step | Note |\n|---|---|\n| drain | slow<br>then fast |\n\n```html\n<b>kept</b><br>\n```\n\n"
+            "If <code>len(x0) &lt; n</code>, sample more.\n")
 
 
 def test_document_html_is_shown_as_its_markdown_in_every_dialect() -> None:
@@ -74,7 +75,7 @@ def test_document_html_is_shown_as_its_markdown_in_every_dialect() -> None:
         assert not re.search(r"</?(?:p|img|code|b|br|em|details|summary|a|abbr|small|blockquote)\b", prose), prose
         assert "slow then fast" in shown  # a break inside a table row keeps the row whole
         assert "The API is stable." in " ".join(shown.split())
-
+    assert "`len(x0) < n`" in discord and "`len(x0) < n`" in term  # HTML's "&lt;" is "<" in its code
 
 BLOCK_HTML_DOC = ("Katib supports these settings:\n\n  <table class=\"table table-bordered\">\n"
                   "    <tr><th>Setting</th><th>Default</th></tr>\n"
@@ -156,6 +157,7 @@ def test_a_link_labelled_with_its_own_url_shows_the_url_once() -> None:
 
 
 SPACED_BOLD = ("Fill in the **Name** and **Default execution role **fields, then choose **Create**.\n\n"
+               "Work teams map to\xa0**Amazon Cognito user groups\xa0**within the pool.\n\n"
                "**Q. Will I always get a faster training job? **\n"
                "Not always.\n\n"
                "In Python `2 ** 3` is 8, and 2 ** 3 and 4 ** 5 are powers.\n\n"
@@ -199,6 +201,7 @@ def test_bold_with_a_space_inside_one_end_is_shown_bold_in_every_dialect() -> No
     slack = to_mrkdwn(SPACED_BOLD)
     assert "the *Name* and *Default execution role* fields, then choose *Create*." in slack
     assert "*Q. Will I always get a faster training job?*" in slack
+    assert "*Amazon Cognito user groups*\xa0within" in slack  # AWS spaces with a no-break space too
     assert "**" not in slack.split("In Python")[0]
     assert "f(**a, **b)" in slack
     discord = discord_shown(SPACED_BOLD)
