@@ -11,7 +11,7 @@ from pathlib import Path
 from .embeds import embedded_text
 from .index import SectionIndex
 from .loader import LoadedFile, LoadProblem, load_folder, without_export_id
-from .markdown import finish_links, name_in_words, without_link_marks
+from .markdown import EMBED, EMBED_MARK, finish_links, name_in_words, without_link_marks
 from .models import Document, Section, WikiLink
 from .sections import Embed, build_sections
 from .text import Analyser
@@ -40,6 +40,7 @@ class KnowledgeBase:
     folders: list[Path] = field(default_factory=list)  # real paths of the folders read (what hot reload watches)
     _names: dict[str, Document] = field(default_factory=dict)
     _backlinks: dict[str, list[Document]] = field(default_factory=dict)
+    _blocks: dict[str, str] = field(default_factory=dict)  # Logseq block ids: id → the block's text
 
     @classmethod
     def load(cls, root: Path, previous: "KnowledgeBase | None" = None) -> "KnowledgeBase":
@@ -65,6 +66,11 @@ class KnowledgeBase:
             address = folder if stem.lower() in FOLDER_INDEX_NAMES else doc.path.rsplit(".", 1)[0]  # as a site serves it
             for name in (doc.path, address, stem, doc.title, *doc.aliases):
                 self._names.setdefault(name.strip().lower(), doc)
+        by_path = {doc.path: doc for doc in self.documents}
+        for path, loaded in self.files.items():  # a Logseq block is found by its reference, "((id))"
+            for block_id, text in loaded.markdown.blocks.items():
+                self._names.setdefault(f"(({block_id}))", by_path[path])
+                self._blocks.setdefault(block_id, text)
         for doc in self.documents:
             for link in doc.links:
                 target = self.resolve(link)
@@ -76,24 +82,36 @@ class KnowledgeBase:
         names: dict[str, str] = {}
         for link in doc.links:
             target = self.resolve(link)
-            if link.alias or link.markdown or link.embed or target is None or target.title == link.target:
-                continue
-            names[link.display] = _title(target, link)
+            if not (link.alias or link.markdown or link.embed or target is None or target.title == link.target):
+                names[link.display] = _title(target, link)
         return names
 
     def _embeds(self, doc: Document) -> dict[str, Embed]:
-        """What each of `doc`'s embeds (`![[checklist]]`) shows (bot/embeds.py), by its
-        display text: an embed of itself or of a part that is missing shows only the name."""
+        """What each of `doc`'s embeds (`![[checklist]]`) and Logseq block references shows
+        (bot/embeds.py), by its display text: an embed of itself or of a part that is missing
+        shows only the name."""
         out: dict[str, Embed] = {}
         for link in doc.links:
             target = self.resolve(link) if link.embed else None
+            if link.target.startswith("(("):  # a Logseq block reference: the block's text, in a sentence too
+                block = self._blocks.get(link.target[2:-2], "")
+                out[link.display] = Embed(target.title if target is not None else "", block, inline=block)
+                continue
             if target is None:
                 continue
             loaded = self.files.get(target.path)
             shown = embedded_text(target, loaded.markdown.segments, link) if loaded and target is not doc else ""
-            out[link.display] = Embed(link.alias or _title(target, link),
-                                      without_link_marks(finish_links(shown, self._link_names(target))))
+            out[link.display] = Embed(link.alias or _title(target, link), self._nested(shown, target))
         return out
+
+    def _nested(self, text: str, doc: Document) -> str:
+        """Text of `doc` shown inside another page: its links read as titles, its embeds as
+        names (an embed never nests) and its block references as the blocks."""
+        text = finish_links(text, self._link_names(doc))
+        if EMBED in text:
+            text = EMBED_MARK.sub(lambda m: self._blocks.get(m.group(1)[2:-2], "") if m.group(1).startswith("((")
+                                  else m.group(1), text)
+        return without_link_marks(text)
 
     def resolve(self, link: WikiLink) -> Document | None:
         """The document a `[[wiki link]]` points to, by title, alias or file name."""

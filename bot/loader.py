@@ -28,6 +28,7 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 from .markdown import ParsedMarkdown, holds, name_in_words, parse
 from .models import Document, WikiLink
+from .outliner import is_outliner_graph, is_outliner_page, page_properties, reduce_outliner
 from .sitesyntax import reduce_site_syntax
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".rmd")  # (Quarto and R Markdown are Markdown too)
@@ -236,12 +237,14 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
     walk = _walk(root)
     problems = walk.problems
     files: list[LoadedFile] = []
+    graph = is_outliner_graph(root)
     for path, real in walk.files:
         rel = _rel(path, root)
         repairs: list[str] = []
         before = previous.get(rel) if previous else None
         try:
-            doc, md = _load_file(path, real, rel, max_bytes, repairs, before)
+            doc, md = _load_file(path, real, rel, max_bytes, repairs, before,
+                                 outline=graph or is_outliner_page(rel))
         except Exception as exc:  # one file's failure, whatever it is, never stops the rest
             reason = str(exc) if isinstance(exc, _Skip) else f"cannot be loaded: {_describe(exc)}"
             if before is not None:
@@ -305,8 +308,12 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+_JOURNAL_NAME = re.compile(r"(\d{4})_(\d{2})_(\d{2})")  # Logseq's journal file names: 2024_01_15.md
+
+
 def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[str],
-               before: LoadedFile | None = None) -> tuple[Document, ParsedMarkdown]:
+               before: LoadedFile | None = None, outline: bool = False) -> tuple[Document, ParsedMarkdown]:
+    """One file as a document and its parse; `outline`: a Logseq page (bot/outliner.py)."""
     data = _read_regular(real, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
     if before is not None and before.document.sha256 == digest:
@@ -324,9 +331,16 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
     meta, body = _split_frontmatter(text, repairs)
     if not meta and _EXPORT_ID.search(path.stem):
         meta, body = notion_properties(body)
+    if outline and not meta:
+        meta, body = page_properties(body)
+        if journal := _JOURNAL_NAME.fullmatch(path.stem):  # a Logseq journal page: its day is its title and date
+            day = "-".join(journal.groups())
+            meta = {"title": day, "date": day, **meta}
     if not body.strip() and not meta.get("title"):
         raise _Skip("no content after the frontmatter")
+    body, blocks = reduce_outliner(body) if outline else (body, {})
     md = parse(reduce_site_syntax(body, mdx=rel.lower().endswith(".mdx")))  # bot/sitesyntax.py
+    md.blocks = blocks
     doc = Document(
         path=rel,
         title=_title(meta, md, path),

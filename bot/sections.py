@@ -72,11 +72,13 @@ class _Node:
 
 @dataclass(frozen=True, slots=True)
 class Embed:
-    """What an embed (`![[Note]]`) reads as: inline, and in the index, its `name`; on a line
-    of its own, `text` (the note's, bot/embeds.py), or the name when that is empty."""
+    """What an embed (`![[Note]]`) reads as: in the index, its `name`; on a line of its own,
+    `text` (the note's, bot/embeds.py), or the name when that is empty; inside a sentence,
+    `inline` (a Logseq block reference's: the block) or else the name."""
 
     name: str
     text: str
+    inline: str | None = None
 
 
 def build_sections(files: list[LoadedFile],
@@ -100,28 +102,43 @@ def build_sections(files: list[LoadedFile],
     return out
 
 
-_EMBED_LINE = re.compile(rf"^[ \t]*{EMBED_MARK.pattern}[ \t]*$", re.MULTILINE)
+# an embed on a line of its own, or as all of a list item (Logseq's blocks, Obsidian lists)
+_EMBED_LINE = re.compile(rf"^(?P<lead>[ \t]*(?:(?:[-*+]|\d{{1,9}}[.)])[ \t]+)?){EMBED_MARK.pattern}[ \t]*$", re.MULTILINE)
 
 
 def _place_embeds(sec: Section, shown: dict[str, Embed]) -> None:
-    """The section's embeds as they read: an embed on a line of its own as the text it shows,
-    any other (inside a sentence, an outline line) as its name; the index reads names only."""
+    """The section's embeds as they read: an embed on a line (or a list item) of its own as
+    the text it shows, any other (inside a sentence, an outline line) as its name; the index
+    reads names only."""
     if EMBED_MARK.search(sec.text) is None:
         return
 
     def name(m: re.Match[str]) -> str:
         return shown[m.group(1)].name if m.group(1) in shown else m.group(1)
 
-    def text(m: re.Match[str]) -> str:
+    def inline(m: re.Match[str]) -> str:
         embed = shown.get(m.group(1))
+        return m.group(1) if embed is None else embed.name if embed.inline is None else embed.inline
+
+    def text(m: re.Match[str]) -> str:
+        embed = shown.get(m.group(2))
+        lead = m.group("lead")
         if embed is None or not embed.text:
-            return name(m)
+            return lead + (embed.name if embed is not None else m.group(2))
+        first, _, rest = embed.text.partition("\n")
+        if lead.strip():  # a list item's: its title is the item, what it shows under it (a tight list stays tight)
+            rest = rest.lstrip("\n")
+        indent = " " * len(lead)
+        body = "\n".join(f"{indent}{line}" if line.strip() else "" for line in rest.split("\n"))
+        placed = f"{lead}{first}\n{body}".rstrip()
+        if lead.strip():  # a list item's: it stays in its list
+            return placed
         before = "" if m.string[max(m.start() - 2, 0):m.start()] in ("\n\n", "\n", "") else "\n"  # a blank line
         after = "" if m.string[m.end():m.end() + 2] in ("\n\n", "\n", "") else "\n"  # on either side
-        return f"{before}{embed.text}{after}"
+        return f"{before}{placed}{after}"
 
     sec.indexed = EMBED_MARK.sub(name, sec.text)
-    sec.text = EMBED_MARK.sub(name, _EMBED_LINE.sub(text, sec.text))
+    sec.text = EMBED_MARK.sub(inline, _EMBED_LINE.sub(text, sec.text))
     if sec.text == sec.indexed:
         sec.indexed = None
 

@@ -820,6 +820,41 @@ def test_an_obsidian_embed_shows_the_note_and_is_found_where_it_is_written(tmp_p
     assert "^quota" not in shown and not re.search("[\ue000-\ue002]", shown)
 
 
+def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
+    """Logseq's page properties are its frontmatter; a block's own properties (`id::`,
+    `collapsed::`) go and a team's read as `key: value`; a reference `((id))` shows the
+    block's text wherever it is; `{{embed [[Page]]}}` shows the page under its item; a
+    task (`TODO`, `DONE`) is a box. A reply showed all of them as written."""
+    block = "64a1f2c3-1111-2222-3333-444455556666"
+    write(tmp_path, "pages/GPU quota.md", (
+        "title:: GPU quota\ntags:: infra, [[budget]]\nalias:: gpu limits\n\n"
+        f"- Each team may hold eight GPUs at once.\n  id:: {block}\n  owner:: Alice\n"
+        "- Requests for more go to [[Infra leads]].\n  collapsed:: true\n\t- TODO attach the Grafana link\n"
+        "\t- DONE file the ticket\n- {{embed [[Infra leads]]}}\n"
+        "- ```python\n  quota:: kept  # code is code\n  ```\n"))
+    write(tmp_path, "pages/Infra leads.md", f"- Alice and Bob approve GPU requests.\n- The cap is ((({block}))).\n")
+    write(tmp_path, "notes/Review.md", "owner:: Bob\n\n- TODO review the budget\n")  # no Logseq page: as written
+    write(tmp_path, "journals/2026_11_30.md", "- Met the infra leads about quotas.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    day = doc_by_path(kb, "journals/2026_11_30.md")
+    assert (day.title, day.date) == ("2026-11-30", "2026-11-30")
+    review = "\n".join(s.text for s in kb.doc_sections(doc_by_path(kb, "notes/Review.md")))
+    assert review == "owner:: Bob\n\n- TODO review the budget"
+    quota = doc_by_path(kb, "pages/GPU quota.md")
+    assert (quota.title, quota.tags, quota.aliases) == ("GPU quota", ("infra", "budget"), ("gpu limits",))
+    text = "\n".join(s.text for s in kb.doc_sections(quota))
+    assert text.startswith("- Each team may hold eight GPUs at once.\n  owner: Alice\n- Requests for more go to Infra leads.")
+    assert "::" not in text.split("```")[0] and block not in text and "collapsed" not in text
+    assert "- [ ] attach the Grafana link" in text and "- [x] file the ticket" in text
+    assert ("- **Infra leads**\n  - Alice and Bob approve GPU requests.\n"
+            "  - The cap is (Each team may hold eight GPUs at once.).\n") in text and "quota:: kept" in text
+    leads = "\n".join(s.text for s in kb.doc_sections(doc_by_path(kb, "pages/Infra leads.md")))
+    assert "The cap is (Each team may hold eight GPUs at once.)." in leads
+    assert quota in kb.related(doc_by_path(kb, "pages/Infra leads.md"))  # the reference relates the pages
+    shown = terminal_render(Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("how many GPUs may a team hold"))
+    assert "GPU quota" in shown and "☐ attach the Grafana link" in shown and "☑ file the ticket" in shown
+
+
 def test_a_heading_reads_as_its_words_and_a_name_in_it_keeps_its_underscores(tmp_path: Path) -> None:
     """Sources showed "Introducing _Black_ to your project" (in Discord's escaped text and the
     terminal) and related topics a heading's raw `<a href=…>` tag, and `__dirname` (Node's

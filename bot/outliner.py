@@ -1,0 +1,111 @@
+"""Logseq's Markdown read as Logseq shows it.
+
+Logseq, the outliner many teams keep notes in, writes plain Markdown files with its own
+marks, which a reply showed as written:
+
+- a page's properties (`title:: GPU quota`, `tags:: infra, budget`, `alias:: gpu limits`) on
+  its first lines: its frontmatter, as `page_properties` reads them;
+- a block's properties on the lines under it (`id:: 64a1f2c3-…`, `collapsed:: true`): the
+  app's own ones go, a team's own (`owner:: Alice`, also Obsidian Dataview's inline fields)
+  read as `owner: Alice`; a block's `id` is what references to it name;
+- a reference to a block (`((64a1f2c3-…))`): the block's text, as the app shows it (bot/
+  markdown.py marks it, the knowledge finds the block in whichever page holds it);
+- an embed macro (`{{embed [[Infra leads]]}}`, `{{embed ((64a1f2c3-…))}}`): Obsidian's embed
+  (bot/embeds.py), or the block's text;
+- a task (`- TODO attach the link`, `- DONE file the ticket`): a task item, shown as a box.
+
+Code is left as written. A page is read so when it is in a Logseq graph (a folder with
+`logseq/config.edn`) or in a folder named as Logseq names its own, `pages/` or `journals/`:
+other apps' pages are read as written (an Obsidian Dataview field, `owner:: Alice`, stays).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .markdown import BLOCK_ID, code_line
+
+_PROPERTY = re.compile(r"([ \t]*)(?:[-*][ \t]+)?([A-Za-z][\w.-]*)::(?:[ \t]+(.*?))?[ \t]*")
+# the app's own properties: where a block is folded, its colour, a flashcard's schedule, …
+_APP_PROPERTIES = re.compile(r"id|collapsed|heading|background-color|ls-type|hl-\w+|card-[\w-]+|logseq\.[\w.-]+"
+                             r"|template(?:-including-parent)?|query-[\w-]+|filters|public|icon|file|file-path",
+                             re.IGNORECASE)
+_TASK = re.compile(r"([ \t]*[-*][ \t]+)(TODO|DOING|NOW|LATER|WAITING|DONE|CANCELED|CANCELLED)[ \t]+(?=\S)")
+_EMBED_MACRO = re.compile(r"\{\{embed[ \t]+(\[\[[^\]\n]+\]\]|\(\(" + BLOCK_ID + r"\)\))[ \t]*\}\}")
+_ITEM_TEXT = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
+_WIKI_LINK = re.compile(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]")
+_PAGE_KEYS = {"tags": "tags", "tag": "tags", "alias": "aliases", "aliases": "aliases", "title": "title",
+              "description": "description", "date": "date"}
+
+
+def page_properties(body: str) -> tuple[dict[str, Any], str]:
+    """A Logseq page's properties (its first lines, `key:: value`, up to a blank line) as
+    frontmatter, and the body without them; ({}, body) when it has none."""
+    lines = body.lstrip("\n").split("\n")
+    meta: dict[str, Any] = {}
+    count = 0
+    for line in lines:
+        m = _PROPERTY.fullmatch(line) if "::" in line else None
+        if m is None or m.group(1):
+            break
+        key, value = m.group(2).lower(), (m.group(3) or "").strip()
+        count += 1
+        if key in _PAGE_KEYS:
+            meta[_PAGE_KEYS[key]] = _values(value) if _PAGE_KEYS[key] in ("tags", "aliases") else value
+        elif not _APP_PROPERTIES.fullmatch(key) and value:
+            meta.setdefault("keywords", []).append(value)  # a team's own ("owner:: Alice"): found by it
+    if not count or count < len(lines) and lines[count].strip() and not _ITEM_TEXT.match(lines[count]):
+        return {}, body  # "Note:: …" opening a paragraph is no property block
+    return meta, "\n".join(lines[count:])
+
+
+def _values(value: str) -> list[str]:
+    """`infra, [[budget]], #gpu` as its names."""
+    return [v.strip().strip("[]#").strip() for v in value.split(",") if v.strip().strip("[]#").strip()]
+
+
+OUTLINER_FOLDERS = ("pages", "journals")  # where a Logseq graph keeps its pages
+
+
+def is_outliner_graph(root: Path) -> bool:
+    """Is `root` a Logseq graph, or the folder of its pages?"""
+    return (root / "logseq" / "config.edn").is_file() or root.name in OUTLINER_FOLDERS
+
+
+def is_outliner_page(rel: str) -> bool:
+    """Is the page at `rel` (from the folder's root) in a folder named as Logseq's pages?"""
+    return any(part in OUTLINER_FOLDERS for part in rel.split("/")[:-1])
+
+
+def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
+    """`body` with Logseq's block marks read (see the module docstring), and the blocks it
+    names by id: id → the block's text."""
+    blocks: dict[str, str] = {}
+    out: list[str] = []
+    fence: str | None = None
+    item = ""  # the text of the last list item's first line: what a block property belongs to
+    for line in body.split("\n"):
+        is_code, fence = code_line(line, fence)
+        if is_code:
+            out.append(line)
+            continue
+        if "::" in line and (m := _PROPERTY.fullmatch(line)) is not None and (m.group(1) or item):
+            key, value = m.group(2), (m.group(3) or "").strip()
+            if key.lower() == "id" and re.fullmatch(BLOCK_ID, value):
+                blocks[value] = _WIKI_LINK.sub(lambda w: w.group(2) or w.group(1), item)  # shown elsewhere, as text
+            if not _APP_PROPERTIES.fullmatch(key) and value:
+                out.append(f"{m.group(1)}{key}: {value}")
+            continue
+        if "{{embed" in line:
+            line = _EMBED_MACRO.sub(lambda e: "!" + e.group(1) if e.group(1).startswith("[[") else e.group(1), line)
+        if m_task := _TASK.match(line):
+            done = m_task.group(2) == "DONE"
+            cancelled = m_task.group(2).startswith("CANCEL")
+            rest = line[m_task.end():]
+            line = f"{m_task.group(1)}[{'x' if done else ' '}] " + (f"~~{rest}~~" if cancelled else rest)
+        if (start := _ITEM_TEXT.match(line)) is not None:
+            item = line[start.end():].strip()
+        out.append(line)
+    return "\n".join(out), blocks
