@@ -50,8 +50,6 @@ _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
 # (no "[" inside: a page name cannot hold one, and a run of unclosed "[[" is read once, not once per "[[")
 _WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
-BLOCK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a Logseq block's id (a UUID)...
-BLOCK_REF = re.compile(rf"\(\({BLOCK_ID}\)\)")  # ...and a reference to the block: ((id))
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 # in a heading, single emphasis and strikethrough too ("The _Black_ code style", "~~Async SQL~~
 # (deprecated)"), never inside a word (snake_case)
@@ -231,7 +229,7 @@ def _clean_inline(line: str, refs: dict[str, str], links: list[WikiLink]) -> str
 def _needs_cleaning(text: str) -> bool:
     """Whether `_clean_prose` could change any part of `text`."""
     return ("\\" in text or holds(text, "[[") or holds(text, "][")
-            or holds(text, "<a") or holds(text, "<A") or holds(text, "(("))
+            or holds(text, "<a") or holds(text, "<A"))
 
 
 def _has_fence(text: str) -> bool:
@@ -245,8 +243,6 @@ def _clean_prose(line: str, refs: dict[str, str], links: list[WikiLink]) -> str:
             line = _WIKI.sub(partial(_wiki_text, links), line)
         if "][" in line:
             line = _REF_LINK.sub(partial(_ref_text, refs), line)
-    if "((" in line:  # a Logseq block reference: the block's text, once the knowledge finds it
-        line = BLOCK_REF.sub(partial(_block_ref_text, links), line)
     if "<" in line and ("<a" in line or "<A" in line):
         line = _ANCHOR.sub("", line)
     if "\\" in line:
@@ -265,14 +261,6 @@ def _wiki_text(links: list[WikiLink], m: re.Match[str]) -> str:
     link = WikiLink(target, heading, alias, embed=embed)
     links.append(link)
     return f"{LINK_OPEN}{EMBED if embed else ''}{link.display}{LINK_CLOSE}"
-
-
-def _block_ref_text(links: list[WikiLink], m: re.Match[str]) -> str:
-    """A Logseq `((block-id))`, recorded in `links` (its target names the block), marked as an
-    embed: it shows the block's text, which is indexed where it is written."""
-    link = WikiLink(m.group(0), embed=True)
-    links.append(link)
-    return f"{LINK_OPEN}{EMBED}{link.display}{LINK_CLOSE}"
 
 
 def _ref_text(refs: dict[str, str], m: re.Match[str]) -> str:

@@ -8,8 +8,8 @@ marks, which a reply showed as written:
 - a block's properties on the lines under it (`id:: 64a1f2c3-…`, `collapsed:: true`): the
   app's own ones go, a team's own (`owner:: Alice`, also Obsidian Dataview's inline fields)
   read as `owner: Alice`; a block's `id` is what references to it name;
-- a reference to a block (`((64a1f2c3-…))`): the block's text, as the app shows it (bot/
-  markdown.py marks it, the knowledge finds the block in whichever page holds it);
+- a reference to a block (`((64a1f2c3-…))`): the block's text, as the app shows it (read as
+  an embed, `![[((64a1f2c3-…))]]`: the knowledge finds the block in whichever page holds it);
 - an embed macro (`{{embed [[Infra leads]]}}`, `{{embed ((64a1f2c3-…))}}`): Obsidian's embed
   (bot/embeds.py), or the block's text;
 - a task (`- TODO attach the link`, `- DONE file the ticket`): a task item, shown as a box.
@@ -25,7 +25,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .markdown import BLOCK_ID, code_line
+from .markdown import code_line, outside_code_spans
+
+BLOCK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a block's id (a UUID)...
+_BLOCK_REF = re.compile(rf"\(\({BLOCK_ID}\)\)")  # ...and a reference to the block: ((id))
 
 _PROPERTY = re.compile(r"([ \t]*)(?:[-*][ \t]+)?([A-Za-z][\w.-]*)::(?:[ \t]+(.*?))?[ \t]*")
 # the app's own properties: where a block is folded, its colour, a flashcard's schedule, …
@@ -100,6 +103,8 @@ def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
             continue
         if "{{embed" in line:
             line = _EMBED_MACRO.sub(lambda e: "!" + e.group(1) if e.group(1).startswith("[[") else e.group(1), line)
+        if "((" in line:
+            line = outside_code_spans(line, lambda text: _BLOCK_REF.sub(r"![[\g<0>]]", text))
         if m_task := _TASK.match(line):
             done = m_task.group(2) == "DONE"
             cancelled = m_task.group(2).startswith("CANCEL")
