@@ -12,7 +12,9 @@ marks, which a reply showed as written:
   an embed, `![[((64a1f2c3-…))]]`: the knowledge finds the block in whichever page holds it);
 - an embed macro (`{{embed [[Infra leads]]}}`, `{{embed ((64a1f2c3-…))}}`): Obsidian's embed
   (bot/embeds.py), or the block's text;
-- a task (`- TODO attach the link`, `- DONE file the ticket`): a task item, shown as a box.
+- a task (`- TODO attach the link`, `- DONE file the ticket`): a task item, shown as a box;
+- a block written as a heading (`- ## Cluster access`): a heading of the page, its child
+  blocks one level out, so a page of them is a section each, not one long list.
 
 Code is left as written. A page is read so when it is in a Logseq graph (a folder with
 `logseq/config.edn`) or in a folder named as Logseq names its own, `pages/` or `journals/`:
@@ -38,6 +40,7 @@ _APP_PROPERTIES = re.compile(r"id|collapsed|heading|background-color|ls-type|hl-
 _TASK = re.compile(r"([ \t]*[-*][ \t]+)(TODO|DOING|NOW|LATER|WAITING|DONE|CANCELED|CANCELLED)[ \t]+(?=\S)")
 _EMBED_MACRO = re.compile(r"\{\{embed[ \t]+(\[\[[^\]\n]+\]\]|\(\(" + BLOCK_ID + r"\)\))[ \t]*\}\}")
 _ITEM_TEXT = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
+_HEADING_BLOCK = re.compile(r"[ \t]*[-*][ \t]+(#{1,6})[ \t]+(\S.*?)[ \t]*")
 _WIKI_LINK = re.compile(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]")
 _PAGE_KEYS = {"tags": "tags", "tag": "tags", "alias": "aliases", "aliases": "aliases", "title": "title",
               "description": "description", "date": "date"}
@@ -113,4 +116,39 @@ def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
         if (start := _ITEM_TEXT.match(line)) is not None:
             item = line[start.end():].strip()
         out.append(line)
-    return "\n".join(out), blocks
+    return "\n".join(_heading_blocks(out)), blocks
+
+
+def _heading_blocks(lines: list[str]) -> list[str]:
+    """Blocks written as headings (`- ## Cluster access`) as headings, when every block above
+    them is one too (a heading cannot sit in a list), and the lines under them one level out."""
+    if not any("#" in line and _HEADING_BLOCK.match(line) for line in lines):
+        return lines
+    out: list[str] = []
+    headings: list[int] = []  # the depths of the heading blocks open above this line
+    fence: str | None = None
+    for line in lines:
+        is_code, fence = code_line(line, fence)
+        if not is_code and _ITEM_TEXT.match(line):
+            depth = _depth(line)
+            while headings and headings[-1] >= depth:
+                headings.pop()
+            m = _HEADING_BLOCK.fullmatch(line)
+            if m is not None and depth == len(headings):
+                headings.append(depth)
+                out.append(f"{m.group(1)} {m.group(2)}")
+                continue
+        out.append(_outdented(line, len(headings)))
+    return out
+
+
+def _depth(line: str) -> int:
+    """How many levels a block is indented (a tab or two spaces a level, as Logseq writes)."""
+    lead = line[: len(line) - len(line.lstrip(" \t"))]
+    return lead.count("\t") + lead.count(" ") // 2
+
+
+def _outdented(line: str, levels: int) -> str:
+    for _ in range(levels):
+        line = line[1:] if line.startswith("\t") else line[2:] if line.startswith("  ") else line
+    return line

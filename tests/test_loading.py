@@ -835,7 +835,15 @@ def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
     write(tmp_path, "pages/Infra leads.md", f"- Alice and Bob approve GPU requests.\n- The cap is ((({block}))).\n")
     write(tmp_path, "notes/Review.md", "owner:: Bob\n\n- TODO review the budget\n")  # no Logseq page: as written
     write(tmp_path, "journals/2026_11_30.md", "- Met the infra leads about quotas.\n")
+    write(tmp_path, "pages/Onboarding.md", (
+        "- ## Accounts\n\t- Ask IT for a laptop.\n\t- ### Chat\n\t\t- Join #infra.\n"
+        "- ## Cluster access\n\t- Request the kubeconfig:\n\t  ```bash\n\t  kubectl get pods\n\t  ```\n"
+        "- A note with a\n\t- ## heading inside a list, which stays an item\n"))
     kb = KnowledgeBase.load(tmp_path)
+    onboarding = {s.heading: s.text for s in kb.doc_sections(doc_by_path(kb, "pages/Onboarding.md"))}
+    assert onboarding["Chat"] == "- Join #infra." and onboarding["Accounts"].startswith("- Ask IT for a laptop.")
+    assert onboarding["Cluster access"].startswith(
+        "- Request the kubeconfig:\n  ```bash\n  kubectl get pods\n  ```\n- A note with a\n\t- ## heading inside")
     day = doc_by_path(kb, "journals/2026_11_30.md")
     assert (day.title, day.date) == ("2026-11-30", "2026-11-30")
     review = "\n".join(s.text for s in kb.doc_sections(doc_by_path(kb, "notes/Review.md")))
