@@ -28,7 +28,7 @@ from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
 from .markdown import ParsedMarkdown, holds, name_in_words, parse
 from .models import Document, WikiLink
-from .outliner import is_outliner_graph, is_outliner_page, page_properties, reduce_outliner
+from .outliner import is_outliner_app_folder, is_outliner_graph, is_outliner_page, page_properties, reduce_outliner
 from .sitesyntax import reduce_site_syntax
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".rmd")  # (Quarto and R Markdown are Markdown too)
@@ -149,7 +149,7 @@ def _walk(root: Path) -> _Walk:
             continue
         walk.folders.append(Path(os.path.realpath(folder)))
         for entry in entries:
-            if not entry.name.startswith("."):
+            if not entry.name.startswith(".") and not is_outliner_app_folder(entry.path):
                 _visit(entry, root, root_real, walk, links if entry.is_symlink() else stack)
     walk.files.sort()
     return walk

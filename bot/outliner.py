@@ -23,6 +23,7 @@ other apps' pages are read as written (an Obsidian Dataview field, `owner:: Alic
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,12 @@ OUTLINER_FOLDERS = ("pages", "journals")  # where a Logseq graph keeps its pages
 def is_outliner_graph(root: Path) -> bool:
     """Is `root` a Logseq graph, or the folder of its pages?"""
     return (root / "logseq" / "config.edn").is_file() or root.name in OUTLINER_FOLDERS
+
+
+def is_outliner_app_folder(path: str) -> bool:
+    """Is `path` a Logseq graph's own folder (`logseq/`, with its settings, and the backups of
+    pages in `logseq/bak/`, which would answer as second copies): not knowledge."""
+    return os.path.basename(path) == "logseq" and os.path.isfile(os.path.join(path, "config.edn"))
 
 
 def is_outliner_page(rel: str) -> bool:

@@ -833,8 +833,9 @@ def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
         "\t- DONE file the ticket\n- {{embed [[Infra leads]]}}\n"
         "- ```python\n  quota:: kept  # code is code\n  ```\n"))
     write(tmp_path, "pages/Infra leads.md", f"- Alice and Bob approve GPU requests.\n- The cap is ((({block}))).\n")
-    write(tmp_path, "notes/Review.md", "owner:: Bob\n\n- TODO review the budget\n")  # no Logseq page: as written
     write(tmp_path, "journals/2026_11_30.md", "- Met the infra leads about quotas.\n")
+    write(tmp_path, "logseq/config.edn", "{:meta/version 1}\n")  # the graph's own folder: its backups are no pages
+    write(tmp_path, "logseq/bak/pages/GPU quota/2026-11-29T10_00_00.000Z.Desktop.md", "- Each team may hold six GPUs.\n")
     write(tmp_path, "pages/Onboarding.md", (
         "- ## Accounts\n\t- Ask IT for a laptop.\n\t- ### Chat\n\t\t- Join #infra.\n"
         "- ## Cluster access\n\t- Request the kubeconfig:\n\t  ```bash\n\t  kubectl get pods\n\t  ```\n"
@@ -844,10 +845,12 @@ def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
     assert onboarding["Chat"] == "- Join #infra." and onboarding["Accounts"].startswith("- Ask IT for a laptop.")
     assert onboarding["Cluster access"].startswith(
         "- Request the kubeconfig:\n  ```bash\n  kubectl get pods\n  ```\n- A note with a\n\t- ## heading inside")
+    assert not [d.path for d in kb.documents if d.path.startswith("logseq/")]
     day = doc_by_path(kb, "journals/2026_11_30.md")
     assert (day.title, day.date) == ("2026-11-30", "2026-11-30")
-    review = "\n".join(s.text for s in kb.doc_sections(doc_by_path(kb, "notes/Review.md")))
-    assert review == "owner:: Bob\n\n- TODO review the budget"
+    vault = tmp_path / "vault"  # another app's notes: `owner:: Bob` is an Obsidian Dataview field, as written
+    write(vault, "notes/Review.md", "owner:: Bob\n\n- TODO review the budget\n")
+    assert all_text(KnowledgeBase.load(vault)) == "owner:: Bob\n\n- TODO review the budget"
     quota = doc_by_path(kb, "pages/GPU quota.md")
     assert (quota.title, quota.tags, quota.aliases) == ("GPU quota", ("infra", "budget"), ("gpu limits",))
     text = "\n".join(s.text for s in kb.doc_sections(quota))
