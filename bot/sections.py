@@ -120,18 +120,18 @@ def _place_embeds(sec: Section, shown: dict[str, Embed]) -> None:
         embed = shown.get(m.group(1))
         return m.group(1) if embed is None else embed.name if embed.inline is None else embed.inline
 
-    def text(m: re.Match[str]) -> str:
+    def text(m: re.Match[str]) -> str:  # (group 2: EMBED_MARK's display text, after the lead)
         embed = shown.get(m.group(2))
         lead = m.group("lead")
         if embed is None or not embed.text:
             return lead + (embed.name if embed is not None else m.group(2))
         first, _, rest = embed.text.partition("\n")
-        if lead.strip():  # a list item's: its title is the item, what it shows under it (a tight list stays tight)
-            rest = rest.lstrip("\n")
+        item = bool(lead.strip())  # all of a list item: its title is the item, the text under it
         indent = " " * len(lead)
-        body = "\n".join(f"{indent}{line}" if line.strip() else "" for line in rest.split("\n"))
+        body = "\n".join(f"{indent}{line}" if line.strip() else "" for line in
+                         (rest.lstrip("\n") if item else rest).split("\n"))  # (a tight list stays tight)
         placed = f"{lead}{first}\n{body}".rstrip()
-        if lead.strip():  # a list item's: it stays in its list
+        if item:  # it stays in its list
             return placed
         before = "" if m.string[max(m.start() - 2, 0):m.start()] in ("\n\n", "\n", "") else "\n"  # a blank line
         after = "" if m.string[m.end():m.end() + 2] in ("\n\n", "\n", "") else "\n"  # on either side

@@ -83,14 +83,14 @@ _ICON_HINT = re.compile(ICON_START)  # (found faster than ICON, which may start 
 # page's source): nothing to show once they go, and its reference is often in a file the site includes
 _ICON_LINK = re.compile(rf"\[(?:{ICON.pattern})+\s*\](?:\([^()\n]*\)|\[[^\]\n]*\])")
 _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … %}, not a Hugo {{% shortcode %}}
-# {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
-# a tip or a warning whose text is the parameter
 # a page the site runs through a template engine (mkdocs-macros, Jekyll): a `{% for %}` loop's
 # lines repeat once per item of data the site has (FastAPI's people page: "@{{ user.login }}
 # Answers: {{ user.answers }}"), and an expression `{{ user.login }}` shows a value it has
 _LOOP_OPEN = re.compile(r"[ \t]*\{%-?\s*for\b")
 _LOOP_CLOSE = re.compile(r"[ \t]*\{%-?\s*endfor\b")
 _EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hugo {{< shortcode >}}
+# {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
+# a tip or a warning whose text is the parameter
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
