@@ -5,18 +5,17 @@ Obsidian shows the embedded text in place, so a note that embeds a checklist rea
 answers, with the checklist in it; before, the reply showed only the checklist's name on a
 line of its own. The text is the target's as parsed (its own embeds show their names: an
 embed never nests, so two notes embedding each other cannot loop) and at most EMBED_MAX
-characters, cut between paragraphs.
+characters, cut between blocks (`markdown.blocks`: never inside a code fence).
 """
 
 from __future__ import annotations
 
 import re
 
-from .markdown import Segment, plain_heading, slugify
+from .markdown import Segment, blocks, plain_heading, slugify
 from .models import Document, WikiLink
 
 EMBED_MAX = 2_000  # characters of embedded text at most: a note embedding a long one stays a note
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 def embedded_text(target: Document, segments: list[Segment], link: WikiLink) -> str:
@@ -50,29 +49,34 @@ def _part(segments: list[Segment], heading: str) -> list[Segment]:
 
 
 def _block(segments: list[Segment], block_id: str) -> str:
-    """The paragraph marked `^block_id` at its end (or on the line after it, as Obsidian
-    marks a list or a table), without the mark."""
+    """The block (paragraph, list, table, code fence) marked `^block_id` at its end (or on
+    the line after it, as Obsidian marks a list or a table), without the mark."""
     mark = re.compile(rf"(?:^|[ \t])\^{re.escape(block_id)}[ \t]*$", re.MULTILINE)
     for seg in segments:
         if f"^{block_id}" not in seg.text:
             continue
-        paragraphs = _PARAGRAPH_BREAK.split(seg.text.strip("\n"))
-        for i, paragraph in enumerate(paragraphs):
-            m = mark.search(paragraph)
+        parts = blocks(seg.text)
+        for i, part in enumerate(parts):
+            m = mark.search(part)
             if m is None:
                 continue
-            before = paragraph[: m.start()].rstrip()
-            rest = paragraph[m.end():].strip("\n")
+            before, rest = part[: m.start()].rstrip(), part[m.end():].strip("\n")
             if before.strip() or rest.strip():
                 return f"{before}\n{rest}".strip("\n") if rest.strip() else before
-            return paragraphs[i - 1] if i else ""  # the mark alone: the block above it
+            return parts[i - 1] if i else ""  # the mark alone: the block above it
     return ""
 
 
 def _cut(text: str) -> str:
-    """Whole paragraphs up to EMBED_MAX characters (the first one, however long, at least)."""
+    """Whole blocks up to EMBED_MAX characters (the first one, however long, at least): a
+    code fence with blank lines in it is one block, never cut open."""
     if len(text) <= EMBED_MAX:
         return text
-    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
-    within = [b for b in breaks if b <= EMBED_MAX]
-    return text[: within[-1] if within else breaks[0] if breaks else len(text)].rstrip()
+    kept: list[str] = []
+    size = 0
+    for part in blocks(text):
+        size += len(part) + 2
+        if kept and size > EMBED_MAX:
+            break
+        kept.append(part)
+    return "\n\n".join(kept)

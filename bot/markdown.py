@@ -678,6 +678,12 @@ def finish_links(text: str, names: dict[str, str]) -> str:
     return _LINK_MARK.sub(lambda m: m.group(0) if m.group(1) else m.group(2), text)
 
 
+def wiki_links_as_text(text: str) -> str:
+    """`text` with its `[[wiki links]]` as their display text, for text placed after parsing
+    (a Logseq block shown where it is referred to)."""
+    return without_link_marks(_WIKI.sub(partial(_wiki_text, []), text)) if holds(text, "[[") else text
+
+
 def without_link_marks(text: str) -> str:
     """Text with its wiki links as their display text (an embed's too)."""
     return text.replace(LINK_OPEN, "").replace(LINK_CLOSE, "").replace(EMBED, "") if LINK_OPEN in text else text

@@ -28,7 +28,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .markdown import code_line, outside_code_spans
+from .markdown import code_line, outside_code_spans, wiki_links_as_text
 
 BLOCK_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # a block's id (a UUID)...
 _BLOCK_REF = re.compile(rf"\(\({BLOCK_ID}\)\)")  # ...and a reference to the block: ((id))
@@ -42,7 +42,6 @@ _TASK = re.compile(r"([ \t]*[-*][ \t]+)(TODO|DOING|NOW|LATER|WAITING|DONE|CANCEL
 _EMBED_MACRO = re.compile(r"\{\{embed[ \t]+(\[\[[^\]\n]+\]\]|\(\(" + BLOCK_ID + r"\)\))[ \t]*\}\}")
 _ITEM_TEXT = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t]+)?")
 _HEADING_BLOCK = re.compile(r"[ \t]*[-*][ \t]+(#{1,6})[ \t]+(\S.*?)[ \t]*")
-_WIKI_LINK = re.compile(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]")
 _PAGE_KEYS = {"tags": "tags", "tag": "tags", "alias": "aliases", "aliases": "aliases", "title": "title",
               "description": "description", "date": "date"}
 
@@ -107,7 +106,7 @@ def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
         if "::" in line and (m := _PROPERTY.fullmatch(line)) is not None and (m.group(1) or item):
             key, value = m.group(2), (m.group(3) or "").strip()
             if key.lower() == "id" and re.fullmatch(BLOCK_ID, value):
-                blocks[value] = _WIKI_LINK.sub(lambda w: w.group(2) or w.group(1), item)  # shown elsewhere, as text
+                blocks[value] = wiki_links_as_text(item)  # shown elsewhere, as text
             if not _APP_PROPERTIES.fullmatch(key) and value:
                 out.append(f"{m.group(1)}{key}: {value}")
             continue

@@ -118,7 +118,7 @@ def _place_embeds(sec: Section, shown: dict[str, Embed]) -> None:
 
     def inline(m: re.Match[str]) -> str:
         embed = shown.get(m.group(1))
-        return m.group(1) if embed is None else embed.name if embed.inline is None else embed.inline
+        return embed.inline if embed is not None and embed.inline is not None else name(m)
 
     def text(m: re.Match[str]) -> str:  # (group 2: EMBED_MARK's display text, after the lead)
         embed = shown.get(m.group(2))
