@@ -20,6 +20,18 @@ from .models import WikiLink
 # that ran to the end of the document
 _FENCE = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})")
 _SHORTCODE = (re.compile(r"\{\{[<%]"), re.compile(r"[%>]\}\}"))  # Hugo: {{< name >}} / {{% name %}}, opener and closer
+# one Hugo shortcode tag on one line: its name and its parameters
+_SHORTCODE_TAG = re.compile(r"\{\{([<%])[ \t]*([A-Za-z][\w-]*)([^\n{}]*?)[ \t]*[%>]\}\}")
+_SHORTCODE_PARAMS = {key: re.compile(rf"""(?:^|\s){key}=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"']+))""")
+                     for key in ("text", "term_id")}
+_FIRST_ARGUMENT = re.compile(r"""^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"'=]+)(?=\s|$))""")
+# Hugo's `heading` shortcode (Kubernetes' docs and the sites built from them) shows the English
+# string of its key: `## {{% heading "whatsnext" %}}` is the heading "What's next"
+_HEADING_KEYS = {
+    "whatsnext": "What's next", "prerequisites": "Before you begin", "objectives": "Objectives",
+    "cleanup": "Cleaning up", "synopsis": "Synopsis", "options": "Options", "seealso": "See Also",
+    "examples": "Examples", "envvars": "Environment variables", "feedback": "Feedback",
+}
 # comments, as (opener, closer): HTML; Obsidian's %% a note to self %% (one line or several);
 # MDX's {/* … */} (Docusaurus reads .md as MDX too)
 _COMMENT = (re.compile("<!--"), re.compile("-->"))
@@ -388,10 +400,31 @@ def without_shortcodes_and_comments(body: str) -> str:
     """`body` without Hugo shortcodes and HTML comments: what parsing drops first, code or not
     (a comment may hide a heading or a fence)."""
     if holds(body, "{{"):
-        body = cut(body, *_SHORTCODE)
+        body = cut(_SHORTCODE_TAG.sub(_shortcode_text, body), *_SHORTCODE)
     if holds(body, "<!--"):
         body = cut(body, *_COMMENT)
     return body
+
+
+def _shortcode_text(tag: re.Match[str]) -> str:
+    """What a Hugo shortcode shows in the sentence it sits in, where that is in the tag: a
+    `text="…"` parameter (`{{< glossary_tooltip text="containers" term_id="container" >}}`), a
+    glossary term's id, a `heading` shortcode's string. Any other tag is left to be cut: its
+    output (a figure, a version, a file's contents) is not in the page."""
+    name, params = tag.group(2), tag.group(3)
+    if (text := _shortcode_param(params, "text")) is not None:
+        return text
+    if name == "glossary_tooltip" and (term := _shortcode_param(params, "term_id")):
+        return term if term.startswith("kube") else term.replace("-", " ")  # kube-proxy is a program's name
+    if name == "heading" and (first := _FIRST_ARGUMENT.match(params)):
+        key = next(g for g in first.groups() if g is not None)
+        return _HEADING_KEYS.get(key.lower(), key.replace("_", " "))
+    return tag.group()
+
+
+def _shortcode_param(params: str, key: str) -> str | None:
+    m = _SHORTCODE_PARAMS[key].search(params)
+    return None if m is None else next(g for g in m.groups() if g is not None)
 
 
 def delimited(text: str, opener: re.Pattern[str], closer: re.Pattern[str]) -> Iterator[tuple[int, int]]:

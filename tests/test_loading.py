@@ -230,6 +230,32 @@ def test_hugo_shortcodes_are_removed(tmp_path: Path) -> None:
     assert "Alerts keep their inner text." in text
 
 
+def test_hugo_shortcodes_that_show_text_keep_it(tmp_path: Path) -> None:
+    """Kubernetes' docs write terms as glossary tooltips and their standard headings as a
+    `heading` shortcode. Cut whole, "a group of one or more {{< glossary_tooltip … >}}, with"
+    lost its noun, and `## {{% heading "whatsnext" %}}` was no heading: its links joined the
+    section above it."""
+    kb = load_one(tmp_path, (
+        "---\ntitle: Pods\n---\n<!-- overview -->\n"
+        'A Pod is a group of one or more {{< glossary_tooltip text="containers" term_id="container" >}}, '
+        "with shared storage.\n"
+        'Every {{< glossary_tooltip term_id="node" >}} runs a {{< glossary_tooltip term_id="container-runtime" >}} '
+        'and {{< glossary_tooltip term_id="kube-proxy" >}}.\n\n'
+        '## {{% heading "prerequisites" %}}\n\nYou need a cluster {{< param "version" >}}.\n\n'
+        "## Using Pods\n\nCreate Pods through workload resources such as Deployments.\n\n"
+        '## {{% heading "whatsnext" %}}\n\n* Learn about the [lifecycle of a Pod](/docs/pod-lifecycle/).\n'
+    ))
+    by_heading = {s.heading: s for s in kb.sections}
+    assert "a group of one or more containers, with shared storage." in by_heading[""].text
+    assert "Every node runs a container runtime and kube-proxy." in by_heading[""].text
+    assert by_heading["Before you begin"].text.endswith("You need a cluster .")
+    assert "lifecycle" not in by_heading["Using Pods"].text
+    assert "lifecycle of a Pod" in by_heading["What's next"].text
+    assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
+    reply = assistant.reply("how do I create pods?")
+    assert reply.title == "Using Pods" and "lifecycle" not in plain_text(reply.body), reply
+
+
 def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
     """Jekyll documentation themes write a note as `{% include note.html content="…" %}`: the tag
     went with its text, so the note was lost. Other template tags still go; in code they stay."""
