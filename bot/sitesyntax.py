@@ -94,6 +94,13 @@ _EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hu
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
+_JSX_TAG = re.compile(r"<(/?)[A-Z][\w.]*(\s[^<>]*)?/?>")  # a component's tag inside a line of text
+# what a component shows above its content: Mintlify's <Step title="…">, <Accordion title="…">
+# (a FAQ's question), <Card title="…">, Docusaurus' <TabItem label="…">; an API field's name
+# (Mintlify's <ParamField path="model_id">, <ResponseField name="id">), as code
+_ATTRIBUTE_VALUE = r"""=(?:"([^"\n]*)"|'([^'\n]*)'|\{["'`]([^"'`\n]*)["'`]\})"""
+_JSX_TITLE = re.compile(rf"\s(?:title|label){_ATTRIBUTE_VALUE}")
+_JSX_FIELD = re.compile(rf"<[A-Z]\w*Field\s(?:[^<>]*\s)?(?:name|path|query|body|header){_ATTRIBUTE_VALUE}")
 
 
 _BRACE_HINT = re.compile(r"\{(?:[%!]|\{#)")  # {% template tag, {! and {{# includes: one search for all three
@@ -151,7 +158,8 @@ def _walk(body: str, mdx: bool) -> str:
     defining = False  # in a definition (a definition list's), up to the next blank line
     templated = holds(body, "{%")  # Jinja or Liquid: its expressions go, as do its loops' lines
     loops = 0  # how deep in template `{% for %}` loops
-    for line in body.split("\n"):
+    lines = body.split("\n")
+    for at, line in enumerate(lines):
         defining = defining and bool(line.strip())
         if callouts:  # back to what their lines quote, code fences in them too; fewer quotes, fewer callouts
             depth = 0
@@ -241,9 +249,16 @@ def _walk(body: str, mdx: bool) -> str:
             if not line.strip():
                 out.append("")
                 continue
-        if mdx and (_MDX_STATEMENT.match(line) or _JSX_TAG_LINE.fullmatch(line)):
+        if mdx and _MDX_STATEMENT.match(line):
             out.append("")
             continue
+        if mdx and "<" in line:
+            if _JSX_TAG_LINE.fullmatch(line):  # a line of one tag: its title stays, its content is not code
+                out.extend(title_lines(_jsx_title(line)))
+                if not callouts and (indent := _jsx_content_indent(lines, at)):
+                    levels.append(indent)
+                continue
+            line = outside_code_spans(line, _without_jsx_tags)
         if "){" in line or "]{" in line:
             line = outside_code_spans(line, _without_inline_attributes)
         if ":" in line and _ICON_HINT.search(line):
@@ -256,6 +271,36 @@ def _walk(body: str, mdx: bool) -> str:
     out.extend(block)  # a fence never closed: kept as written
     _untitled(out, titled)
     return "\n".join(out)
+
+
+def _jsx_title(tag: str) -> str:
+    """The `title` or `label` an opening component tag gives, or the field an API field names
+    ("" for a closing tag or none)."""
+    if tag.lstrip().startswith("</"):
+        return ""
+    if m := _JSX_TITLE.search(tag):
+        return next(g for g in m.groups() if g is not None).strip()
+    m = _JSX_FIELD.search(tag)
+    return "" if m is None else f"`{next(g for g in m.groups() if g is not None).strip()}`"
+
+
+def _jsx_content_indent(lines: list[str], at: int) -> int:
+    """How far the content of the component opened on `lines[at]` is indented, when more than
+    its tag: MDX has no indented code, so `<Step>`'s indented text is text (0: not indented,
+    or the tag closes itself)."""
+    tag = lines[at]
+    if tag.rstrip().endswith("/>") or tag.lstrip().startswith("</"):
+        return 0
+    following = next((lines[i] for i in range(at + 1, len(lines)) if lines[i].strip()), "")
+    indent = len(following) - len(following.lstrip(" "))
+    return indent if indent > len(tag) - len(tag.lstrip(" ")) else 0
+
+
+def _without_jsx_tags(text: str) -> str:
+    """`text` without its component tags, an opening tag's title kept in bold:
+    `<Note>Keys expire.</Note>` is "Keys expire."."""
+    return _JSX_TAG.sub(lambda m: f"**{title}** " if not m.group(1) and (title := _jsx_title(m.group())) else "",
+                        text)
 
 
 def _term(out: list[str]) -> int:

@@ -675,6 +675,36 @@ def test_mdx_files_are_read_without_their_imports_and_component_tags(tmp_path: P
     assert "```jsx\n<Tabs>{/* one tab per installer */}</Tabs>\n```" in text  # ...but in code it is code
 
 
+def test_mdx_components_keep_their_titles_and_their_indented_text_is_text(tmp_path: Path) -> None:
+    """Mintlify's pages (MDX) put a FAQ's questions and a procedure's steps in component titles
+    (`<Accordion title="How do I rotate my API key?">`), and an API's fields in attributes
+    (`<ParamField path="model_id">`), and indent the answers under them. The
+    tag lines went whole, titles with them, and an answer indented four spaces read as a code
+    block; a one-line `<Note>…</Note>` showed its tags."""
+    write(tmp_path, "quickstart.mdx", (
+        "---\ntitle: Quickstart\n---\n\n<Note>You need an API key before you start.</Note>\n\n"
+        "## Steps\n\n<Steps>\n  <Step title=\"Install the CLI\">\n    Run `pip install acme-cli`.\n  </Step>\n"
+        "  <Step title=\"Log in\">\n    Run `acme login` and paste your key.\n  </Step>\n</Steps>\n\n"
+        "## FAQ\n\n<AccordionGroup>\n  <Accordion title=\"How do I rotate my API key?\">\n"
+        "    Open Settings and choose Rotate key. The old key stops working after 24 hours.\n  </Accordion>\n"
+        "</AccordionGroup>\n\n<Tabs>\n  <Tab title=\"Python\">\n    ```python\n    client.deploy(\"m1\")\n"
+        "    ```\n  </Tab>\n</Tabs>\n\n<Card title=\"Autoscaling\" href=\"/autoscaling\">Scale endpoints with traffic.</Card>\n\n"
+        "<ParamField path=\"model_id\" type=\"string\" required>\n  The model to deploy.\n</ParamField>\n"
+    ))
+    kb = KnowledgeBase.load(tmp_path)
+    text = all_text(kb)
+    assert "<" not in text.replace("```python", ""), text
+    assert "You need an API key before you start." in text
+    assert "**Install the CLI**\n\nRun `pip install acme-cli`.\n" in text, text
+    assert "**Log in**\n\nRun `acme login` and paste your key.\n" in text, text
+    assert '**Python**\n\n```python\nclient.deploy("m1")\n```' in text, text
+    assert "**Autoscaling** Scale endpoints with traffic." in text, text
+    assert "**`model_id`**\n\nThe model to deploy." in text, text
+    assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
+    reply = terminal_render(assistant.reply("how do I rotate my API key?"))
+    assert "How do I rotate my API key?" in reply and "Open Settings and choose Rotate key." in reply, reply
+
+
 def test_a_md_file_that_imports_a_component_is_read_as_mdx(tmp_path: Path) -> None:
     """Docusaurus reads `.md` files as MDX, and its docs import `Tabs` in them: replies showed
     the import lines and `<Tabs>`. A `.md` file whose only import is in a code block is plain
