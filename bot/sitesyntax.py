@@ -92,6 +92,9 @@ _EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hu
 # {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
 # a tip or a warning whose text is the parameter
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
+# a block tag on a line of its own that titles what it holds: GitBook's {% tab title="Python" %},
+# {% code title="train.py" %}
+_TITLED_TAG = re.compile(r"""[ \t]*\{%-?\s*[a-z][\w-]*\s[^%\n]*?\btitle=(?:"([^"\n]*)"|'([^'\n]*)')[^%\n]*?-?%\}[ \t]*""")
 _MDX_STATEMENT = re.compile(r"(?:import\s.*\sfrom\s+['\"]|import\s+['\"]|export\s+(?:default\b|const\s|function\s|let\s))")
 _JSX_TAG_LINE = re.compile(r"\s*</?[A-Z][\w.]*(?:\s[^<>]*)?/?>\s*")
 _JSX_TAG = re.compile(r"<(/?)[A-Z][\w.]*(\s[^<>]*)?/?>")  # a component's tag inside a line of text
@@ -243,6 +246,9 @@ def _walk(body: str, mdx: bool) -> str:
         if templated and "{{" in line:
             line = outside_code_spans(line, lambda text: _EXPRESSION.sub("", text))
         if "{%" in line:
+            if "title=" in line and (m := _TITLED_TAG.fullmatch(line)):
+                out.extend(title_lines(m.group(1) or m.group(2) or ""))
+                continue
             if "content=" in line:  # Jekyll's {% include note.html content="…" %}: the note is its text
                 line = _INCLUDED_TEXT.sub(lambda m: m.group(1) or m.group(2), line)
             line = cut(line, *_TEMPLATE_TAG)

@@ -256,6 +256,20 @@ def test_hugo_shortcodes_that_show_text_keep_it(tmp_path: Path) -> None:
     assert reply.title == "Using Pods" and "lifecycle" not in plain_text(reply.body), reply
 
 
+def test_gitbook_tabs_and_code_blocks_keep_their_titles(tmp_path: Path) -> None:
+    """GitBook titles a tab or a code block in its tag (`{% tab title="Python" %}`): the tag
+    went with its title, and two tabs' steps read as one run with no language named."""
+    kb = load_one(tmp_path, (
+        "# Setup\n\n{% hint style=\"warning\" %}\nRequest GPU quota first.\n{% endhint %}\n\n"
+        "{% tabs %}\n{% tab title=\"Python\" %}\nInstall the SDK with pip.\n{% endtab %}\n"
+        "{% tab title='Node.js' %}\nInstall the SDK with npm.\n{% endtab %}\n{% endtabs %}\n\n"
+        "{% code title=\"train.py\" lineNumbers=\"true\" %}\n```python\ntrain()\n```\n{% endcode %}\n"))
+    text = all_text(kb)
+    assert "Request GPU quota first.\n\n**Python**\n\nInstall the SDK with pip." in text, text
+    assert "**Node.js**\n\nInstall the SDK with npm." in text, text
+    assert "**train.py**\n\n```python\ntrain()\n```" in text and "{%" not in text, text
+
+
 def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
     """Jekyll documentation themes write a note as `{% include note.html content="…" %}`: the tag
     went with its text, so the note was lost. Other template tags still go; in code they stay."""
