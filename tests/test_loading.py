@@ -270,6 +270,18 @@ def test_gitbook_tabs_and_code_blocks_keep_their_titles(tmp_path: Path) -> None:
     assert "**train.py**\n\n```python\ntrain()\n```" in text and "{%" not in text, text
 
 
+def test_a_heading_with_no_text_is_not_shown(tmp_path: Path) -> None:
+    """`##` alone is an empty heading (CommonMark), and so is `## {{< param "version" >}}` once
+    the shortcode goes: the site shows nothing there, replies showed "##"."""
+    kb = load_one(tmp_path, (
+        "# Upgrade\n\n## Before you start\n\nBack up the registry.\n\n## {{< param \"version\" >}}\n\n"
+        "Read the release notes.\n\n##\n\nDrain the nodes.\n\n```sh\n#\n## kept in code\n```\n"))
+    section = next(s for s in kb.sections if s.heading == "Before you start")
+    assert "Back up the registry." in section.text and "Drain the nodes." in section.text
+    assert "\n##\n" not in section.text and "## \n" not in section.text, section.text
+    assert "```sh\n#\n## kept in code\n```" in section.text
+
+
 def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
     """Jekyll documentation themes write a note as `{% include note.html content="…" %}`: the tag
     went with its text, so the note was lost. Other template tags still go; in code they stay."""
