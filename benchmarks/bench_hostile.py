@@ -51,6 +51,7 @@ PAGES = {
     "code fences in list items": "1. x\n\n    ```\n    y\n    ```\n",
     "indented fence lines, no list": "    ```\n",
     "indented paragraphs after one list item": "    x y z\n\n",
+    "snippet markers never paired": "--8<--\nx\n",
     "MDX components, indented content": "import S from 's';\n<Step title=\"x\">\n    y <Tip>z</Tip>\n</Step>\n",
 }
 LAST = "The last sentence of the page names the pelican."

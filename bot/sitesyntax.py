@@ -50,7 +50,8 @@ _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[A-Za-z][\w-]*(?:[ \t]+inli
                      r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
-_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|\[\[?_?(?:toc|TOC)|{BLOCK_START})")
+_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|\[\[?_?(?:toc|TOC)"
+                        rf"|-+8<-|<<<[ \t]|\*\[|{BLOCK_START})")
 # > [!NOTE] / > [!warning]- Title: an Obsidian callout or a GitHub alert, and a line quoted in it
 _CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
 _QUOTED = re.compile(r" {0,3}>[ \t]?")
@@ -64,8 +65,14 @@ _IAL_LINE = re.compile(r" {0,3}\{:[^}\n]*\}[ \t]*")
 _TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \t]*", re.IGNORECASE)
 # {!file.py!} / {!> ../../docs_src/app.py!} alone on a line: a markdown-include (mdx_include)
 # directive, filled in by the site from a file outside the docs (FastAPI, SQLModel, Typer); and
-# mdBook's {{#include src/main.rs:2:5}} / {{#rustdoc_include …}} / {{#playground …}} (the Rust books)
-_INCLUDE_LINE = re.compile(r"[ \t]*(?:\{!>?[^\n]*?!\}|\{\{#(?:include|rustdoc_include|playground|title)\b[^\n]*?\}\})[ \t]*")
+# mdBook's {{#include src/main.rs:2:5}} / {{#rustdoc_include …}} / {{#playground …}} (the Rust books);
+# PyMdown's snippets, --8<-- "abbreviations.md" (MkDocs Material sites); VitePress's code import,
+# <<< @/snippets/app.js{2}
+_INCLUDE_LINE = re.compile(r"[ \t]*(?:\{!>?[^\n]*?!\}|\{\{#(?:include|rustdoc_include|playground|title)\b[^\n]*?\}\}"
+                           r"""|-+8<-+[ \t]+(["'])[^\n]*?\1|<<<[ \t]+\S+)[ \t]*""")
+_SNIPPETS_BLOCK = re.compile(r"[ \t]*-+8<-+[ \t]*")  # opens and closes a block of snippet file names
+# *[HTML]: Hyper Text Markup Language: an abbreviation (Python-Markdown's abbr), a tooltip on the site
+_ABBREVIATION_LINE = re.compile(r" {0,3}\*\[[^\]\n]+\]:[^\n]*")
 # a table of contents the site builds where it stands: [[toc]] (VitePress), [[_TOC_]] (GitLab), [TOC]
 _TOC_LINE = re.compile(r"[ \t]*(?:\[\[_?toc_?\]\]|\[toc\])[ \t]*", re.IGNORECASE)
 # ::: package.module.Name: mkdocstrings' page for a Python object, its YAML options indented under it
@@ -154,7 +161,9 @@ def _walk(body: str, mdx: bool) -> str:
     fence: str | None = None  # the marker of the code fence we are in, if any (as bot/markdown.py reads fences)
     levels: list[int] = []  # inside MkDocs admonitions or tabs (nested too): the indent their bodies' lines carry
     callouts = 0  # how many Obsidian callouts (GitHub alerts) we are in: their lines are quoted that deep
-    includes = holds(body, "{!") or holds(body, "{{#")  # include lines may be here: code blocks are held until closed
+    includes = (holds(body, "{!") or holds(body, "{{#") or holds(body, "8<-")
+                or holds(body, "<<<"))  # include lines may be here: code blocks are held until closed
+    snippets = False  # in a block of PyMdown snippet file names (--8<-- … --8<--)
     block: list[str] = []  # the open code fence's lines, while held
     titled = -1  # where the open admonition's or tab's title is in `out` (-1: none, or shown)
     options = False  # in the options block of a mkdocstrings `::: identifier` line
@@ -204,6 +213,11 @@ def _walk(body: str, mdx: bool) -> str:
                 block.clear()
             continue
         if includes and _INCLUDE_LINE.fullmatch(line) or "[" in line and _TOC_LINE.fullmatch(line):
+            continue
+        if includes and (snippets or "8<-" in line) and _SNIPPETS_BLOCK.fullmatch(line):
+            snippets = not snippets and any(_SNIPPETS_BLOCK.fullmatch(later) for later in lines[at + 1:at + 200])
+            continue
+        if snippets or "*[" in line and _ABBREVIATION_LINE.fullmatch(line):
             continue
         m = _MKDOCS.fullmatch(line)
         if m:
