@@ -53,7 +53,9 @@ _LAYOUT_HINT = re.compile(rf"\n {{0,3}}{_LAYOUT_TAG}")
 _LAYOUT_LINE = re.compile(rf"\n {{0,3}}(?:{_LAYOUT_TAG}[^<>\n]*>[ \t]*)+(?=\n|$)")
 _ANCHOR = re.compile(r"""<a\s+(?:name|id)\s*=\s*["']([^"']*)["']\s*/?>\s*(?:</a>)?""", re.IGNORECASE)
 # a trailing attribute list: {#id}, {#id .class}, {: .class} (Python-Markdown attr_list, kramdown)
-_HEADING_ID = re.compile(r"\s*\{:?[ \t]*(?=[#.])(?:#([^{}\s]+))?[^{}]*\}\s*$")  # (no "{" inside: read once)
+# a heading's attribute list, `{#id}`, `{: .class}`, `{ style="display:none" }` (no "{" inside: read once)
+_HEADING_ATTRIBUTES = re.compile(r"\s*\{:?[ \t]*(?=[#.]|[A-Za-z_][\w-]*=)([^{}]*)\}\s*$")
+_HEADING_ID = re.compile(r"(?:^|\s)#([^{}\s]+)")
 ICON_START = r":(?:material|octicons|fontawesome|simple)-"  # how a MkDocs Material icon begins
 # ...and one whole, ":octicons-file-code-24:", with the attribute list that sizes it (Material's
 # grid cards: ":material-clock-fast:{ .lg .middle }")
@@ -691,9 +693,9 @@ def _heading_parts(raw: str) -> tuple[str, str]:
     if m:
         anchor = m.group(1)
         raw = _ANCHOR.sub("", raw)
-    m = _HEADING_ID.search(raw) if "{" in raw else None
+    m = _HEADING_ATTRIBUTES.search(raw) if "{" in raw else None
     if m:
-        anchor = anchor or m.group(1) or ""
+        anchor = anchor or ((found := _HEADING_ID.search(m.group(1))) and found.group(1)) or ""
         raw = raw[: m.start()]
     if ":" in raw:
         raw = ICON.sub("", raw)

@@ -358,19 +358,21 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
 def test_generic_blocks_and_heading_attributes_read_as_their_text(tmp_path: Path) -> None:
     """MkDocs Material sites written with PyMdown's generic blocks (`/// tab | Python` …
     `///`, nested `//// html | div.result`) and headings carrying an icon and an attribute
-    list: the words stay, a tab's title as a bold line, no slashes, icons or braces; the same
+    list (an id, a class, `{ style="display:none" }`): the words stay, a tab's title as a bold line, no slashes, icons or braces; the same
     lines inside a code fence are left alone."""
     kb = load_one(tmp_path, (
         "# Install\n\nIntro.\n\n"
         "## Sponsor the project :octicons-heart-fill-16:{: .heart-throb}\n\nThank you.\n\n"
         "## Setup {: #setup }\n\n"
         "/// tab | Python\nRun pip install cloudai.\n///\n\n"
+        '## How it works { style="display:none" }\n\nA hidden heading names its part.\n\n'
+        "## Upgrade {.wide #upgrading}\n\nBack up first.\n\n"
         "//// html | div.result\nA rendered table.\n/// caption\nFruit count\n///\n////\n\n"
         "```text\n/// caption\nkept in code\n///\n```\n"
     ))
     headings = [s.heading for s in kb.sections if s.heading]
-    assert headings == ["Sponsor the project", "Setup"], headings
-    assert [s.anchor for s in kb.sections if s.heading == "Setup"] == ["setup"]
+    assert headings == ["Sponsor the project", "Setup", "How it works", "Upgrade"], headings
+    assert [s.anchor for s in kb.sections if s.heading in ("Setup", "Upgrade")] == ["setup", "upgrading"]
     text = all_text(kb)
     assert "**Python**\n\nRun pip install cloudai." in text and "A rendered table." in text and "Fruit count" in text
     assert "div.result" not in text and "/// caption\nkept in code\n///" in text  # code is copied as written
