@@ -30,6 +30,8 @@ def test_every_catalog_example_classifies_as_its_intent(bundled: Assistant) -> N
         ("define hybrid multi-cloud", "definition", None),
         ("hey cloudai", "greeting", None),
         ("what can you do?", "help", None),
+        ("who are you?", "help", None),
+        ("how can you help me?", "help", None),
         ("what topics do you know?", "topics", None),
         ("how to bake a sourdough bread", None, None),
     ],
