@@ -82,6 +82,8 @@ _MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+
 # attribute list (Python-Markdown attr_list, kramdown) styling the link or image before it
 _ATTRIBUTE = r"""(?:[.#][\w-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _INLINE_ATTRIBUTES = re.compile(rf"(?<=[)\]])\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
+# ...and a code span's: `DSTACK_RUN_NAME`{ #DSTACK_RUN_NAME } (the span stays as written)
+_CODE_ATTRIBUTES = re.compile(rf"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
 # `#!python print("x")`: PyMdown's InlineHilite names a code span's language this way (MkDocs
 # Material sites, Hatch); the site shows only the code
 _INLINE_LANGUAGE = re.compile(r"(?<!`)(`+)#![A-Za-z0-9_+-]+[ \t]+")
@@ -119,7 +121,8 @@ _BRACE_HINT = re.compile(r"\{(?:[%!]|\{#)")  # {% template tag, {! and {{# inclu
 def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return (mdx or _BRACE_HINT.search(body) is not None or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
+    return (mdx or _BRACE_HINT.search(body) is not None or holds(body, "){") or holds(body, "]{") or holds(body, "`{")
+            or holds(body, "`#!")
             or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None
             or _ICON_HINT.search(body) is not None)
 
@@ -279,6 +282,8 @@ def _walk(body: str, mdx: bool) -> str:
                     levels.append(indent)
                 continue
             line = outside_code_spans(line, _without_jsx_tags)
+        if "`{" in line:
+            line = _CODE_ATTRIBUTES.sub(r"\1\2\1", line)
         if "){" in line or "]{" in line:
             line = outside_code_spans(line, _without_inline_attributes)
         if ":" in line and _ICON_HINT.search(line):

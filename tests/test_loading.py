@@ -542,6 +542,7 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
         "    ```\n\n=== \"Python 3.8+\"\n\n    ```Python\n    {!> ../../../docs_src/body/tutorial001.py!}\n    ```\n\n"
         "=== \"Request\"\n\n    ```JSON\n    {\"name\": \"Foo\"}\n    ```\n\n"
         "[Sponsor](https://example.org){: .md-button .md-button--primary }\n\n"
+        "- `REQUEST_ID`{ #REQUEST_ID } is set on every request; ``a`b``{.python} too.\n\n"
         "## Body reference\n\nThe request body class.\n\n::: fastapi.params.Body\n    options:\n        members:\n"
         "            - embed\n\nUse `Body(embed=True)` to nest a single model.\n\n"
         "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```\n\n"
@@ -557,6 +558,7 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     assert "[CORS](cors.md) and" in text and "[Sponsor](https://example.org)\n" in text and "internal-link" not in text
     assert "`fastapi.params.Body`" in text and "options" not in text and "- embed" not in text
     assert "Use `Body(embed=True)` to nest a single model." in text
+    assert "- `REQUEST_ID` is set on every request; ``a`b`` too." in text, text  # a code span's list too
     assert "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```" in text
     # a Material icon is drawn by the site: it is no text, except written as code
     assert "- __Set up in 5 minutes__" in text and ".lg" not in text  # a grid card's icon, sized
