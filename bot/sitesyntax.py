@@ -46,8 +46,9 @@ from .myst import BLOCK_START, ROLE, has_myst, reduce_myst
 # :::note / :::tip Title / :::tip[Title] / ::: {.warning} / ::::   (an opening or a closing line)
 _COLON_FENCE = re.compile(r" {0,3}:{3,}[ \t]*(?:\{[^}\n]*\}|[A-Za-z][\w-]*)?(?:\[([^\]\n]*)\]|[ \t]+([^\n]*?))?[ \t]*")
 # !!! note "Title" / ??? warning / ???+ tip "Title" / !!! note inline end / !!! Note (a type in any case)
-_MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[A-Za-z][\w-]*(?:[ \t]+inline(?:[ \t]+end)?)?(?:[ \t]+"([^"\n]*)")?'
-                     r'|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
+# / !!! note annotate "Title" (more classes after the type) / ??? "Title" (a collapsible needs no type)
+_MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[A-Za-z][\w-]*(?:[ \t]+[A-Za-z][\w-]*)*(?:[ \t]+"([^"\n]*)")?'
+                     r'|\?\?\?\+?[ \t]+"([^"\n]*)"|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
 _WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|\[\[?_?(?:toc|TOC)"
@@ -66,10 +67,10 @@ _TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \
 # {!file.py!} / {!> ../../docs_src/app.py!} alone on a line: a markdown-include (mdx_include)
 # directive, filled in by the site from a file outside the docs (FastAPI, SQLModel, Typer); and
 # mdBook's {{#include src/main.rs:2:5}} / {{#rustdoc_include …}} / {{#playground …}} (the Rust books);
-# PyMdown's snippets, --8<-- "abbreviations.md" (MkDocs Material sites); VitePress's code import,
-# <<< @/snippets/app.js{2}
+# PyMdown's snippets, --8<-- "abbreviations.md" (MkDocs Material sites), and the markers of the
+# part of a file such a line takes, --8<-- [start:install]; VitePress's code import, <<< @/app.js{2}
 _INCLUDE_LINE = re.compile(r"[ \t]*(?:\{!>?[^\n]*?!\}|\{\{#(?:include|rustdoc_include|playground|title)\b[^\n]*?\}\}"
-                           r"""|-+8<-+[ \t]+(["'])[^\n]*?\1|<<<[ \t]+\S+)[ \t]*""")
+                           r"""|-+8<-+[ \t]+(?:(["'])[^\n]*?\1|\[(?:start|end):[\w-]+\])|<<<[ \t]+\S+)[ \t]*""")
 _SNIPPETS_BLOCK = re.compile(r"[ \t]*-+8<-+[ \t]*")  # opens and closes a block of snippet file names
 # *[HTML]: Hyper Text Markup Language: an abbreviation (Python-Markdown's abbr), a tooltip on the site
 _ABBREVIATION_LINE = re.compile(r" {0,3}\*\[[^\]\n]+\]:[^\n]*")
@@ -224,7 +225,8 @@ def _walk(body: str, mdx: bool) -> str:
             continue
         m = _MKDOCS.fullmatch(line)
         if m:
-            indent, title = m.group(1), _without_icons(m.group(2) or m.group(3) or "").strip()  # === ":octicons-…: pyproject.toml"
+            indent = m.group(1)
+            title = _without_icons(m.group(2) or m.group(3) or m.group(4) or "").strip()  # === ":octicons-…: pyproject.toml"
             _untitled(out, titled)
             levels.append((levels[-1] if levels else 0) + len(indent) + 4)  # a tip in a tab: its body is indented twice
             titled = len(out) if title and includes else -1

@@ -334,6 +334,8 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
         '=== "Python 3.8+ non-Annotated"\n\n    !!! tip\n        Prefer the `Annotated` version.\n\n'
         '    Then call the dependency.\n\n'
         "After the tabs.\n\n"
+        '!!! note annotate "Set your API key"\n    Export it before you start.\n\n'
+        '??? "Cancelling a job"\n    Call `cancel()` on the job.\n\n'
         '{% hint style="info" %}\nHints keep their text.\n{% endhint %}\n\n'
         "```text\n:::note kept\n!!! note\n{% raw %}\n```\n"
     ))
@@ -348,6 +350,9 @@ def test_admonitions_and_template_tags_read_as_their_text(tmp_path: Path) -> Non
     # a tip in a tab (FastAPI's every "non-Annotated" tab) is prose, not a code block of its twice-indented lines
     assert "\nPrefer the `Annotated` version." in text and "\nThen call the dependency." in text
     assert "    Prefer" not in text and "    Then" not in text
+    # more classes after the type (`annotate`), and a collapsible with a title and no type
+    assert "**Set your API key**\n\nExport it before you start." in text, text
+    assert "**Cancelling a job**\n\nCall `cancel()` on the job." in text, text
     assert "Hints keep their text." in text and "{% hint" not in text and "endhint" not in text
     assert ":::note kept\n!!! note\n{% raw %}" in text  # code is copied as written
     assert ":::\n" not in text.replace(":::note kept\n", "")
@@ -543,6 +548,7 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
         "=== \"Request\"\n\n    ```JSON\n    {\"name\": \"Foo\"}\n    ```\n\n"
         "[Sponsor](https://example.org){: .md-button .md-button--primary }\n\n"
         "- `REQUEST_ID`{ #REQUEST_ID } is set on every request; ``a`b``{.python} too.\n\n"
+        "--8<-- [start:limits]\nRequests are capped at 1 MB.\n--8<-- [end:limits]\n\n"
         "## Body reference\n\nThe request body class.\n\n::: fastapi.params.Body\n    options:\n        members:\n"
         "            - embed\n\nUse `Body(embed=True)` to nest a single model.\n\n"
         "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```\n\n"
@@ -559,6 +565,7 @@ def test_mkdocs_pages_built_from_other_files_read_as_the_site_shows_them(tmp_pat
     assert "`fastapi.params.Body`" in text and "options" not in text and "- embed" not in text
     assert "Use `Body(embed=True)` to nest a single model." in text
     assert "- `REQUEST_ID` is set on every request; ``a`b`` too." in text, text  # a code span's list too
+    assert "Requests are capped at 1 MB." in text and "8<" not in text  # the part of this page a snippet line takes
     assert "```markdown\nWrite {!file.md!} in a block of its own to include a file:\n{!file.md!}\n```" in text
     # a Material icon is drawn by the site: it is no text, except written as code
     assert "- __Set up in 5 minutes__" in text and ".lg" not in text  # a grid card's icon, sized
