@@ -13,7 +13,7 @@ marks, which a reply showed as written:
 - an embed macro (`{{embed [[Infra leads]]}}`, `{{embed ((64a1f2c3-…))}}`): Obsidian's embed
   (bot/embeds.py), or the block's text;
 - a task (`- TODO attach the link`, `- DONE file the ticket`): a task item, shown as a box;
-- a block written as a heading (`- ## Cluster access`): a heading of the page, its child
+- a block written as a heading (`- ## Cluster access`, or marked `heading:: true`): a heading of the page, its child
   blocks one level out, so a page of them is a section each, not one long list.
 
 Code is left as written. A page is read so when it is in a Logseq graph (a folder with
@@ -98,6 +98,7 @@ def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
     out: list[str] = []
     fence: str | None = None
     item = ""  # the text of the last list item's first line: what a block property belongs to
+    item_at = -1  # ...and where that line is in `out`
     for line in body.split("\n"):
         is_code, fence = code_line(line, fence)
         if is_code:
@@ -107,6 +108,8 @@ def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
             key, value = m.group(2), (m.group(3) or "").strip()
             if key.lower() == "id" and re.fullmatch(BLOCK_ID, value):
                 blocks[value] = wiki_links_as_text(item)  # shown elsewhere, as text
+            elif key.lower() == "heading" and item_at >= 0:  # the block is a heading: `- ## text`, as written by hand
+                out[item_at] = _as_heading(out[item_at], value)
             if not _APP_PROPERTIES.fullmatch(key) and value:
                 out.append(f"{m.group(1)}{key}: {value}")
             continue
@@ -120,9 +123,19 @@ def reduce_outliner(body: str) -> tuple[str, dict[str, str]]:
             rest = line[m_task.end():]
             line = f"{m_task.group(1)}[{'x' if done else ' '}] " + (f"~~{rest}~~" if cancelled else rest)
         if (start := _ITEM_TEXT.match(line)) is not None:
-            item = line[start.end():].strip()
+            item, item_at = line[start.end():].strip(), len(out)
         out.append(line)
     return "\n".join(_heading_blocks(out)), blocks
+
+
+def _as_heading(line: str, level: str) -> str:
+    """A block's line marked as a heading of `level` (`heading:: 3`; `true`, Logseq's "auto
+    heading", is a second-level one), unless it is one already or not a heading at all."""
+    start = _ITEM_TEXT.match(line)
+    hashes = int(level) if level in ("1", "2", "3", "4", "5", "6") else 2 if level.lower() == "true" else 0
+    if start is None or not hashes or line[start.end():].startswith("#"):
+        return line
+    return f"{line[:start.end()]}{'#' * hashes} {line[start.end():]}"
 
 
 def _heading_blocks(lines: list[str]) -> list[str]:

@@ -934,7 +934,8 @@ def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
     """Logseq's page properties are its frontmatter; a block's own properties (`id::`,
     `collapsed::`) go and a team's read as `key: value`; a reference `((id))` shows the
     block's text wherever it is; `{{embed [[Page]]}}` shows the page under its item; a
-    task (`TODO`, `DONE`) is a box. A reply showed all of them as written."""
+    task (`TODO`, `DONE`) is a box; a block marked `heading:: true` is a heading. A reply showed
+    all of them as written."""
     block = "64a1f2c3-1111-2222-3333-444455556666"
     write(tmp_path, "pages/GPU quota.md", (
         "title:: GPU quota\ntags:: infra, [[budget]]\nalias:: gpu limits\n\n"
@@ -948,11 +949,13 @@ def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
     write(tmp_path, "logseq/bak/pages/GPU quota/2026-11-29T10_00_00.000Z.Desktop.md", "- Each team may hold six GPUs.\n")
     write(tmp_path, "pages/Onboarding.md", (
         "- ## Accounts\n\t- Ask IT for a laptop.\n\t- ### Chat\n\t\t- Join #infra.\n"
+        "- Storage\n  heading:: true\n\t- Use the shared bucket.\n- Backups\n  heading:: 3\n\t- Nightly, kept a week.\n"
         "- ## Cluster access\n\t- Request the kubeconfig:\n\t  ```bash\n\t  kubectl get pods\n\t  ```\n"
         "- A note with a\n\t- ## heading inside a list, which stays an item\n"))
     kb = KnowledgeBase.load(tmp_path)
     onboarding = {s.heading: s.text for s in kb.doc_sections(doc_by_path(kb, "pages/Onboarding.md"))}
     assert onboarding["Chat"] == "- Join #infra." and onboarding["Accounts"].startswith("- Ask IT for a laptop.")
+    assert onboarding["Storage"].startswith("- Use the shared bucket.") and onboarding["Backups"] == "- Nightly, kept a week."
     assert onboarding["Cluster access"].startswith(
         "- Request the kubeconfig:\n  ```bash\n  kubectl get pods\n  ```\n- A note with a\n\t- ## heading inside")
     assert not [d.path for d in kb.documents if d.path.startswith("logseq/")]
