@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import json
 import os
 import posixpath
 import re
@@ -127,6 +128,7 @@ def _walk(root: Path) -> _Walk:
     notes repository, and a link in it must not serve /etc/passwd or ../.env to a chat."""
     root_real = Path(os.path.realpath(root))
     walk = _Walk([], [], [])
+    templates = {root / folder for folder in note_template_folders(root)}
     seen_dirs: set[tuple[int, int]] = set()
     stack = [root]
     links: list[Path] = []  # folder links, walked after every real folder: a link is the duplicate
@@ -149,10 +151,32 @@ def _walk(root: Path) -> _Walk:
             continue
         walk.folders.append(Path(os.path.realpath(folder)))
         for entry in entries:
-            if not entry.name.startswith(".") and not is_outliner_app_folder(entry.path):
+            if not entry.name.startswith(".") and not is_outliner_app_folder(entry.path) and Path(entry.path) not in templates:
                 _visit(entry, root, root_real, walk, links if entry.is_symlink() else stack)
     walk.files.sort()
     return walk
+
+
+# where an Obsidian vault keeps the templates its notes are made from: the core Templates
+# plugin's setting, and Templater's
+_TEMPLATE_SETTINGS = ((".obsidian/templates.json", "folder"),
+                      (".obsidian/plugins/templater-obsidian/data.json", "templates_folder"))
+
+
+def note_template_folders(root: Path) -> list[str]:
+    """The folders (from `root`) an Obsidian vault at `root` keeps its note templates in, as
+    its settings name them: not knowledge but blanks ("## Attendees", "{{date}}"), which
+    answered questions about meetings. A setting that cannot be read names none."""
+    folders = []
+    for settings, key in _TEMPLATE_SETTINGS:
+        try:
+            value = json.loads((root / settings).read_text(encoding="utf-8")).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        folder = posixpath.normpath(value.strip().strip("/")) if isinstance(value, str) and value.strip("/ ") else ""
+        if folder and not folder.startswith(".."):
+            folders.append(folder)
+    return folders
 
 
 def _already_read(link: Path, root_real: Path) -> str:

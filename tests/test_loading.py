@@ -930,6 +930,25 @@ def test_an_obsidian_embed_shows_the_note_and_is_found_where_it_is_written(tmp_p
     assert "^quota" not in shown and not re.search("[\ue000-\ue002]", shown)
 
 
+def test_an_obsidian_vaults_template_folders_are_not_knowledge(tmp_path: Path) -> None:
+    """A vault's note templates are blanks ("## Action items", "{{date}}"), and one answered
+    "what are the action items from the meeting?". The folders the core Templates plugin and
+    Templater are set to are not read; with no such setting a "Templates" folder is notes."""
+    write(tmp_path, ".obsidian/templates.json", '{"folder": "Templates/"}')
+    write(tmp_path, ".obsidian/plugins/templater-obsidian/data.json", '{"templates_folder": "Meta/Templater"}')
+    write(tmp_path, "Templates/Meeting.md", "# {{title}}\n\n## Action items from the meeting\n\n- \n")
+    write(tmp_path, "Meta/Templater/Weekly.md", "# Week <% tp.date.now() %>\n\n## Action items from the meeting\n")
+    write(tmp_path, "Meta/Glossary.md", "# Glossary\n\nA GPU hour is one GPU for one hour.\n")
+    write(tmp_path, "Meetings/2026-11-30.md", "# Infra sync\n\n## Action items from the meeting\n\n- Alice files the GPU quota request.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    assert sorted(d.path for d in kb.documents) == ["Meetings/2026-11-30.md", "Meta/Glossary.md"]
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("what are the action items from the meeting?")
+    assert "Alice files the GPU quota request." in plain_text(reply.body), reply
+    plain = tmp_path / "plain"  # no vault settings: a folder named Templates is a team's notes
+    write(plain, "Templates/Runbook template.md", "# Runbook template\n\nCopy it for each service.\n")
+    assert [d.path for d in KnowledgeBase.load(plain).documents] == ["Templates/Runbook template.md"]
+
+
 def test_a_logseq_page_reads_as_the_app_shows_it(tmp_path: Path) -> None:
     """Logseq's page properties are its frontmatter; a block's own properties (`id::`,
     `collapsed::`) go and a team's read as `key: value`; a reference `((id))` shows the
