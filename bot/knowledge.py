@@ -11,7 +11,7 @@ from pathlib import Path
 from .embeds import embedded_text
 from .index import SectionIndex
 from .loader import LoadedFile, LoadProblem, load_folder, without_export_id
-from .markdown import EMBED, EMBED_MARK, finish_links, name_in_words, without_link_marks
+from .markdown import EMBED, EMBED_MARK, finish_links, name_in_words, without_block_ids, without_link_marks
 from .models import Document, Section, WikiLink
 from .sections import Embed, build_sections
 from .text import Analyser
@@ -111,7 +111,7 @@ class KnowledgeBase:
         if EMBED in text:
             text = EMBED_MARK.sub(lambda m: self._blocks.get(m.group(1)[2:-2], "") if m.group(1).startswith("((")
                                   else m.group(1), text)
-        return without_link_marks(text)
+        return without_block_ids(without_link_marks(text))
 
     def resolve(self, link: WikiLink) -> Document | None:
         """The document a `[[wiki link]]` points to, by title, alias or file name."""

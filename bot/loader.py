@@ -27,6 +27,7 @@ import frontmatter
 import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 
+from .drawings import drawing_name, drawing_text, is_drawing
 from .markdown import ParsedMarkdown, holds, name_in_words, parse
 from .models import Document, WikiLink
 from .outliner import is_outliner_app_folder, is_outliner_graph, is_outliner_page, page_properties, reduce_outliner
@@ -360,6 +361,11 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
         if journal := _JOURNAL_NAME.fullmatch(path.stem):  # a Logseq journal page: its day is its title and date
             day = "-".join(journal.groups())
             meta = {"title": day, "date": day, **meta}
+    if is_drawing(rel, meta):  # an Obsidian Excalidraw drawing: its labels, not its JSON (bot/drawings.py)
+        body = drawing_text(body)
+        if not body:
+            raise _Skip("an Excalidraw drawing with no text in it")
+        meta = {"title": drawing_name(path.stem), **meta}
     if not body.strip() and not meta.get("title"):
         raise _Skip("no content after the frontmatter")
     body, blocks = reduce_outliner(body) if outline else (body, {})

@@ -706,6 +706,18 @@ def _heading_parts(raw: str) -> tuple[str, str]:
     return plain_heading(without_link_marks(raw)), anchor
 
 
+# an Obsidian block id at the end of a line, `Approvals go to Alice. ^approvals` (what
+# `[[Note#^approvals]]` links to): Obsidian does not show it
+_BLOCK_ID_MARK = re.compile(r"[ \t]\^(?=[\w-]*[A-Za-z])[\w-]+[ \t]*$", re.MULTILINE)
+
+
+def without_block_ids(text: str) -> str:
+    """`text` without its Obsidian block ids, in prose (code is left as written)."""
+    if not holds(text, "^") or _BLOCK_ID_MARK.search(text) is None:
+        return text
+    return outside_fences(text, lambda prose: _BLOCK_ID_MARK.sub("", prose))
+
+
 def finish_links(text: str, names: dict[str, str]) -> str:
     """Wiki-link text as its final display: renamed where `names` says, markers removed; an
     embed's marker is kept (`EMBED_MARK`: what it shows is placed once the text is cut up)."""

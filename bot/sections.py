@@ -32,6 +32,7 @@ from .markdown import (
     slugify,
     strip_markup,
     table_head,
+    without_block_ids,
     without_edge_rules,
 )
 from .models import Document, Section, SectionKind
@@ -150,7 +151,7 @@ def _document_sections(doc: Document, segments: list[Segment], out: list[Section
     stack: list[int] = []  # indices into nodes of open headings
     titled = bool(segments) and segments[0].level == 0 and bool(segments[0].anchor)
     for seg in segments:
-        own = finish_links(seg.text.strip("\n"), names)
+        own = without_block_ids(finish_links(seg.text.strip("\n"), names))
         if seg.level == 0:
             nodes.append(_Node(0, "", seg.anchor, own, (), None))
             continue

@@ -920,6 +920,9 @@ def test_an_obsidian_embed_shows_the_note_and_is_found_where_it_is_written(tmp_p
     quotas = next(s for s in kb.sections if s.heading == "Quotas")
     assert quotas.text.startswith("Quota breaches go to finance.\n\n**Loop**\n\nLoop text.\n\nGPU budget")
     assert "^quota" not in quotas.text and quotas.text.endswith("Approval checklist › Nowhere")
+    # a block's id is not shown where the block is written, nor where its note is embedded (Obsidian hides it)
+    escalation = next(s for s in kb.sections if s.heading == "Escalation" and s.doc.path == "Approval checklist.md")
+    assert escalation.text.endswith("Quota breaches go to finance.") and "^quota" not in approvals.text
     assert approvals.searchable.startswith("Requests over $5k need sign-off.\n\nApproval checklist\n\n")
     assert "owner" not in approvals.searchable
     assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
@@ -928,6 +931,27 @@ def test_an_obsidian_embed_shows_the_note_and_is_found_where_it_is_written(tmp_p
     shown = terminal_render(assistant.reply("which GPU requests need sign-off"))
     assert "Requests over $5k need sign-off.\n\nApproval checklist\n\n1. State the GPU hours." in shown
     assert "^quota" not in shown and not re.search("[\ue000-\ue002]", shown)
+
+
+def test_an_excalidraw_drawing_reads_as_its_labels(tmp_path: Path) -> None:
+    """Obsidian's Excalidraw plugin saves a drawing as a note: a banner, the labels drawn in it
+    ("## Text Elements", each with a block id) and the drawing's JSON. Replies showed the
+    banner and the JSON under the title "Excalidraw Data"; a drawing is its labels, titled
+    with its name, and one with no text is skipped with the reason."""
+    write(tmp_path, "Architecture.excalidraw.md", (
+        "---\n\nexcalidraw-plugin: parsed\ntags: [excalidraw]\n\n---\n"
+        "==⚠  Switch to EXCALIDRAW VIEW in the MORE OPTIONS menu of this document. ⚠==\n\n\n"
+        "# Excalidraw Data\n## Text Elements\nIngress gateway ^a1b2c3d4\n\nGPU node pool\nspot instances ^e5f6g7h8\n\n"
+        "## Embedded Files\n6c5b1a3e: [[icon.png]]\n\n%%\n## Drawing\n```compressed-json\nN4KAkARALgngDgUwgLgAQQ\n```\n%%\n"))
+    write(tmp_path, "Blank.excalidraw.md", "---\nexcalidraw-plugin: parsed\n---\n# Excalidraw Data\n## Text Elements\n%%\n## Drawing\n```json\n{}\n```\n%%\n")
+    write(tmp_path, "Cluster.md", "# Cluster\n\nThe layout is in [[Architecture]].\n")
+    kb = KnowledgeBase.load(tmp_path)
+    drawing = doc_by_path(kb, "Architecture.excalidraw.md")
+    assert drawing.title == "Architecture" and drawing.tags == ("excalidraw",)
+    assert all_text(kb).startswith("Ingress gateway\n\nGPU node pool\nspot instances\n"), all_text(kb)
+    assert "EXCALIDRAW" not in all_text(kb) and "N4KA" not in all_text(kb) and "icon.png" not in all_text(kb)
+    assert [(p.path, p.reason) for p in kb.problems] == [("Blank.excalidraw.md", "an Excalidraw drawing with no text in it")]
+    assert drawing in kb.related(doc_by_path(kb, "Cluster.md"))
 
 
 def test_an_obsidian_vaults_template_folders_are_not_knowledge(tmp_path: Path) -> None:
