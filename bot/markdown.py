@@ -485,15 +485,31 @@ def _without(text: str, fences: list[tuple[int, int]],
     its fences, found again if any moved): a comment in prose is code in code ("%%" in a
     notebook's `%%bash`, `{/* … */}` in a JSX example). One with an end in a fence or a code
     span, or a fence between its ends, is left alone; so is a "%%" never closed (which
-    Obsidian would hide to the end of the note)."""
+    Obsidian would hide to the end of the note). But a comment whose two ends are lines of
+    their own hides the fences between them, as Obsidian does (a note's hidden snippets, an
+    Excalidraw drawing's JSON)."""
     in_code_span = CodeSpanReader(text)
 
     def prose(start: int, end: int) -> bool:
+        if inside_spans(fences, start) or in_code_span(start) or in_code_span(end - 1):
+            return False
         first = bisect_right(fences, (start, 1 << 62))  # the first fence starting after `start`
-        return not (inside_spans(fences, start) or (first < len(fences) and fences[first][0] < end)
-                    or in_code_span(start) or in_code_span(end - 1))
+        return not (first < len(fences) and fences[first][0] < end) or _block_comment(text, comment, fences, start, end)
 
     return _cut_spans(text, fences, [(start, end) for start, end in delimited(text, *comment) if prose(start, end)])
+
+
+def _block_comment(text: str, comment: tuple[re.Pattern[str], re.Pattern[str]], fences: list[tuple[int, int]],
+                   start: int, end: int) -> bool:
+    """Whether the comment from `start` to `end` opens and closes on lines of their own, its
+    end in prose: then the fences between are in the comment."""
+    opener = comment[0].match(text, start)
+    if opener is None or text[start - 1:start] not in ("\n", "") or text[end:end + 1] not in ("\n", ""):
+        return False
+    line_end = text.find("\n", opener.end())
+    closing_line = text.rfind("\n", 0, end) + 1
+    return (closing_line > start and not text[opener.end():line_end if line_end >= 0 else len(text)].strip()
+            and comment[1].fullmatch(text[closing_line:end].strip()) is not None and not inside_spans(fences, end - 1))
 
 
 def _cut_spans(text: str, fences: list[tuple[int, int]],

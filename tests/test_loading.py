@@ -505,8 +505,8 @@ def test_a_notion_page_s_properties_are_its_frontmatter_not_its_answer(tmp_path:
 
 def test_obsidian_and_jekyll_notes_read_as_their_app_shows_them(tmp_path: Path) -> None:
     """Callouts and GitHub alerts read as their content (a title bold, nested ones too, code
-    in them kept); `%% comments %%` are a writer's private notes and never reach a reply, but
-    "%%" in code is code; kramdown's `{:toc}` / `{: .note}` lines are not text."""
+    in them kept); `%% comments %%` are a writer's private notes and never reach a reply (code
+    in one on lines of its own neither), but "%%" in code is code; kramdown's `{:toc}` / `{: .note}` lines are not text."""
     kb = load_one(tmp_path, (
         "# GPU budgeting\n\n"
         "> [!NOTE]\n> Spot instances cost about a third of on-demand.\n\n"
@@ -515,6 +515,7 @@ def test_obsidian_and_jekyll_notes_read_as_their_app_shows_them(tmp_path: Path) 
         "%% private: ask finance about the Q3 freeze %%\n\n"
         "We track spend weekly. Never leave a notebook running overnight. %%todo: name names%%\n\n"
         "%%\nDraft: cut the budget by half.\n%%\n\n"
+        "%%\nOld report query:\n```sql\nSELECT * FROM spend_by_team\n```\n%%\n\n"
         "* TOC\n{:toc}\n\nReserve capacity for training runs.\n{: .note }\n\n"
         "Time a cell with `%%time`, then:\n\n```python\n%%bash\necho done\n```\n\nand `%%capture` too.\n"
     ))
@@ -523,6 +524,7 @@ def test_obsidian_and_jekyll_notes_read_as_their_app_shows_them(tmp_path: Path) 
     assert "**Quota limits**\n\nEach team may hold eight GPUs at once.\n**Ask early**\n\nRequests take a week." in text
     assert "```bash\ngpu-quota --team ml\n```" in text and "\n>" not in text
     assert "finance" not in text and "name names" not in text and "cut the budget" not in text
+    assert "SELECT" not in text and "report query" not in text  # a comment on lines of its own hides its code too
     assert "We track spend weekly. Never leave a notebook running overnight. \n" in text
     assert "TOC" not in text and "{:" not in text and "Reserve capacity for training runs." in text
     assert "`%%time`" in text and "```python\n%%bash\necho done\n```" in text and "`%%capture`" in text
