@@ -15,7 +15,6 @@ import re
 DRAWING_SUFFIX = ".excalidraw.md"
 _TEXT_ELEMENTS = re.compile(r"^#{1,6}[ \t]+Text Elements[ \t]*$", re.MULTILINE)
 _SECTION_END = re.compile(r"^(?:#{1,6}[ \t]|%%)", re.MULTILINE)
-_ELEMENT_ID = re.compile(r"[ \t]+\^[\w-]+[ \t]*$", re.MULTILINE)
 
 
 def is_drawing(rel: str, meta: dict[str, object]) -> bool:
@@ -29,10 +28,11 @@ def drawing_name(stem: str) -> str:
 
 
 def drawing_text(body: str) -> str:
-    """The labels of the drawing saved in `body`, a paragraph each, without their ids ("" if none)."""
+    """The labels of the drawing saved in `body`, a paragraph each ("" if none). Their ids
+    (`^a1b2c3d4`) are block ids, which no note shows (markdown.without_block_ids)."""
     start = _TEXT_ELEMENTS.search(body)
     if start is None:
         return ""
     end = _SECTION_END.search(body, start.end())
-    labels = _ELEMENT_ID.sub("", body[start.end(): end.start() if end else len(body)])
+    labels = body[start.end(): end.start() if end else len(body)]
     return "\n\n".join(label.strip() for label in labels.split("\n\n") if label.strip())

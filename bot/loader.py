@@ -152,7 +152,8 @@ def _walk(root: Path) -> _Walk:
             continue
         walk.folders.append(Path(os.path.realpath(folder)))
         for entry in entries:
-            if not entry.name.startswith(".") and not is_outliner_app_folder(entry.path) and Path(entry.path) not in templates:
+            if (not entry.name.startswith(".") and not is_outliner_app_folder(entry.path)
+                    and not (templates and Path(entry.path) in templates)):
                 _visit(entry, root, root_real, walk, links if entry.is_symlink() else stack)
     walk.files.sort()
     return walk

@@ -945,7 +945,8 @@ def test_an_excalidraw_drawing_reads_as_its_labels(tmp_path: Path) -> None:
         "==⚠  Switch to EXCALIDRAW VIEW in the MORE OPTIONS menu of this document. ⚠==\n\n\n"
         "# Excalidraw Data\n## Text Elements\nIngress gateway ^a1b2c3d4\n\nGPU node pool\nspot instances ^e5f6g7h8\n\n"
         "## Embedded Files\n6c5b1a3e: [[icon.png]]\n\n%%\n## Drawing\n```compressed-json\nN4KAkARALgngDgUwgLgAQQ\n```\n%%\n"))
-    write(tmp_path, "Blank.excalidraw.md", "---\nexcalidraw-plugin: parsed\n---\n# Excalidraw Data\n## Text Elements\n%%\n## Drawing\n```json\n{}\n```\n%%\n")
+    write(tmp_path, "Blank.excalidraw.md",
+          "---\nexcalidraw-plugin: parsed\n---\n# Excalidraw Data\n## Text Elements\n%%\n## Drawing\n```json\n{}\n```\n%%\n")
     write(tmp_path, "Cluster.md", "# Cluster\n\nThe layout is in [[Architecture]].\n")
     kb = KnowledgeBase.load(tmp_path)
     drawing = doc_by_path(kb, "Architecture.excalidraw.md")
