@@ -293,10 +293,9 @@ _LIST_ITEM = re.compile(r" *(?:[-*+]|\d{1,9}[.)])[ \t]+")  # a list item's marke
 LIST_ITEM_LOOKBACK = 400  # lines looked back for the list item a fence indented 4 or more is in...
 TEXT_LOOKBACK = 20_000  # ...and in all, for one text
 _ITEM_FENCE_LINE = re.compile(r"\n( {0,3})(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})[^\n]*")  # as _FENCE
-_ATX_LINE = re.compile(r"\n {0,3}(#{1,6})[ \t]+(\S[^\n]*)")
-# a heading with no text (`##`, or what is left of `## {{< param "version" >}}`): a site shows
-# nothing there, so the line goes and its section goes on
-_EMPTY_ATX_LINE = re.compile(r"\n {0,3}#{1,6}[ \t]*(?=\n|$)")
+# an ATX heading line, and one with no text (`##`, or what is left of `## {{< param "version" >}}`:
+# group 2 None), which a site shows as nothing: the line goes and its section goes on
+_ATX_LINE = re.compile(r"\n {0,3}(#{1,6})(?:[ \t]+(\S[^\n]*)|[ \t]*(?=\n|$))")
 _UNDERLINE = re.compile(r"\n {0,3}(=+|-+)[ \t]*(?=\n|$)")
 # a footnote's text ("[^1]: Specifically, …", lines indented under it going on) and a mark
 # referring to it ("…the filesystem[^1]."): a chat has no footnotes, so the text is read where
@@ -343,11 +342,11 @@ def parse(body: str) -> ParsedMarkdown:
 
     marks: list[tuple[int, int, int, str]] = []  # line start, end, level, raw heading text
     if "#" in text:
-        empty = [(m.start(), m.end()) for m in _EMPTY_ATX_LINE.finditer(text) if not inside_spans(fences, m.start() + 1)]
-        text, fences = _cut_spans(text, fences, empty)
-        for m in _ATX_LINE.finditer(text):
-            if not inside_spans(fences, m.start() + 1):
-                marks.append((m.start() + 1, m.end(), len(m.group(1)), m.group(2).rstrip()))
+        found = [m for m in _ATX_LINE.finditer(text) if not inside_spans(fences, m.start() + 1)]
+        if any(m.group(2) is None for m in found):
+            text, fences = _cut_spans(text, fences, [(m.start(), m.end()) for m in found if m.group(2) is None])
+            found = [m for m in _ATX_LINE.finditer(text) if not inside_spans(fences, m.start() + 1)]
+        marks.extend((m.start() + 1, m.end(), len(m.group(1)), m.group(2).rstrip()) for m in found if m.group(2))
     if _SETEXT_MARK.search(text):
         for m in _UNDERLINE.finditer(text):  # setext: a text line underlined with === or ---
             line_end = m.start()

@@ -51,8 +51,10 @@ _MKDOCS = re.compile(r'( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[A-Za-z][\w-]*(?:[ \t]+[A-Z
                      r'|\?\?\?\+?[ \t]+"([^"\n]*)"|===\+?[ \t]+"([^"\n]*)")[ \t]*')  # ...and a content tab: === "pip"
 # /// tab | Title, //// html | div.result, /// caption, and the closing /// (or ////)
 _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([^\n]*?))?)?[ \t]*")
-_WALK_HINT = re.compile(rf"\n[ \t]*(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:|\[\[?_?(?:toc|TOC)"
-                        rf"|-+8<-|<<<[ \t]|\*\[|{BLOCK_START})")
+# (the lookahead on a line's first character keeps this one pass over a page as quick as it was
+# with fewer kinds of line: a line of prose is ruled out by its first letter)
+_WALK_HINT = re.compile(rf"\n[ \t]*(?=[:!?=/>{{\[<*`~(-])(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:"
+                        rf"|\[\[?_?(?:toc|TOC)|-+8<-|<<<[ \t]|\*\[|{BLOCK_START})")
 # > [!NOTE] / > [!warning]- Title: an Obsidian callout or a GitHub alert, and a line quoted in it
 _CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
 _QUOTED = re.compile(r" {0,3}>[ \t]?")
@@ -83,7 +85,9 @@ _MKDOCSTRINGS = re.compile(r" {0,3}:::[ \t]+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)+
 # attribute list (Python-Markdown attr_list, kramdown) styling the link or image before it
 _ATTRIBUTE = r"""(?:[.#][\w-]+|[\w-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s"'{}]+))"""
 _INLINE_ATTRIBUTES = re.compile(rf"(?<=[)\]])\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
-# ...and a code span's: `DSTACK_RUN_NAME`{ #DSTACK_RUN_NAME } (the span stays as written)
+# ...and a code span's: `DSTACK_RUN_NAME`{ #DSTACK_RUN_NAME } (the span stays as written); "`{"
+# alone is in every page of JSON in code spans (`{"Key": …}`)
+_CODE_ATTRIBUTES_HINT = re.compile(r"`\{:?[ \t]*(?:[.#]|[\w-]+=)")
 _CODE_ATTRIBUTES = re.compile(rf"(?<!`)(`+)(?!`)([^\n]+?)(?<!`)\1(?!`)\{{:?[ \t]*{_ATTRIBUTE}(?:[ \t]+{_ATTRIBUTE})*[ \t]*\}}")
 # `#!python print("x")`: PyMdown's InlineHilite names a code span's language this way (MkDocs
 # Material sites, Hatch); the site shows only the code
@@ -122,8 +126,8 @@ _BRACE_HINT = re.compile(r"\{(?:[%!]|\{#)")  # {% template tag, {! and {{# inclu
 def _needs_walk(body: str, mdx: bool) -> bool:
     """Whether `body` may hold the line-by-line syntax: admonitions, tabs, template tags, MDX,
     MyST. (One search for the line starts: ":::" alone is in every ARN, "arn:aws:s3:::bucket".)"""
-    return (mdx or _BRACE_HINT.search(body) is not None or holds(body, "){") or holds(body, "]{") or holds(body, "`{")
-            or holds(body, "`#!")
+    return (mdx or _BRACE_HINT.search(body) is not None or holds(body, "){") or holds(body, "]{") or holds(body, "`#!")
+            or _CODE_ATTRIBUTES_HINT.search(body) is not None
             or _WALK_HINT.search("\n" + body) is not None or ROLE.search(body) is not None
             or _ICON_HINT.search(body) is not None)
 
@@ -284,7 +288,7 @@ def _walk(body: str, mdx: bool) -> str:
                     levels.append(indent)
                 continue
             line = outside_code_spans(line, _without_jsx_tags)
-        if "`{" in line:
+        if "`{" in line and _CODE_ATTRIBUTES_HINT.search(line):
             line = _CODE_ATTRIBUTES.sub(r"\1\2\1", line)
         if "){" in line or "]{" in line:
             line = outside_code_spans(line, _without_inline_attributes)
