@@ -23,7 +23,7 @@ _SHORTCODE = (re.compile(r"\{\{[<%]"), re.compile(r"[%>]\}\}"))  # Hugo: {{< nam
 # one Hugo shortcode tag on one line: its name and its parameters
 _SHORTCODE_TAG = re.compile(r"\{\{([<%])[ \t]*([A-Za-z][\w-]*)([^\n{}]*?)[ \t]*[%>]\}\}")
 _SHORTCODE_PARAMS = {key: re.compile(rf"""(?:^|\s){key}=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"']+))""")
-                     for key in ("text", "term_id")}
+                     for key in ("text", "term_id", "name", "header", "state", "for_k8s_version")}
 _FIRST_ARGUMENT = re.compile(r"""^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"'=]+)(?=\s|$))""")
 # Hugo's `heading` shortcode (Kubernetes' docs and the sites built from them) shows the English
 # string of its key: `## {{% heading "whatsnext" %}}` is the heading "What's next"
@@ -415,8 +415,9 @@ def without_shortcodes_and_comments(body: str) -> str:
 def _shortcode_text(tag: re.Match[str]) -> str:
     """What a Hugo shortcode shows in the sentence it sits in, where that is in the tag: a
     `text="…"` parameter (`{{< glossary_tooltip text="containers" term_id="container" >}}`), a
-    glossary term's id, a `heading` shortcode's string. Any other tag is left to be cut: its
-    output (a figure, a version, a file's contents) is not in the page."""
+    glossary term's id, a `heading` shortcode's string, a tab's label, a feature's state. Any
+    other tag is left to be cut: its output (a figure, a version, a file's contents) is not in
+    the page."""
     name, params = tag.group(2), tag.group(3)
     if (text := _shortcode_param(params, "text")) is not None:
         return text
@@ -425,6 +426,11 @@ def _shortcode_text(tag: re.Match[str]) -> str:
     if name == "heading" and (first := _FIRST_ARGUMENT.match(params)):
         key = next(g for g in first.groups() if g is not None)
         return _HEADING_KEYS.get(key.lower(), key.replace("_", " "))
+    if name == "tab" and (label := _shortcode_param(params, "name") or _shortcode_param(params, "header")):
+        return f"**{label.strip()}**\n"  # a tab's label, above its content (Kubernetes' `name`, Docsy's `header`)
+    if name == "feature-state" and (state := _shortcode_param(params, "state")):
+        since = _shortcode_param(params, "for_k8s_version")
+        return f"Feature state: {'Kubernetes ' + since + ' ' if since else ''}[{state}]"
     return tag.group()
 
 

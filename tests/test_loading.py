@@ -234,7 +234,7 @@ def test_hugo_shortcodes_that_show_text_keep_it(tmp_path: Path) -> None:
     """Kubernetes' docs write terms as glossary tooltips and their standard headings as a
     `heading` shortcode. Cut whole, "a group of one or more {{< glossary_tooltip … >}}, with"
     lost its noun, and `## {{% heading "whatsnext" %}}` was no heading: its links joined the
-    section above it."""
+    section above it. A tab's label and a feature's state show too."""
     kb = load_one(tmp_path, (
         "---\ntitle: Pods\n---\n<!-- overview -->\n"
         'A Pod is a group of one or more {{< glossary_tooltip text="containers" term_id="container" >}}, '
@@ -242,13 +242,16 @@ def test_hugo_shortcodes_that_show_text_keep_it(tmp_path: Path) -> None:
         'Every {{< glossary_tooltip term_id="node" >}} runs a {{< glossary_tooltip term_id="container-runtime" >}} '
         'and {{< glossary_tooltip term_id="kube-proxy" >}}.\n\n'
         '## {{% heading "prerequisites" %}}\n\nYou need a cluster {{< param "version" >}}.\n\n'
+        '{{< feature-state for_k8s_version="v1.25" state="stable" >}}\n\n'
         "## Using Pods\n\nCreate Pods through workload resources such as Deployments.\n\n"
+        '{{< tabs name="tab_group" >}}\n{{< tab name="kubectl" >}}\nRun kubectl apply.\n{{< /tab >}}\n{{< /tabs >}}\n\n'
         '## {{% heading "whatsnext" %}}\n\n* Learn about the [lifecycle of a Pod](/docs/pod-lifecycle/).\n'
     ))
     by_heading = {s.heading: s for s in kb.sections}
     assert "a group of one or more containers, with shared storage." in by_heading[""].text
     assert "Every node runs a container runtime and kube-proxy." in by_heading[""].text
-    assert by_heading["Before you begin"].text.endswith("You need a cluster .")
+    assert by_heading["Before you begin"].text.endswith("You need a cluster .\n\nFeature state: Kubernetes v1.25 [stable]")
+    assert "**kubectl**\n\nRun kubectl apply." in by_heading["Using Pods"].text and "tab_group" not in by_heading["Using Pods"].text
     assert "lifecycle" not in by_heading["Using Pods"].text
     assert "lifecycle of a Pod" in by_heading["What's next"].text
     assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
