@@ -52,6 +52,9 @@ PAGES = {
     "indented fence lines, no list": "    ```\n",
     "indented paragraphs after one list item": "    x y z\n\n",
     "snippet markers never paired": "--8<--\nx\n",
+    "comments around code fences": "%%\n```\nx\n```\n%%\n",
+    "shortcodes showing text, one line": '{{< g text="x" term_id="y" >}} ',
+    "headings with no text": "##\n",
     "MDX components, indented content": "import S from 's';\n<Step title=\"x\">\n    y <Tip>z</Tip>\n</Step>\n",
 }
 LAST = "The last sentence of the page names the pelican."
