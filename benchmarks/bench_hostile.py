@@ -55,6 +55,8 @@ PAGES = {
     "comments around code fences": "%%\n```\nx\n```\n%%\n",
     "shortcodes showing text, one line": '{{< g text="x" term_id="y" >}} ',
     "headings with no text": "##\n",
+    "highlight blocks never closed": "{% highlight py %}\nx\n",
+    "Liquid raw blocks, one a line": "{% raw %}{{ x }}{% endraw %}\n",
     "MDX components, indented content": "import S from 's';\n<Step title=\"x\">\n    y <Tip>z</Tip>\n</Step>\n",
 }
 LAST = "The last sentence of the page names the pelican."

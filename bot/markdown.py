@@ -21,10 +21,11 @@ from .models import WikiLink
 _FENCE = re.compile(r"^\s{0,3}(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})")
 _SHORTCODE = (re.compile(r"\{\{[<%]"), re.compile(r"[%>]\}\}"))  # Hugo: {{< name >}} / {{% name %}}, opener and closer
 # one Hugo shortcode tag on one line: its name and its parameters
-_SHORTCODE_TAG = re.compile(r"\{\{([<%])[ \t]*([A-Za-z][\w-]*)([^\n{}]*?)[ \t]*[%>]\}\}")
+SHORTCODE_TAG = re.compile(r"\{\{([<%])[ \t]*([A-Za-z][\w-]*)([^\n{}]*?)[ \t]*[%>]\}\}")
 _SHORTCODE_PARAMS = {key: re.compile(rf"""(?:^|\s){key}=(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"']+))""")
-                     for key in ("text", "term_id", "name", "header", "state", "for_k8s_version")}
-_FIRST_ARGUMENT = re.compile(r"""^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"'=]+)(?=\s|$))""")
+                     for key in ("text", "term_id", "name", "header", "title", "state", "for_k8s_version", "caption",
+                                 "lang", "codelang")}
+FIRST_ARGUMENT = re.compile(r"""^\s*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"'=]+)(?=\s|$))""")
 # Hugo's `heading` shortcode (Kubernetes' docs and the sites built from them) shows the English
 # string of its key: `## {{% heading "whatsnext" %}}` is the heading "What's next"
 _HEADING_KEYS = {
@@ -406,7 +407,7 @@ def without_shortcodes_and_comments(body: str) -> str:
     """`body` without Hugo shortcodes and HTML comments: what parsing drops first, code or not
     (a comment may hide a heading or a fence)."""
     if holds(body, "{{"):
-        body = cut(_SHORTCODE_TAG.sub(_shortcode_text, body), *_SHORTCODE)
+        body = cut(SHORTCODE_TAG.sub(_shortcode_text, body), *_SHORTCODE)
     if holds(body, "<!--"):
         body = cut(body, *_COMMENT)
     return body
@@ -419,22 +420,24 @@ def _shortcode_text(tag: re.Match[str]) -> str:
     other tag is left to be cut: its output (a figure, a version, a file's contents) is not in
     the page."""
     name, params = tag.group(2), tag.group(3)
-    if (text := _shortcode_param(params, "text")) is not None:
+    if (text := shortcode_param(params, "text")) is not None:
         return text
-    if name == "glossary_tooltip" and (term := _shortcode_param(params, "term_id")):
+    if name == "glossary_tooltip" and (term := shortcode_param(params, "term_id")):
         return term if term.startswith("kube") else term.replace("-", " ")  # kube-proxy is a program's name
-    if name == "heading" and (first := _FIRST_ARGUMENT.match(params)):
+    if name == "heading" and (first := FIRST_ARGUMENT.match(params)):
         key = next(g for g in first.groups() if g is not None)
         return _HEADING_KEYS.get(key.lower(), key.replace("_", " "))
-    if name == "tab" and (label := _shortcode_param(params, "name") or _shortcode_param(params, "header")):
+    if name == "tab" and (label := shortcode_param(params, "name") or shortcode_param(params, "header")):
         return f"**{label.strip()}**\n"  # a tab's label, above its content (Kubernetes' `name`, Docsy's `header`)
-    if name == "feature-state" and (state := _shortcode_param(params, "state")):
-        since = _shortcode_param(params, "for_k8s_version")
+    if name == "figure" and (caption := shortcode_param(params, "caption") or shortcode_param(params, "title")):
+        return caption  # what the site shows under the image
+    if name == "feature-state" and (state := shortcode_param(params, "state")):
+        since = shortcode_param(params, "for_k8s_version")
         return f"Feature state: {'Kubernetes ' + since + ' ' if since else ''}[{state}]"
     return tag.group()
 
 
-def _shortcode_param(params: str, key: str) -> str | None:
+def shortcode_param(params: str, key: str) -> str | None:
     m = _SHORTCODE_PARAMS[key].search(params)
     return None if m is None else next(g for g in m.groups() if g is not None)
 

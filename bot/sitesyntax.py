@@ -39,7 +39,9 @@ roles (Sphinx) in bot/myst.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from .codeblocks import site_code_as_fences
 from .markdown import ICON, ICON_START, code_line, cut, fence_spans, holds, inside_spans, outside_code_spans, title_lines
 from .myst import BLOCK_START, ROLE, has_myst, reduce_myst
 
@@ -105,6 +107,7 @@ _LOOP_CLOSE = re.compile(r"[ \t]*\{%-?\s*endfor\b")
 _EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hugo {{< shortcode >}}
 # {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
 # a tip or a warning whose text is the parameter
+_RAW_TAG = re.compile(r"\{%-?[ \t]*(end)?raw[ \t]*-?%\}")
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
 # a block tag on a line of its own that titles what it holds: GitBook's {% tab title="Python" %},
 # {% code title="train.py" %}
@@ -146,6 +149,7 @@ def reduce_site_syntax(body: str, mdx: bool = False) -> str:
     is read as MDX too when a line of its prose imports a component (Docusaurus reads `.md`
     as MDX: `import Tabs from '@theme/Tabs';` then `<Tabs>`)."""
     mdx = mdx or _imports_components(body)
+    body = site_code_as_fences(body)  # bot/codeblocks.py: Jekyll's and Hugo's highlight blocks
     if not _needs_walk(body, mdx):
         return body
     return _walk(reduce_myst(body) if has_myst(body) else body, mdx)
@@ -178,6 +182,8 @@ def _walk(body: str, mdx: bool) -> str:
     defining = False  # in a definition (a definition list's), up to the next blank line
     templated = holds(body, "{%")  # Jinja or Liquid: its expressions go, as do its loops' lines
     loops = 0  # how deep in template `{% for %}` loops
+    raws = templated and holds(body, "endraw")  # Liquid's `{% raw %}` … `{% endraw %}` may be here (never closed: text)
+    raw = False  # inside one: what it wraps is shown as written
     lines = body.split("\n")
     for at, line in enumerate(lines):
         defining = defining and bool(line.strip())
@@ -206,6 +212,10 @@ def _walk(body: str, mdx: bool) -> str:
             options = False
         opened = fence
         code, fence = code_line(line, fence)
+        if code and raws and (raw or "raw" in line) and _RAW_TAG.search(line):  # Liquid reads code too
+            line, raw = _raw_pieces(line, raw, lambda text: text)
+            if not line.strip():
+                continue
         if code:  # copied as written (a block of markdown-include lines goes: the site fills it in)
             if not includes or (opened is None and fence is None):
                 out.append(line)
@@ -262,19 +272,20 @@ def _walk(body: str, mdx: bool) -> str:
                 out.pop()
             out.append("")
             continue
-        if templated and fence is None and (loops or "{%" in line and _LOOP_OPEN.match(line)):
+        if raws and (raw or "raw" in line and _RAW_TAG.search(line)):
+            line, raw = _raw_pieces(line, raw, _without_template)
+            if not line.strip():
+                out.append("")
+                continue
+        elif templated and fence is None and (loops or "{%" in line and _LOOP_OPEN.match(line)):
             loops += 1 if _LOOP_OPEN.match(line) else -1 if _LOOP_CLOSE.match(line) else 0
             out.append("")
             continue
-        if templated and "{{" in line:
-            line = outside_code_spans(line, lambda text: _EXPRESSION.sub("", text))
-        if "{%" in line:
-            if "title=" in line and (m := _TITLED_TAG.fullmatch(line)):
-                out.extend(title_lines(m.group(1) or m.group(2) or ""))
-                continue
-            if "content=" in line:  # Jekyll's {% include note.html content="…" %}: the note is its text
-                line = _INCLUDED_TEXT.sub(lambda m: m.group(1) or m.group(2), line)
-            line = cut(line, *_TEMPLATE_TAG)
+        elif "title=" in line and "{%" in line and (m := _TITLED_TAG.fullmatch(line)):
+            out.extend(title_lines(m.group(1) or m.group(2) or ""))
+            continue
+        elif templated and "{{" in line or "{%" in line:
+            line = _without_template(line)
             if not line.strip():
                 out.append("")
                 continue
@@ -302,6 +313,34 @@ def _walk(body: str, mdx: bool) -> str:
     out.extend(block)  # a fence never closed: kept as written
     _untitled(out, titled)
     return "\n".join(out)
+
+
+def _without_template(line: str) -> str:
+    """A line of a templated page (Jinja, Liquid, GitBook) as the site shows it: its tags and
+    expressions (`{{ site.title }}`, the site's data) go, a Jekyll note is its text."""
+    if "{{" in line:
+        line = outside_code_spans(line, lambda text: _EXPRESSION.sub("", text))
+    if "{%" in line:
+        if "content=" in line:  # Jekyll's {% include note.html content="…" %}: the note is its text
+            line = _INCLUDED_TEXT.sub(lambda m: m.group(1) or m.group(2), line)
+        line = cut(line, *_TEMPLATE_TAG)
+    return line
+
+
+def _raw_pieces(line: str, raw: bool, change: Callable[[str], str]) -> tuple[str, bool]:
+    """`line` without Liquid's `{% raw %}` and `{% endraw %}` tags, what they wrap as written
+    (`{% raw %}${{ secrets.TOKEN }}{% endraw %}`: a GitHub Actions expression, not the site's)
+    and the rest `change`d, and whether a raw block is open after it (`raw`: before it)."""
+    out: list[str] = []
+    last = 0
+    for m in _RAW_TAG.finditer(line):
+        if raw and m.group(1) is None:  # "{% raw %}" inside a raw block is text
+            continue
+        piece = line[last:m.start()]
+        out.append(piece if raw else change(piece))
+        raw, last = m.group(1) is None, m.end()
+    out.append(line[last:] if raw else change(line[last:]))
+    return "".join(out), raw
 
 
 def _jsx_title(tag: str) -> str:

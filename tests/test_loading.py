@@ -243,6 +243,7 @@ def test_hugo_shortcodes_that_show_text_keep_it(tmp_path: Path) -> None:
         'and {{< glossary_tooltip term_id="kube-proxy" >}}.\n\n'
         '## {{% heading "prerequisites" %}}\n\nYou need a cluster {{< param "version" >}}.\n\n'
         '{{< feature-state for_k8s_version="v1.25" state="stable" >}}\n\n'
+        '{{< figure src="/img/pods.svg" caption="Pods share a network namespace" >}}\n\n'
         "## Using Pods\n\nCreate Pods through workload resources such as Deployments.\n\n"
         '{{< tabs name="tab_group" >}}\n{{< tab name="kubectl" >}}\nRun kubectl apply.\n{{< /tab >}}\n{{< /tabs >}}\n\n'
         '## {{% heading "whatsnext" %}}\n\n* Learn about the [lifecycle of a Pod](/docs/pod-lifecycle/).\n'
@@ -250,7 +251,8 @@ def test_hugo_shortcodes_that_show_text_keep_it(tmp_path: Path) -> None:
     by_heading = {s.heading: s for s in kb.sections}
     assert "a group of one or more containers, with shared storage." in by_heading[""].text
     assert "Every node runs a container runtime and kube-proxy." in by_heading[""].text
-    assert by_heading["Before you begin"].text.endswith("You need a cluster .\n\nFeature state: Kubernetes v1.25 [stable]")
+    assert by_heading["Before you begin"].text.endswith(
+        "You need a cluster .\n\nFeature state: Kubernetes v1.25 [stable]\n\nPods share a network namespace")
     assert "**kubectl**\n\nRun kubectl apply." in by_heading["Using Pods"].text and "tab_group" not in by_heading["Using Pods"].text
     assert "lifecycle" not in by_heading["Using Pods"].text
     assert "lifecycle of a Pod" in by_heading["What's next"].text
@@ -271,6 +273,49 @@ def test_gitbook_tabs_and_code_blocks_keep_their_titles(tmp_path: Path) -> None:
     assert "Request GPU quota first.\n\n**Python**\n\nInstall the SDK with pip." in text, text
     assert "**Node.js**\n\nInstall the SDK with npm." in text, text
     assert "**train.py**\n\n```python\ntrain()\n```" in text and "{%" not in text, text
+
+
+def test_code_a_site_marks_with_its_own_tags_is_a_code_block(tmp_path: Path) -> None:
+    """Jekyll's `{% highlight %}`, Hugo's `highlight` shortcode and a Hugo tab that names its
+    language (Kubernetes' `codelang=`) hold code. Read as prose, a reply joined the script's
+    lines into one and lost the TOML's indentation."""
+    kb = load_one(tmp_path, (
+        "# Agent\n\n## Install the agent\n\nInstall the agent on every node before you enroll it in the fleet of "
+        "workers that serve requests:\n\n"
+        "{% highlight bash linenos %}\ncurl -sSL https://example.com/install.sh -o install.sh\nchmod +x install.sh\n"
+        "{% endhighlight %}\n\n"
+        "## Configure the pool\n\n{{< highlight toml \"linenos=table\" >}}\n[params]\n  gpu_pool = \"a100\"\n"
+        "{{< /highlight >}}\n\n"
+        "## Policy file\n\n{{< tabs name=\"policy\" >}}\n{{< tab name=\"JSON file\" codelang=\"json\" >}}\n"
+        "{\n  \"quota\": 8\n}\n{{< /tab >}}\n{{< tab name=\"Notes\" >}}\nQuotas are per team.\n{{< /tab >}}\n"
+        "{{< /tabs >}}\n\n"
+        "## Writing docs\n\n````markdown\n{% highlight ruby %}\nputs 1\n{% endhighlight %}\n````\n\n"
+        "{% highlight python %}\nnever_closed()\n"))
+    by_heading = {s.heading: s for s in kb.sections}
+    assert "requests:\n\n```bash\ncurl -sSL https://example.com/install.sh -o install.sh\nchmod +x install.sh\n```" \
+        in by_heading["Install the agent"].text, by_heading["Install the agent"].text
+    assert "```toml\n[params]\n  gpu_pool = \"a100\"\n```" in by_heading["Configure the pool"].text
+    assert "**JSON file**\n\n```json\n{\n  \"quota\": 8\n}\n```" in by_heading["Policy file"].text
+    assert "**Notes**\n\nQuotas are per team." in by_heading["Policy file"].text
+    assert "````markdown\n{% highlight ruby %}\nputs 1\n{% endhighlight %}\n````" in by_heading["Writing docs"].text
+    assert "never_closed()" in by_heading["Writing docs"].text and "```python" not in by_heading["Writing docs"].text
+    assistant = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG))
+    shown = terminal_render(assistant.reply("how do I install the agent?"))
+    assert "install.sh\nchmod +x install.sh\n" in shown, shown
+
+
+def test_liquid_raw_shows_what_it_wraps(tmp_path: Path) -> None:
+    """Jekyll docs about CI wrap GitHub Actions' `${{ … }}` in `{% raw %}` so Liquid leaves it:
+    read as the site's own expression, it went from prose ("as $ so it never shows"), and the
+    raw tags showed inside code blocks (Liquid reads code too)."""
+    kb = load_one(tmp_path, (
+        "# CI secrets\n\nPass the token as {% raw %}${{ secrets.REGISTRY_TOKEN }}{% endraw %} so it never shows; "
+        "this site is {{ site.title }}.\n\n```yaml\n{% raw %}\npassword: ${{ secrets.REGISTRY_TOKEN }}\n{% endraw %}\n```\n\n"
+        "{% raw %}\nWrite {% include note.html %} in a page.\n{% endraw %}\n"))
+    text = all_text(kb)
+    assert "Pass the token as ${{ secrets.REGISTRY_TOKEN }} so it never shows; this site is ." in text, text
+    assert "```yaml\npassword: ${{ secrets.REGISTRY_TOKEN }}\n```" in text, text
+    assert "Write {% include note.html %} in a page." in text and "raw %}" not in text, text
 
 
 def test_a_heading_with_no_text_is_not_shown(tmp_path: Path) -> None:
