@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 import frontmatter
 import yaml
-from frontmatter.default_handlers import BaseHandler, YAMLHandler
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from .drawings import drawing_name, drawing_text, is_drawing
 from .markdown import ParsedMarkdown, holds, name_in_words, parse
@@ -53,6 +53,13 @@ class _TomlHandler(BaseHandler):
         return tomllib.loads(fm)
 
 
+class _JsonHandler(JSONHandler):
+    """Hugo's JSON frontmatter: a page opening with a line "{" and the object's closing "}"
+    alone on a line. A page that opens so and is not JSON is text (see _split_frontmatter)."""
+
+    START_DELIMITER = "{"
+
+
 class _FastYamlHandler(YAMLHandler):
     """YAML frontmatter with libyaml's C loader when it is there (same results, faster)."""
 
@@ -74,7 +81,9 @@ _NOTION_DATES = ("%B %d, %Y %I:%M %p", "%B %d, %Y")
 # properties Notion's databases name so: one of these alone under a title is a property line
 _NOTION_NAMES = frozenset({"created", "created by", "created time", "last edited", "last edited time",
                            "last edited by", "tags", "status", "owner", "assignee", "date", "type"})
-_HANDLERS: tuple[BaseHandler, ...] = (_FastYamlHandler(), _TomlHandler())
+_HANDLERS: tuple[BaseHandler, ...] = (_FastYamlHandler(), _TomlHandler(), _JsonHandler())
+# MultiMarkdown's metadata (MkDocs', Pelican's posts'): `Title: …` lines opening a page, no delimiters
+_HEADER_FIELD = re.compile(r"([A-Za-z][\w -]{0,39}?):[ \t]+(\S[^\n]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +371,8 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
         if journal := _JOURNAL_NAME.fullmatch(path.stem):  # a Logseq journal page: its day is its title and date
             day = "-".join(journal.groups())
             meta = {"title": day, "date": day, **meta}
+    if not meta and not outline:
+        meta, body = header_metadata(body)
     if is_drawing(rel, meta):  # an Obsidian Excalidraw drawing: its labels, not its JSON (bot/drawings.py)
         body = drawing_text(body)
         if not body:
@@ -390,9 +401,12 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
     handler = frontmatter.detect_format(stripped, _HANDLERS)
     if handler is None:
         return {}, text
+    json = isinstance(handler, _JsonHandler)
     try:
         fm, body = handler.split(stripped)
     except ValueError:
+        if json:  # a "{" line opening a page, no "}" line: text
+            return {}, text
         # No closing delimiter: frontmatter left open if it starts like one ("title: …"),
         # otherwise a leading `---` is just a thematic break before prose.
         after = stripped.split("\n", 1)[1] if "\n" in stripped else ""
@@ -406,8 +420,11 @@ def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], s
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _Skip(f"broken frontmatter: {first}") from None
-    except ValueError as exc:  # a value that cannot be built: `date: 2024-02-30`, `!!float abc`, a huge TOML int
-        raise _Skip(f"broken frontmatter: {_describe(exc)}") from None
+    except ValueError as exc:  # a value that cannot be built (`date: 2024-02-30`, `!!float abc`), or JSON's error
+        if not json:
+            raise _Skip(f"broken frontmatter: {_describe(exc)}") from None
+        repairs.append(f"starts with a {{ line but is no JSON frontmatter ({_describe(exc)}); read as text")
+        return {}, text
     except Exception as exc:  # e.g. `!!timestamp nope`: PyYAML fails with an AttributeError
         raise _Skip(f"broken frontmatter: a value cannot be read ({_describe(exc)})") from None
     if meta is None:
@@ -454,7 +471,7 @@ def notion_properties(body: str) -> tuple[dict[str, Any], str]:
     "Tags: …", "Owner: …") where other tools write frontmatter. Left in the body they opened
     every answer from such a page. Tags, a date and a description mean what they mean in
     frontmatter; the other properties' values are kept as tags, so the page is still found
-    by its owner or status."""
+    by its owner or status (`_field_meta`)."""
     title = _NOTION_TITLE.match(body)
     if title is None:
         return {}, body
@@ -464,10 +481,36 @@ def notion_properties(body: str) -> tuple[dict[str, Any], str]:
     found = [m for m in map(_NOTION_PROPERTY.fullmatch, lines) if m is not None and len(m.group()) <= 200]
     if len(found) < len(lines) or (len(found) == 1 and found[0].group(1).lower() not in _NOTION_NAMES):
         return {}, body  # a paragraph, or one line that reads "Note: …"
+    return _field_meta(found), body[:title.end()] + body[end:].lstrip("\n")
+
+
+def header_metadata(body: str) -> tuple[dict[str, Any], str]:
+    """MultiMarkdown's metadata as frontmatter, and the body without it: `Title: …`, `Date: …`,
+    `Tags: …` lines opening a page, with no delimiters, up to the first blank line. MkDocs
+    reads a page's metadata so and Pelican's blog posts are written so; left in the body,
+    they opened the page's first answer. Only when a line is its title: a note that opens
+    "Owner: Alice" is text."""
+    if _HEADER_FIELD.match(body) is None:
+        return {}, body
+    end = body.find("\n\n")
+    end = len(body) if end < 0 else end
+    lines = body[:end].rstrip("\n").split("\n")
+    found = [m for m in map(_HEADER_FIELD.fullmatch, lines) if m is not None and len(m.group()) <= 200]
+    if len(found) < len(lines) or not any(m.group(1).lower() == "title" for m in found):
+        return {}, body
+    return _field_meta(found), body[end:].lstrip("\n")
+
+
+def _field_meta(found: list[re.Match[str]]) -> dict[str, Any]:
+    """Frontmatter from `Key: value` lines (a Notion page's properties, MultiMarkdown's
+    metadata): a title, tags, a date and a description mean what they mean in frontmatter;
+    the other values are kept as keywords, so the page is still found by its owner or status."""
     meta: dict[str, Any] = {"tags": [], "keywords": []}
     for m in found:
         key, value = m.group(1).lower(), m.group(2).strip()
-        if key in ("tags", "tag", "category", "categories", "keywords"):
+        if key == "title":
+            meta["title"] = value
+        elif key in ("tags", "tag", "category", "categories", "keywords"):
             meta["tags"].extend(value.split(","))
         elif key in ("created", "date", "created time") and "date" not in meta:
             meta["date"] = _notion_date(value)
@@ -475,7 +518,7 @@ def notion_properties(body: str) -> tuple[dict[str, Any], str]:
             meta["description"] = value
         else:
             meta["keywords"].append(value)
-    return meta, body[:title.end()] + body[end:].lstrip("\n")
+    return meta
 
 
 def _notion_date(value: str) -> dt.date | str:

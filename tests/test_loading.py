@@ -71,14 +71,43 @@ def all_text(kb: KnowledgeBase) -> str:
             "Pipelines run containerized steps.\n"
         ), ("Pipelines Overview", "What pipelines are", ("pipelines", "kfp"), ("/docs/pipelines/old/",),
             "2023-01-02")),
+        ("json.md", (  # Hugo's third kind
+            '{\n  "title": "GPU Quotas",\n  "description": "Who gets how many GPUs",\n  "tags": ["gpu", "quota"],\n'
+            '  "aliases": ["/quotas/"],\n  "date": "2024-06-01T09:00:00Z",\n  "params": {"weight": 3}\n}\n\n'
+            "Each team gets eight GPUs.\n"
+        ), ("GPU Quotas", "Who gets how many GPUs", ("gpu", "quota"), ("/quotas/",), "2024-06-01")),
+        ("pelican.md", (  # MultiMarkdown's metadata: MkDocs reads it, Pelican's posts are written so
+            "Title: Moving Inference to the Edge\nDate: 2024-07-02 10:20\nTags: edge, inference\n"
+            "Summary: Why we serve small models on site\n\nLatency fell when models moved next to the cameras.\n"
+        ), ("Moving Inference to the Edge", "Why we serve small models on site", ("edge", "inference"), (),
+            "2024-07-02")),
     ],
 )
 def test_frontmatter_fields_are_read(tmp_path: Path, name: str, text: str,
                                      expected: tuple[str, str, tuple[str, ...], tuple[str, ...], str]) -> None:
-    """YAML (`---`) and TOML (`+++`) frontmatter give the same document fields."""
+    """YAML (`---`), TOML (`+++`) and JSON frontmatter, and MultiMarkdown's `Title:` lines,
+    give the same document fields, and none of it is left in the page's text."""
     write(tmp_path, name, text)
     doc = load_folder(tmp_path).files[0].document
     assert (doc.title, doc.description, doc.tags, doc.aliases, doc.date) == expected
+    shown = all_text(KnowledgeBase.load(tmp_path))
+    assert all(line not in shown for line in text.splitlines()[:2]) and shown.strip(), shown
+
+
+def test_a_page_that_only_looks_like_it_has_metadata_is_text(tmp_path: Path) -> None:
+    """A page opening with a "{" line that is not JSON, or with `Key: value` lines of which
+    none is a title (a note's "Owner: Alice"), keeps every line as text."""
+    write(tmp_path, "brace.md", "{\nnot json, a sketch of a config\n}\n\nThe sketch above is draft.\n")
+    write(tmp_path, "open.md", "{\nthe brace never closes\n")
+    write(tmp_path, "owner.md", "Owner: Alice\nDue: Friday\n\nShip the quota dashboard.\n")
+    result = load_folder(tmp_path)
+    kb = KnowledgeBase.load(tmp_path)
+    bodies = {d.path: "\n\n".join(s.text for s in kb.sections if s.doc is d) for d in kb.documents}
+    assert "not json, a sketch of a config" in bodies["brace.md"] and "The sketch above" in bodies["brace.md"]
+    assert "the brace never closes" in bodies["open.md"]
+    assert "Owner: Alice\nDue: Friday" in bodies["owner.md"]
+    assert [(p.path, p.skipped) for p in result.problems] == [("brace.md", False)], result.problems
+    assert "no JSON frontmatter" in result.problems[0].reason
 
 
 def test_publish_date_is_read_as_the_date(tmp_path: Path) -> None:
