@@ -332,6 +332,9 @@ def _passages(text: str) -> list[str]:
     cur: list[str] = []
     size = 0
     for block in _fit_blocks(blocks(text)):
+        if cur and _is_subheading(block) and not _is_subheading(cur[-1]):  # it opens what follows, as a heading would
+            out.append("\n\n".join(cur))
+            cur, size = [], 0
         if cur and (size + len(block) > PASSAGE_MAX or size >= PASSAGE_TARGET or len(cur) >= 3 and size >= 200):
             if not cur[-1].rstrip().endswith(":"):
                 out.append("\n\n".join(cur))
@@ -350,6 +353,13 @@ def _passages(text: str) -> list[str]:
     for part in out[:-1]:
         starts.append(starts[-1] + len(part) + 2)
     return [_out_of_list(part, whole, at) if k else part for k, (part, at) in enumerate(zip(out, starts))]
+
+
+def _is_subheading(block: str) -> bool:
+    """Is this paragraph a question in bold: a FAQ's "**Who pays for idle notebooks?**", a
+    heading in all but name (its answer follows it)."""
+    line = block.strip()
+    return line.startswith(("**", "__")) and line.rstrip("*_").endswith("?") and _BOLD_LINE.fullmatch(line) is not None
 
 
 def _out_of_list(passage: str, whole: ListItems, newline: int) -> str:

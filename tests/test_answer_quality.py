@@ -878,6 +878,29 @@ def test_a_passage_never_stops_where_the_steps_begin(tmp_path: Path) -> None:
     assert "do the following" in reply.body and "Step 1: create policy part 1" in reply.body, reply.body
 
 
+def test_a_question_in_bold_opens_a_passage_as_a_heading_would(tmp_path: Path) -> None:
+    """A FAQ written as bold questions under one heading: its passages ran on from one answer
+    into the next question and its answer, and the answer to "spot instances" came second,
+    under another. A bold label that asks nothing ("**Note**") stays with the text it is in."""
+    faq = [("How do I request more GPUs?", "Open a ticket in the platform queue with the project code and the "
+            "number of A100s you need; approvals take two days."),
+           ("Who pays for idle notebooks?", "Idle notebooks are charged to the team that started them; they stop "
+            "after three hours without a kernel."),
+           ("Can I use spot instances for training?", "Yes, for jobs that checkpoint every thirty minutes; the "
+            "scheduler restarts them when capacity returns."),
+           ("Where are model artifacts stored?", "In the artifacts bucket, one prefix per project, kept for ninety "
+            "days unless tagged as release.")]
+    body = "\n\n".join(f"**{q}**\n\n{a}" for q, a in faq)
+    write(tmp_path, "faq.md", f"# Platform FAQ\n\nWhat teams ask the platform group most often.\n\n{body}\n\n"
+                              "Checkpoints go to the scratch bucket.\n\n**Note**\n\nScratch is wiped weekly.\n")
+    assistant = Assistant.load(tmp_path)
+    reply = plain_text(assistant.reply("can we train on spot instances?").body)
+    assert reply.startswith("Can I use spot instances for training?\n\nYes, for jobs that checkpoint"), reply
+    assert "notebooks" not in reply and "artifacts" not in reply, reply
+    assert any("Checkpoints go to the scratch bucket.\n\n**Note**\n\nScratch is wiped weekly." in s.text
+               for s in assistant.kb.sections)
+
+
 def test_a_section_ending_on_a_colon_is_answered_with_what_it_introduces(tmp_path: Path) -> None:
     """A page whose opening ends "… for serving files in a given directory:" and goes on
     under the next heading: the answer carries on into that section (it stopped at the
