@@ -57,6 +57,7 @@ PAGES = {
     "headings with no text": "##\n",
     "highlight blocks never closed": "{% highlight py %}\nx\n",
     "Liquid raw blocks, one a line": "{% raw %}{{ x }}{% endraw %}\n",
+    "component blocks in a .md page": "<Tabs>\nx\n</Tabs>\n",
     "MDX components, indented content": "import S from 's';\n<Step title=\"x\">\n    y <Tip>z</Tip>\n</Step>\n",
 }
 LAST = "The last sentence of the page names the pelican."

@@ -146,9 +146,8 @@ def _block_title(m: re.Match[str]) -> str:
 
 def reduce_site_syntax(body: str, mdx: bool = False) -> str:
     """`body` with the site syntax above (and MyST's) reduced to plain Markdown. A `.md` file
-    is read as MDX too when a line of its prose imports a component (Docusaurus reads `.md`
-    as MDX: `import Tabs from '@theme/Tabs';` then `<Tabs>`)."""
-    mdx = mdx or _imports_components(body)
+    is read as MDX too when its prose imports a component or holds one's block (`_reads_as_mdx`)."""
+    mdx = mdx or _reads_as_mdx(body)
     body = site_code_as_fences(body)  # bot/codeblocks.py: Jekyll's and Hugo's highlight blocks
     if not _needs_walk(body, mdx):
         return body
@@ -159,10 +158,23 @@ def reduce_site_syntax(body: str, mdx: bool = False) -> str:
 _IMPORT_LINE = re.compile(r"\nimport\s+[\w{][^\n]*\sfrom\s+['\"][^'\"\n]+['\"];?[ \t]*(?=\n|$)")
 
 
-def _imports_components(body: str) -> bool:
-    """Whether a line of `body` outside code is an ES module import (`import X from '…'`)."""
+# a line that is only a component's opening tag, `<TabItem label="curl" value="curl">` (a name
+# in PascalCase: `<MODEL>` is a placeholder), and one closing it
+_COMPONENT_OPEN = re.compile(r"\n[ \t]*<([A-Z][a-z][\w.]*)(?:\s[^<>\n]*)?>[ \t]*(?=\n|$)")
+_COMPONENT_CLOSE = re.compile(r"\n[ \t]*</([A-Z][a-z][\w.]*)>[ \t]*(?=\n|$)")
+
+
+def _reads_as_mdx(body: str) -> bool:
+    """Whether `body`'s prose (outside code) imports a component (`import Tabs from
+    '@theme/Tabs';`: Docusaurus reads `.md` as MDX) or holds a component's block, an opening
+    tag's line and its closing tag's line: a site that registers its components for every
+    page imports none, and a README copied from such docs shows `<Tabs>` (GitHub hides
+    the tag lines as HTML; a reply showed them)."""
     text = "\n" + body
     found = [m.start() + 1 for m in _IMPORT_LINE.finditer(text)]
+    if holds(text, "</"):
+        closed = set(_COMPONENT_CLOSE.findall(text))
+        found += [m.start() + 1 for m in _COMPONENT_OPEN.finditer(text) if m.group(1) in closed]
     spans = fence_spans(text)[0] if found else []
     return any(not inside_spans(spans, at) for at in found)
 

@@ -856,6 +856,24 @@ def test_a_md_file_that_imports_a_component_is_read_as_mdx(tmp_path: Path) -> No
     assert "```js\nimport { Client } from 'sdk';\n```" in sdk and "<Widget>" in sdk, sdk
 
 
+def test_a_md_file_holding_a_component_block_is_read_as_mdx(tmp_path: Path) -> None:
+    """A site that registers its components for every page imports none, and a README copied
+    from such docs holds `<Tabs>` blocks with no import: replies showed the tag lines (GitHub
+    hides them). A component's opening line and its closing line make it MDX; a placeholder
+    line, `<MODEL>`, or an opening tag never closed, is text."""
+    write(tmp_path, "proxy.md", (
+        "# Proxy\n\n## Test it\n\nCall the proxy from your client.\n\n<Tabs>\n"
+        "<TabItem label=\"Python SDK\" value=\"python\">\n\nPoint the SDK's base URL at the proxy.\n\n</TabItem>\n"
+        "<TabItem label=\"curl\" value=\"curl\">\n\nPost to `/v1/messages` with your key.\n\n</TabItem>\n</Tabs>\n"))
+    write(tmp_path, "notes.md", "# Models\n\nSet the model as\n\n<MODEL>\n\nin the config.\n\n<Widget>\n\nThe widget lists them.\n")
+    kb = KnowledgeBase.load(tmp_path)
+    proxy = re.sub(r"\n{3,}", "\n\n", "\n".join(s.text for s in kb.sections if s.doc.path == "proxy.md"))
+    assert "**Python SDK**\n\nPoint the SDK's base URL at the proxy." in proxy, proxy
+    assert "**curl**\n\nPost to `/v1/messages` with your key." in proxy and "Tab" not in proxy, proxy
+    notes = "\n".join(s.text for s in kb.sections if s.doc.path == "notes.md")
+    assert "<MODEL>" in notes and "<Widget>" in notes, notes
+
+
 def test_html_anchor_is_removed_and_becomes_the_section_anchor(tmp_path: Path) -> None:
     kb = load_one(tmp_path, (
         "# Guide\n\nIntro.\n\n"
