@@ -62,8 +62,9 @@ ICON_START = r":(?:material|octicons|fontawesome|simple)-"  # how a MkDocs Mater
 # grid cards: ":material-clock-fast:{ .lg .middle }")
 ICON = re.compile(rf"\s*{ICON_START}[a-z0-9-]+:(?:\{{[ \t]*[.#][^{{}}\n]*\}})?")
 _ESCAPE = re.compile(r"\\(?=[!\"#$%&'()*+,\-./:;<=>?@\[\]^_`{|}~])")
-# (no "[" inside: a page name cannot hold one, and a run of unclosed "[[" is read once, not once per "[[")
-_WIKI = re.compile(r"!?\[\[([^\][|#]*)(?:#([^\][|]*))?(?:\|([^\][]*))?\]\]")
+# [[Note]], [[Note#Heading]], [[Note|shown text]]; in a table the bar is escaped, [[Note\|shown]] (no "["
+# inside: a page name cannot hold one, and a run of unclosed "[[" is read once, not once per "[[")
+_WIKI = re.compile(r"!?\[\[([^\][|#]*?)(?:#([^\][|]*?))?(?:\\?\|([^\][]*))?\]\]")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[([^\]]*)\]")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 # in a heading, single emphasis and strikethrough too ("The _Black_ code style", "~~Async SQL~~

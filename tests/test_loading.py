@@ -970,6 +970,19 @@ def test_wiki_links_show_as_text_and_resolve(tmp_path: Path) -> None:
     assert kb.related(target) == [hub]  # backlink
 
 
+def test_a_wiki_link_in_a_table_with_its_bar_escaped_resolves(tmp_path: Path) -> None:
+    """In a table Obsidian escapes the bar of `[[Note|shown text]]` (`[[Note\\|shown text]]`,
+    as a bare bar ends the cell): the backslash was read into the name, so the link
+    resolved to nothing and the two pages were not related."""
+    write(tmp_path, "Cluster access.md", "# Cluster access\n\nRequest access through the portal.\n")
+    write(tmp_path, "index.md", ("# Runbook index\n\n| Problem | Page |\n|---|---|\n"
+                                 "| No kubeconfig | [[Cluster access\\|the access page]] |\n"))
+    kb = KnowledgeBase.load(tmp_path)
+    index, access = doc_by_path(kb, "index.md"), doc_by_path(kb, "Cluster access.md")
+    assert kb.related(index) == [access] and kb.related(access) == [index]
+    assert "| No kubeconfig | the access page |" in "\n".join(s.text for s in kb.doc_sections(index))
+
+
 def test_wiki_link_to_a_file_name_reads_as_the_title(tmp_path: Path) -> None:
     write(tmp_path, "key-trends.md", "---\ntitle: Key Trends\n---\n\nTrends text.\n\n## Edge\n\nEdge text.\n")
     write(tmp_path, "hub.md", "# Hub\n\nSee [[key-trends]] and [[key-trends#Edge]] for more.\n")
