@@ -105,9 +105,10 @@ _TEMPLATE_TAG = (re.compile(r"(?<!\{)\{%"), re.compile(r"%\}(?!\})"))  # {% … 
 _LOOP_OPEN = re.compile(r"[ \t]*\{%-?\s*for\b")
 _LOOP_CLOSE = re.compile(r"[ \t]*\{%-?\s*endfor\b")
 _EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hugo {{< shortcode >}}
+# Liquid's {% raw %} and {% endraw %}: what they wrap is shown as written
+_RAW_TAG = re.compile(r"\{%-?[ \t]*(end)?raw[ \t]*-?%\}")
 # {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
 # a tip or a warning whose text is the parameter
-_RAW_TAG = re.compile(r"\{%-?[ \t]*(end)?raw[ \t]*-?%\}")
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
 # a block tag on a line of its own that titles what it holds: GitBook's {% tab title="Python" %},
 # {% code title="train.py" %}
@@ -296,7 +297,7 @@ def _walk(body: str, mdx: bool) -> str:
         elif "title=" in line and "{%" in line and (m := _TITLED_TAG.fullmatch(line)):
             out.extend(title_lines(m.group(1) or m.group(2) or ""))
             continue
-        elif templated and "{{" in line or "{%" in line:
+        elif (templated and "{{" in line) or "{%" in line:
             line = _without_template(line)
             if not line.strip():
                 out.append("")
