@@ -76,6 +76,7 @@ _TOC_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]+(?:toc|table of contents)[ \
 _INCLUDE_LINE = re.compile(r"[ \t]*(?:\{!>?[^\n]*?!\}|\{\{#(?:include|rustdoc_include|playground|title)\b[^\n]*?\}\}"
                            r"""|-+8<-+[ \t]+(?:(["'])[^\n]*?\1|\[(?:start|end):[\w-]+\])|<<<[ \t]+\S+)[ \t]*""")
 _SNIPPETS_BLOCK = re.compile(r"[ \t]*-+8<-+[ \t]*")  # opens and closes a block of snippet file names
+_SNIPPET_NAME = re.compile(r"[ \t]*(?:;[^\n]*|\S+)?[ \t]*")  # a line of one: a file name, a "; comment" or blank
 # *[HTML]: Hyper Text Markup Language: an abbreviation (Python-Markdown's abbr), a tooltip on the site
 _ABBREVIATION_LINE = re.compile(r" {0,3}\*\[[^\]\n]+\]:[^\n]*")
 # a table of contents the site builds where it stands: [[toc]] (VitePress), [[_TOC_]] (GitLab), [TOC]
@@ -246,7 +247,7 @@ def _walk(body: str, mdx: bool) -> str:
         if includes and _INCLUDE_LINE.fullmatch(line) or "[" in line and _TOC_LINE.fullmatch(line):
             continue
         if includes and (snippets or "8<-" in line) and _SNIPPETS_BLOCK.fullmatch(line):
-            snippets = not snippets and any(_SNIPPETS_BLOCK.fullmatch(later) for later in lines[at + 1:at + 200])
+            snippets = not snippets and _snippet_block(lines, at)
             continue
         if snippets or "*[" in line and _ABBREVIATION_LINE.fullmatch(line):
             continue
@@ -354,6 +355,18 @@ def _raw_pieces(line: str, raw: bool, change: Callable[[str], str]) -> tuple[str
         raw, last = m.group(1) is None, m.end()
     out.append(line[last:] if raw else change(line[last:]))
     return "".join(out), raw
+
+
+def _snippet_block(lines: list[str], at: int) -> bool:
+    """Does the `--8<--` line at `at` open a block of snippet file names: lines of one name
+    each (or blank, or a comment) up to a closing `--8<--`? A marker followed by anything
+    else (prose, a code fence) opens none: what follows it is the page's own text."""
+    for line in lines[at + 1:at + 200]:
+        if _SNIPPETS_BLOCK.fullmatch(line):
+            return True
+        if not _SNIPPET_NAME.fullmatch(line) or line.lstrip().startswith(("```", "~~~")):
+            return False
+    return False
 
 
 def _jsx_title(tag: str) -> str:

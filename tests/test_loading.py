@@ -363,17 +363,22 @@ def test_snippet_and_code_import_lines_go_and_so_do_abbreviations(tmp_path: Path
     """What the site fills in from other files is not in the page: PyMdown's snippets
     (`--8<-- "links.md"`, one line or a block of file names), VitePress's code import (`<<<
     @/snippets/app.js`), and the abbreviation lines (`*[GPU]: …`) the site turns into tooltips.
-    Replies showed them as written. A `--8<--` never closed takes nothing with it."""
+    Replies showed them as written. A `--8<--` never closed takes nothing with it, nor does one
+    whose next `--8<--` is inside a code block: prose after it is no file name (the page's
+    text, down to its end, had gone)."""
     kb = load_one(tmp_path, (
         "# Install\n\n--8<-- \"includes/warning.md\"\n\nRun the installer.\n\n--8<--\nlinks.md\nabbr.md\n--8<--\n\n"
         "<<< @/snippets/install.sh{2}\n\n```python\n--8<-- \"docs_src/app.py\"\n```\n\n"
         "```sh\n# --8<-- in code stays\nacme install\n```\n\n*[GPU]: Graphics Processing Unit\n\n"
-        "Pick a GPU node.\n\n--8<--\n\nCheck the logs.\n"))
+        "Pick a GPU node.\n\n--8<--\n\nCheck the logs.\n\n--8<--\nRotate the keys yearly.\n"
+        "```text\n--8<--\n```\n\nDrain the node first.\n"))
     text = all_text(kb)
-    assert "8<" not in text.replace("# --8<-- in code stays", "") and "<<<" not in text and "*[" not in text, text
+    prose = text.replace("# --8<-- in code stays", "").replace("```text\n--8<--\n```", "")
+    assert "8<" not in prose and "<<<" not in text and "*[" not in text, text
     assert "links.md" not in text and "docs_src" not in text and "```python" not in text, text
     assert "Run the installer." in text and "```sh\n# --8<-- in code stays\nacme install\n```" in text
     assert "Pick a GPU node." in text and "Check the logs." in text
+    assert "Rotate the keys yearly." in text and "Drain the node first." in text, text
 
 
 def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
