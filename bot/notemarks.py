@@ -5,7 +5,10 @@ is rendered (bot/render.py; the index reads the words alike either way):
 - a highlight (`==40 GPU hours==`: Obsidian, PyMdown's mark): bold, as a chat has no highlight;
 - a task item (`- [ ] ask finance`, `- [x] move to spot`): a box, ☐ or ☑;
 - an Obsidian block id ending a line (`… for experiments. ^budget-rule`), a name for links to
-  that line: gone.
+  that line: gone;
+- a Dataview inline field inside a sentence, as Dataview shows it: `[target:: 120 ms]` is
+  "target: 120 ms", `(target:: 120 ms)` its value alone (a field on a line of its own,
+  `owner:: Alice`, stays as written).
 
 Code, fenced or in a span, is left exactly as written.
 """
@@ -19,7 +22,9 @@ from .markdown import code_spans_masked, outside_fences
 _HIGHLIGHT = re.compile(r"(?<![=\w])==(?=[^\s=])([^=\n]*?[^\s=])==(?![=\w])")
 _TASK = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[([ xX])\](?=[ \t])", re.MULTILINE)
 _BLOCK_ID = re.compile(r"[ \t]+\^(?=[\w-]*[A-Za-z])[\w-]+[ \t]*$", re.MULTILINE)
-_HINT = re.compile(r"\*\*|==|\[[ xX]\]|\^")
+# [key:: value] / (key:: value), not a link's text ("[a:: b](url)") nor C++'s "std::vector"
+_INLINE_FIELD = re.compile(r"([\[(])([A-Za-z][\w -]{0,39}?)::[ \t]+([^\][()\n]*?)[ \t]*([\])])(?![(\[])")
+_HINT = re.compile(r"\*\*|==|\[[ xX]\]|\^|:: ")
 
 
 def as_meant(markdown: str) -> str:
@@ -37,7 +42,15 @@ def _prose_as_meant(prose: str) -> str:
         prose = _TASK.sub(lambda m: m.group(1) + ("☐" if m.group(2) == " " else "☑"), prose)
     if "^" in prose:
         prose = _BLOCK_ID.sub("", prose)
+    if ":: " in prose:
+        prose = _INLINE_FIELD.sub(_field_shown, prose)
     return prose
+
+
+def _field_shown(m: re.Match[str]) -> str:
+    if (m.group(1), m.group(4)) not in (("[", "]"), ("(", ")")):
+        return m.group()
+    return f"{m.group(2)}: {m.group(3)}" if m.group(1) == "[" else m.group(3)
 
 
 _STRONG_RUN = re.compile(r"(?<![*\\])\*\*(?!\*)")  # `**` alone (not in `***`, not escaped)

@@ -184,6 +184,17 @@ def test_obsidian_highlights_task_boxes_and_block_ids_read_as_meant_in_every_dia
     assert "^budget-rule" not in shown and "☐ ask finance" in shown and "==40" not in shown
 
 
+def test_dataview_inline_fields_read_as_dataview_shows_them() -> None:
+    """Obsidian's Dataview writes a field inside a sentence as `[key:: value]` (shown as the
+    key and its value) or `(key:: value)` (its value alone): replies showed the brackets and
+    the double colon. A field on a line of its own, a link's text and code stay as written."""
+    text = ("The p50 target is [target:: 120 ms] for chat and (batch target:: 300 ms) for batch.\n\n"
+            "owner:: Priya\n\nSee [a:: b](https://example.com), `[k:: v]` and std::vector.\n")
+    for shown in (plain_text(text), to_mrkdwn(text), discord_shown(text)):
+        assert "The p50 target is target: 120 ms for chat and 300 ms for batch." in shown, shown
+        assert "owner:: Priya" in shown and "[k:: v]" in shown and "std::vector" in shown, shown
+
+
 def test_a_code_block_names_its_language_without_the_sites_braces() -> None:
     """R Markdown names a chunk's language in braces with its options (`{r setup, include=FALSE}`),
     Pandoc with a class (`{.python}`), VitePress with lines to highlight (`js{1,3}`): Discord
