@@ -475,11 +475,8 @@ def notion_properties(body: str) -> tuple[dict[str, Any], str]:
     title = _NOTION_TITLE.match(body)
     if title is None:
         return {}, body
-    end = body.find("\n\n", title.end())
-    end = len(body) if end < 0 else end
-    lines = body[title.end():end].split("\n")
-    found = [m for m in map(_NOTION_PROPERTY.fullmatch, lines) if m is not None and len(m.group()) <= 200]
-    if len(found) < len(lines) or (len(found) == 1 and found[0].group(1).lower() not in _NOTION_NAMES):
+    found, end = _field_lines(body, title.end(), _NOTION_PROPERTY)
+    if not found or (len(found) == 1 and found[0].group(1).lower() not in _NOTION_NAMES):
         return {}, body  # a paragraph, or one line that reads "Note: …"
     return _field_meta(found), body[:title.end()] + body[end:].lstrip("\n")
 
@@ -492,13 +489,20 @@ def header_metadata(body: str) -> tuple[dict[str, Any], str]:
     "Owner: Alice" is text."""
     if _HEADER_FIELD.match(body) is None:
         return {}, body
-    end = body.find("\n\n")
-    end = len(body) if end < 0 else end
-    lines = body[:end].rstrip("\n").split("\n")
-    found = [m for m in map(_HEADER_FIELD.fullmatch, lines) if m is not None and len(m.group()) <= 200]
-    if len(found) < len(lines) or not any(m.group(1).lower() == "title" for m in found):
+    found, end = _field_lines(body.rstrip("\n"), 0, _HEADER_FIELD)
+    if not any(m.group(1).lower() == "title" for m in found):
         return {}, body
     return _field_meta(found), body[end:].lstrip("\n")
+
+
+def _field_lines(body: str, start: int, field: re.Pattern[str]) -> tuple[list[re.Match[str]], int]:
+    """The `Key: value` lines of the paragraph at `start` (each a `field` of at most 200
+    characters), and where the paragraph ends; none unless every line of it is one."""
+    end = body.find("\n\n", start)
+    end = len(body) if end < 0 else end
+    lines = body[start:end].split("\n")
+    found = [m for m in map(field.fullmatch, lines) if m is not None and len(m.group()) <= 200]
+    return (found if len(found) == len(lines) else []), end
 
 
 def _field_meta(found: list[re.Match[str]]) -> dict[str, Any]:

@@ -23,7 +23,8 @@ _HIGHLIGHT = re.compile(r"(?<![=\w])==(?=[^\s=])([^=\n]*?[^\s=])==(?![=\w])")
 _TASK = re.compile(r"^([ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+)\[([ xX])\](?=[ \t])", re.MULTILINE)
 _BLOCK_ID = re.compile(r"[ \t]+\^(?=[\w-]*[A-Za-z])[\w-]+[ \t]*$", re.MULTILINE)
 # [key:: value] / (key:: value), not a link's text ("[a:: b](url)") nor C++'s "std::vector"
-_INLINE_FIELD = re.compile(r"([\[(])([A-Za-z][\w -]{0,39}?)::[ \t]+([^\][()\n]*?)[ \t]*([\])])(?![(\[])")
+_FIELD = r"([A-Za-z][\w -]{0,39}?)::[ \t]+([^\][()\n]*?)[ \t]*"  # key:: value
+_INLINE_FIELD = re.compile(rf"\[{_FIELD}\](?![(\[])|\({_FIELD}\)")
 _HINT = re.compile(r"\*\*|==|\[[ xX]\]|\^|:: ")
 
 
@@ -43,14 +44,8 @@ def _prose_as_meant(prose: str) -> str:
     if "^" in prose:
         prose = _BLOCK_ID.sub("", prose)
     if ":: " in prose:
-        prose = _INLINE_FIELD.sub(_field_shown, prose)
+        prose = _INLINE_FIELD.sub(lambda m: f"{m.group(1)}: {m.group(2)}" if m.group(1) else m.group(4), prose)
     return prose
-
-
-def _field_shown(m: re.Match[str]) -> str:
-    if (m.group(1), m.group(4)) not in (("[", "]"), ("(", ")")):
-        return m.group()
-    return f"{m.group(2)}: {m.group(3)}" if m.group(1) == "[" else m.group(3)
 
 
 _STRONG_RUN = re.compile(r"(?<![*\\])\*\*(?!\*)")  # `**` alone (not in `***`, not escaped)
