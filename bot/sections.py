@@ -259,7 +259,9 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
     """The first sentence of some Markdown as plain text, cut at a word near `limit`.
 
     A sentence that introduces a list ("Compare providers on three points:") is finished
-    with the list's item labels, so an outline line never ends on a dangling colon. Code and
+    with the list's item labels, so an outline line never ends on a dangling colon; a section
+    that opens with a list is summed up by its items' labels too ("caching, retries, …"), not
+    by its items run together as one line ("caching - cached outputs … retries - set …"). Code and
     tables are no sentence (a table without outer pipes either: "Options | Type"). Inline
     HTML is read as the Markdown it stands for first (bot/inlinehtml.py): an image tag
     written over three lines after a sentence was cut to "… in the UI <img…".
@@ -269,7 +271,9 @@ def first_sentence(markdown: str, limit: int = 160) -> str:
         text = strip_markup(html_as_markdown(block))
         if not text:
             continue
-        sentence = _SENTENCE_END.split(text, maxsplit=1)[0]
+        sentence = _list_gist(block) if _LIST_LINE.match(block) else _SENTENCE_END.split(text, maxsplit=1)[0]
+        if not sentence:  # (a list whose items hold nothing but nested ones)
+            continue
         if sentence.endswith(":"):
             following = next(parts, None)
             items = _list_labels(following) if following is not None else []
@@ -305,6 +309,34 @@ def _without_list_of(own: str, headings: list[str]) -> str:
 def _words(text: str) -> str:
     """Plain text as a name to compare: its words, in lower case."""
     return " ".join(text.casefold().split())
+
+
+def _list_gist(block: str) -> str:
+    """A list as one sentence: items led by a bold label that names something ("**caching** -
+    …") by their labels, joined by commas; other items (a label that is a figure, "**$44.97
+    billion**: size of …", says nothing alone) by their first sentences, joined by semicolons.
+    One item is its own sentence. A nested item is its parent's detail."""
+    depth = len(block) - len(block.lstrip())
+    items: list[list[str]] = []
+    nested = False
+    for line in block.split("\n"):
+        if _LIST_LINE.match(line):
+            nested = len(line) - len(line.lstrip()) > depth
+            if not nested:
+                items.append([line])
+                continue
+        if items and not nested:
+            items[-1].append(line.strip())  # (an item's text wrapped onto more lines)
+    if len(items) > 1 and all(_ITEM.match(lines[0]) for lines in items):
+        names = _list_labels("\n".join(lines[0] for lines in items))
+        if all(name[:1].isalpha() and "," not in name for name in names):  # (not figures: "$44.97 billion")
+            return ", ".join(names) + "."
+    sentences = [_SENTENCE_END.split(strip_markup(html_as_markdown(_LIST_LINE.sub("", " ".join(lines)))), maxsplit=1)[0]
+                 for lines in items]
+    if len(sentences) == 1:
+        return sentences[0]
+    joined = "; ".join(s.rstrip(".;:") for s in sentences if s)
+    return joined + "." if joined else ""
 
 
 def _list_labels(block: str) -> list[str]:

@@ -933,6 +933,45 @@ def test_first_sentence_finishes_a_list_introduction() -> None:
     assert first_sentence(linked) == "For more, see Starlette's docs for: The `WebSocket` class, Class-based handling."
 
 
+def test_an_outline_line_sums_up_a_child_that_is_a_list(tmp_path: Path) -> None:
+    """A child section that is a list was summed up in its parent's outline as its items run
+    together: "4. Runtime Logic: caching - cached outputs can be used per task retries - set
+    retries for tasks resource requests…" (Kubeflow's pipeline page). A list of named items
+    is summed up by their names; other items by their first sentences; a label that is a
+    figure says nothing alone, so its sentence stays."""
+    write(tmp_path, "pipeline.md", """# Pipeline declaration
+
+A pipeline is declared from four kinds of element, each described below.
+
+## Runtime logic
+- **caching** - cached outputs can be used per task
+- **retries** - set retries for tasks
+- **resource requests and limits** - request memory, cpu, GPU
+
+## Steps to submit
+1. Compile the pipeline to YAML. The compiler checks every input.
+2. Upload the YAML in the dashboard
+   and pick a version name.
+   - a nested hint that is detail
+3. Start a run.
+
+## Figures
+- **$44.97 billion**: size of the market in 2022.
+- **39.6%**: its yearly growth.
+
+## Input parameters
+- **pipeline_root** - object storage root path for metadata and artifact persistence
+""")
+    body = Assistant.load(tmp_path).reply("pipeline declaration").body
+    lines = {line.split("**")[1]: line.split("**: ", 1)[1] for line in body.splitlines() if line.startswith("- **")}
+    assert lines == {
+        "Runtime logic": "caching, retries, resource requests and limits.",
+        "Steps to submit": "Compile the pipeline to YAML; Upload the YAML in the dashboard and pick a version name; Start a run.",
+        "Figures": "$44.97 billion: size of the market in 2022; 39.6%: its yearly growth.",
+        "Input parameters": "pipeline_root - object storage root path for metadata and artifact persistence",
+    }, body
+
+
 def test_a_reply_never_stops_on_a_colon_written_in_bold(tmp_path: Path) -> None:
     """The colon of a bold lead-in ("**Here's a glimpse into the future:**" above the page's
     headings) or of a bold list label whose sub-items were cut ("3. **AI Services:**") is a
