@@ -441,8 +441,8 @@ class Retriever:
         ranked = self.rank(query)
         if ranked is None:
             return SearchResult(query, [], abstained=True)
-        if not confident(self.params, ranked.evidence) and not ranked.intent_overview:
-            head = ranked.order[: self.params.coverage_depth]
+        head = ranked.order[: self.params.coverage_depth]
+        if not confident(self.params, ranked.evidence) and not ranked.intent_overview and not self._heads_the_term(query, head):
             return SearchResult(query, [], abstained=True,
                                 near=tuple(head[near_misses(self.params, ranked.evidence)].tolist()))
         hits: list[Hit] = []
@@ -455,6 +455,22 @@ class Retriever:
                 break
         return SearchResult(query, hits, overview=ranked.overview,
                             holds={h.section.id: ranked.words.holds(h.section.id) for h in hits})
+
+    def _heads_the_term(self, query: Query, ids: np.ndarray) -> bool:
+        """Does a heading of one of the sections `ids` name the term of a "what is X" question,
+        X of two words or more, as written ("what is a warm pool": "Train Using Managed Warm
+        Pools")? Then the knowledge names what is asked about, though each of X's words is
+        everyday English and the abstention rule (ranking.confident) reads everyday words
+        as no evidence; a term of one word is left to it ("what is a pool" is declined)."""
+        wanted = self._text.terms(query.intent.topic) if query.intent.topic else []
+        if len(wanted) < 2:
+            return False
+        n = len(wanted)
+        for sid in ids.tolist():
+            got = self._text.terms(self.index.label(sid))
+            if any(got[i:i + n] == wanted for i in range(len(got) - n + 1)):
+                return True
+        return False
 
     def rank(self, query: Query) -> Ranked | None:
         """The candidates best first by the ranking formula (a broad question's overview

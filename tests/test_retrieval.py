@@ -63,6 +63,22 @@ def test_sagemaker_questions(sagemaker_assistant: Assistant, question: str, doc:
     assert doc in top.doc.path or doc in top.heading_path.lower(), [h.section.heading_path for h in hits]
 
 
+@pytest.mark.parametrize(("question", "term"), [("what is a warm pool", "warm pool"), ("what is a cold start", "cold start"),
+                                              ("what is a shadow test", "shadow test")])
+def test_a_term_of_everyday_words_that_heads_a_section_is_answered(sagemaker_assistant: Assistant, question: str,
+                                                                   term: str) -> None:
+    """Each word of the term is everyday English, which the abstention rule reads as no
+    evidence ("warm", "pool"), but SageMaker's headings name the term as asked: a "what is"
+    question about it was declined, though "warm pools" was answered."""
+    hits = sagemaker_assistant.retriever.search(question, top=3).hits
+    assert hits and term in hits[0].section.heading_path.lower(), [h.section.heading_path for h in hits]
+
+
+@pytest.mark.parametrize("question", ["what is a birthday party", "what is a wedding cake", "what is a free lunch"])
+def test_a_term_of_everyday_words_no_heading_names_is_declined(sagemaker_assistant: Assistant, question: str) -> None:
+    assert sagemaker_assistant.retriever.search(question).hits == []
+
+
 @pytest.mark.parametrize(
     "question",
     ["what's the weather in Paris", "qwxz plorf", "best pizza in naples", "how to bake a sourdough bread",
