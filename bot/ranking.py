@@ -129,6 +129,8 @@ class Evidence:
     distinct: int  # distinct words in the question (known or not)
     kind: np.ndarray  # per known word: does it only name the kind of answer asked for
     keyness: np.ndarray  # per known word: log10 of its share of the knowledge's sections over its share of English
+    fits: np.ndarray | None = None  # per section, for a question of the intent's own words alone: is it one the
+    # intent looks for (its heading, path or tags name it)
 
 
 def confident(params: Params, evidence: Evidence) -> bool:
@@ -142,20 +144,23 @@ def confident(params: Params, evidence: Evidence) -> bool:
     without those words, and the better one counts: "telemedicine use cases" is answered by
     the section on telemedicine, which need not say "use cases". A question whose known words
     are all the intent's own, with words the index never saw besides, asks for advice on
-    something the knowledge lacks ("recommend a good book"): declined."""
+    something the knowledge lacks ("recommend a good book"): declined. A question of the
+    intent's own words alone is answered only by a section the intent looks for
+    (`Evidence.fits`): "trends" asked of a product's docs was answered by its privacy
+    policy, which logs visits "for analyzing trends"."""
     kind = evidence.kind
     only_kind = bool(kind.any() and kind.all())  # the intent's own words alone ("emerging trends")
     if only_kind and evidence.unknown + evidence.names:
         return False  # ...and a topic the knowledge never saw ("recommend a good book")
-    if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct, evidence.keyness):
+    held = evidence.held if not only_kind or evidence.fits is None else evidence.held & evidence.fits[:, None]
+    if _covers(params, evidence, held, evidence.idfs, evidence.distinct, evidence.keyness):
         return True
     if not kind.any():
         return False
     if only_kind:  # a key one held is enough
         # the same test with any share held: one word is enough, if it is key to the knowledge
-        return _covers(
-            params.with_values(min_coverage=0.0, min_words=1), evidence, evidence.held, evidence.idfs, 1,
-            evidence.keyness)
+        return _covers(params.with_values(min_coverage=0.0, min_words=1), evidence, held, evidence.idfs, 1,
+                       evidence.keyness)
     topical = ~kind
     return _covers(params, evidence, evidence.held[:, topical], evidence.idfs[topical],
                    evidence.distinct - int(kind.sum()), evidence.keyness[topical])

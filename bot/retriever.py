@@ -499,12 +499,15 @@ class Retriever:
                 else np.zeros((len(head), 0), dtype=bool))
         intent = query.intent.intent
         kind_words = intent.own_words if intent is not None else frozenset()
+        kind = np.array([term in kind_words for term in parts.terms], dtype=bool)
+        fits = None
+        if intent is not None and intent.sections and kind.any() and kind.all():  # (see ranking.confident)
+            fits = np.isin(head, self._preferred(query).get("intent", np.zeros(0, dtype=np.int64)))
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
-            distinct=len(known) + len({w.term for w in unknown}),
-            kind=np.array([term in kind_words for term in parts.terms], dtype=bool),
-            keyness=self._keyness(query, parts.terms))
+            distinct=len(known) + len({w.term for w in unknown}), kind=kind,
+            keyness=self._keyness(query, parts.terms), fits=fits)
         return Ranked(order, scores, evidence, parts, overview is not None, by_intent)
 
     @staticmethod
@@ -805,9 +808,11 @@ class Retriever:
         return self._figure_mask
 
     def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
-        """Sections holding every term of `phrase` in one of `fields` (order not checked), in order."""
+        """Sections holding every term of `phrase` in one of `fields` (order not checked), in order.
+        A stop word is no term the index holds: "use cases" is found by "cases" (it was found
+        nowhere, so a heading "Use Cases" was not one the use-cases intent looks for)."""
         result: np.ndarray | None = None
-        for t in phrase:
+        for t in (t for t in phrase if t not in STOP_STEMS):
             parts = [self.index.field_ids(t, f) for f in fields]  # each in order, without repeats
             ids = parts[0] if len(parts) == 1 else _union(parts) if parts else _NO_IDS
             result = ids if result is None else _common(result, ids)

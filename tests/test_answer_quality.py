@@ -234,6 +234,27 @@ def test_bundled_intent_keywords_answer_with_their_overview(bundled: Assistant, 
     assert keyword.split()[0].lower() in (top.heading or top.doc.title).lower(), top.heading_path
 
 
+def test_an_intent_keyword_is_answered_only_by_a_section_about_it(tmp_path: Path) -> None:
+    """A product's docs with no page on trends: "trends" was answered by its privacy policy,
+    which logs visits "for analyzing trends", and help offered "trends" as something to ask.
+    A heading "Use Cases" was not one the use-cases intent looks for ("use" is a stop word,
+    and the intent's phrase needed it), so "use cases" had no section about it either."""
+    write(tmp_path, "privacy.md", "# Privacy policy\n\n## Log files\n\nThe site keeps log files of visits. "
+          "The information is used for analyzing trends and administering the site.\n")
+    write(tmp_path, "fleets.md", "# Fleets\n\nA fleet is a group of GPU instances that runs jobs.\n\n"
+          "## Placement\n\nA cluster placement puts a fleet's instances in one network.\n")
+    write(tmp_path, "examples.md", "# Examples\n\n## Use Cases\n\nTeams run fine-tuning, batch inference and "
+          "model serving on fleets.\n")
+    assistant = Assistant.load(tmp_path)
+    assert assistant.reply("trends").no_match
+    assert "Trends" not in assistant.reply("help").body
+    reply = assistant.reply("use cases")
+    assert not reply.no_match and reply.sources[0].heading_path.endswith("Use Cases"), reply.sources
+    write(tmp_path, "roadmap.md", "# Roadmap\n\n## Trends we follow\n\nMore teams move training to spot GPUs.\n")
+    reply = Assistant.load(tmp_path).reply("trends")
+    assert not reply.no_match and reply.sources[0].heading_path.endswith("Trends we follow"), reply.sources
+
+
 @pytest.mark.parametrize("question", ["top trends", "latest trends", "current trends", "main use cases",
                                       "common use cases", "top best practices"])
 def test_a_keyword_with_a_word_that_picks_among_it_gets_the_same_overview(bundled: Assistant,
