@@ -442,11 +442,15 @@ class Retriever:
         if ranked is None:
             return SearchResult(query, [], abstained=True)
         head = ranked.order[: self.params.coverage_depth]
-        if not confident(self.params, ranked.evidence) and not ranked.intent_overview and not self._heads_the_term(query, head):
-            return SearchResult(query, [], abstained=True,
-                                near=tuple(head[near_misses(self.params, ranked.evidence)].tolist()))
+        order = ranked.order
+        if not confident(self.params, ranked.evidence) and not ranked.intent_overview:
+            named = self._named_in_heading(query, head)
+            if named is None:
+                return SearchResult(query, [], abstained=True,
+                                    near=tuple(head[near_misses(self.params, ranked.evidence)].tolist()))
+            order = np.concatenate(([named], order[order != named]))  # what answering rests on comes first
         hits: list[Hit] = []
-        for sid in ranked.order.tolist():
+        for sid in order.tolist():
             sec = self.index.sections[sid]
             if any(sec.text in h.section.text for h in hits):
                 continue
@@ -456,21 +460,23 @@ class Retriever:
         return SearchResult(query, hits, overview=ranked.overview,
                             holds={h.section.id: ranked.words.holds(h.section.id) for h in hits})
 
-    def _heads_the_term(self, query: Query, ids: np.ndarray) -> bool:
-        """Does a heading of one of the sections `ids` name the term of a "what is X" question,
-        X of two words or more, as written ("what is a warm pool": "Train Using Managed Warm
-        Pools")? Then the knowledge names what is asked about, though each of X's words is
-        everyday English and the abstention rule (ranking.confident) reads everyday words
-        as no evidence; a term of one word is left to it ("what is a pool" is declined)."""
+    def _named_in_heading(self, query: Query, ids: np.ndarray) -> int | None:
+        """The first of the sections `ids` whose heading names the term of a "what is X"
+        question, X of two words or more, as written ("what is a warm pool": "Train Using
+        Managed Warm Pools"). Then the knowledge names what is asked about, though each of
+        X's words is everyday English and the abstention rule (ranking.confident) reads
+        everyday words as no evidence; a term of one word is left to it ("what is a pool" is
+        declined). (An intent's keyword named in a heading was tried the same way and not
+        kept: SageMaker's "trends" would have been answered by "Seasonal Trend Decomposition".)"""
         wanted = self._text.terms(query.intent.topic) if query.intent.topic else []
         if len(wanted) < 2:
-            return False
+            return None
         n = len(wanted)
         for sid in ids.tolist():
             got = self._text.terms(self.index.label(sid))
             if any(got[i:i + n] == wanted for i in range(len(got) - n + 1)):
-                return True
-        return False
+                return int(sid)
+        return None
 
     def rank(self, query: Query) -> Ranked | None:
         """The candidates best first by the ranking formula (a broad question's overview
