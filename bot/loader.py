@@ -32,6 +32,7 @@ from .markdown import ParsedMarkdown, holds, name_in_words, parse
 from .models import Document, WikiLink
 from .outliner import is_outliner_app_folder, is_outliner_graph, is_outliner_page, page_properties, reduce_outliner
 from .sitesyntax import reduce_site_syntax
+from .snippets import include_snippets
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".rmd")  # (Quarto and R Markdown are Markdown too)
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -100,6 +101,8 @@ class LoadedFile:
     document: Document
     markdown: ParsedMarkdown
     repairs: tuple[str, ...] = ()  # what loading fixed in the file (reported again on reuse)
+    included: tuple[str, ...] = ()  # files its snippets took text from (bot/snippets.py), relative to the folder
+    absorbed: tuple[str, ...] = ()  # ...of them, those that are only a part of pages, not pages of their own
 
 
 @dataclass(slots=True)
@@ -113,8 +116,8 @@ class LoadResult:
         return [p for p in self.problems if p.skipped]
 
 
-class _Skip(Exception):
-    pass
+class _Skip(ValueError):
+    """A file that cannot be used, with the reason (a ValueError: what bot/snippets.py passes over)."""
 
 
 @dataclass(slots=True)
@@ -278,8 +281,8 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         repairs: list[str] = []
         before = previous.get(rel) if previous else None
         try:
-            doc, md = _load_file(path, real, rel, max_bytes, repairs, before,
-                                 outline=graph or is_outliner_page(rel))
+            doc, md, included, absorbed = _load_file(path, real, rel, max_bytes, repairs, before,
+                                           outline=graph or is_outliner_page(rel), root=root)
         except Exception as exc:  # one file's failure, whatever it is, never stops the rest
             reason = str(exc) if isinstance(exc, _Skip) else f"cannot be loaded: {_describe(exc)}"
             if before is not None:
@@ -291,9 +294,15 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         if before is not None and md is before.markdown:  # unchanged: the parse is reused
             loaded = before
         else:
-            loaded = LoadedFile(doc, md, tuple(repairs))
+            loaded = LoadedFile(doc, md, tuple(repairs), included, absorbed)
         problems.extend(LoadProblem(rel, r, False) for r in loaded.repairs + tuple(md.repairs))
         files.append(loaded)
+    # a file a page includes is part of that page (a site excludes its snippets from the build),
+    # unless it includes that page in turn (two pages that include each other are both pages)
+    includes = {f.document.path: set(f.included) for f in files}
+    parts_of_pages = {name for f in files for name in f.absorbed
+                      if name != f.document.path and f.document.path not in includes.get(name, ())}
+    files = [f for f in files if f.document.path not in parts_of_pages]
     if not files:
         detail = "; ".join(f"{p.path}: {p.reason}" for p in problems if p.skipped)
         what = f"no usable Markdown files (*.md, *.markdown, *.mdx, *.qmd, *.Rmd) in {root}"
@@ -347,22 +356,27 @@ _JOURNAL_NAME = re.compile(r"(\d{4})_(\d{2})_(\d{2})")  # Logseq's journal file 
 
 
 def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[str],
-               before: LoadedFile | None = None, outline: bool = False) -> tuple[Document, ParsedMarkdown]:
-    """One file as a document and its parse; `outline`: a Logseq page (bot/outliner.py)."""
+               before: LoadedFile | None = None, outline: bool = False,
+               root: Path | None = None) -> tuple[Document, ParsedMarkdown, tuple[str, ...], tuple[str, ...]]:
+    """One file as a document, its parse and the files its snippets include (relative to
+    `root`, the knowledge folder; bot/snippets.py); `outline`: a Logseq page (bot/outliner.py)."""
     data = _read_regular(real, max_bytes)
-    digest = hashlib.sha256(data).hexdigest()
+    if b"8<-" in data and root is not None:  # its snippets' text is part of it: what a reload compares
+        text = _decoded(data)
+        included = include_snippets(text, real, root, lambda file: _decoded(_read_regular(file, max_bytes)))
+        text = included.text
+        names = tuple(_rel(file, root.resolve()) for file in included.files)
+        absorbed = tuple(_rel(file, root.resolve()) for file in included.absorbed)
+        digest = hashlib.sha256(text.encode()).hexdigest() if names else hashlib.sha256(data).hexdigest()
+    else:
+        text, names, absorbed, digest = "", (), (), hashlib.sha256(data).hexdigest()
     if before is not None and before.document.sha256 == digest:
-        return before.document, before.markdown  # unchanged since the last load
+        return before.document, before.markdown, before.included, before.absorbed  # unchanged since the last load
     if not data.strip():
         raise _Skip("empty file")
     if b"\x00" in data[:8192]:
         raise _Skip("binary file (contains NUL bytes), not Markdown text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _Skip(f"not UTF-8 text (bad byte at offset {exc.start})") from None
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text or _decoded(data)
     meta, body = _split_frontmatter(text, repairs)
     if not meta and _EXPORT_ID.search(path.stem):
         meta, body = notion_properties(body)
@@ -393,7 +407,16 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
         links=tuple(md.links) + page_links(body, rel),
         sha256=digest,
     )
-    return doc, md
+    return doc, md, names, absorbed
+
+
+def _decoded(data: bytes) -> str:
+    """A file's bytes as text with Unix line ends; _Skip when they are not UTF-8."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Skip(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _split_frontmatter(text: str, repairs: list[str]) -> tuple[dict[str, Any], str]:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+from typing import Collection
 
 from watchfiles import Change, awatch
 
@@ -24,10 +25,11 @@ RESTART_PAUSE_S = 0.1  # when a folder vanished between listing the folders and 
 MAX_RESTARTS = 5  # in a row; then the watch stops (and says why) rather than spin
 
 
-def relevant(path: str, folder: Path, catalog: Path | None) -> bool:
-    """A Markdown file or a folder under the knowledge folder (not hidden), or the intent
-    catalog. Folders count: a file written into a folder created a moment before may land
-    before the watch on that folder does, and only the folder's event is seen."""
+def relevant(path: str, folder: Path, catalog: Path | None, included: Collection[str] = ()) -> bool:
+    """A Markdown file or a folder under the knowledge folder (not hidden), a file a page's
+    snippets include (`included`, relative to the folder: dstack's `snippets/*.ext`), or the
+    intent catalog. Folders count: a file written into a folder created a moment before may
+    land before the watch on that folder does, and only the folder's event is seen."""
     p = Path(path)
     if catalog is not None and p == catalog:
         return True
@@ -37,7 +39,7 @@ def relevant(path: str, folder: Path, catalog: Path | None) -> bool:
         return False
     if any(part.startswith(".") for part in rel.parts):
         return False
-    return p.name.lower().endswith(MARKDOWN_SUFFIXES) or not p.suffix or p.is_dir()
+    return p.name.lower().endswith(MARKDOWN_SUFFIXES) or not p.suffix or p.is_dir() or rel.as_posix() in included
 
 
 async def watch(live: LiveAssistant, stopping: asyncio.Event) -> None:
@@ -73,7 +75,7 @@ async def _watch_folders(live: LiveAssistant, folder: Path, folders: list[Path],
     which means the new watch is in place), reloads: a file written into a new folder
     before its watch began is served too."""
     session = awatch(*_paths(folder, folders, catalog), stop_event=stopping, debounce=DEBOUNCE_MS,
-                     recursive=False, watch_filter=lambda _change, path: relevant(path, folder, catalog),
+                     recursive=False, watch_filter=lambda _change, path: relevant(path, folder, catalog, live.included),
                      yield_on_timeout=not caught_up, rust_timeout=None if caught_up else CATCH_UP_MS)
     async with contextlib.aclosing(session) as changes_seen:
         async for changes in changes_seen:

@@ -381,6 +381,65 @@ def test_snippet_and_code_import_lines_go_and_so_do_abbreviations(tmp_path: Path
     assert "Rotate the keys yearly." in text and "Drain the node first." in text, text
 
 
+def test_a_snippet_line_reads_as_the_file_it_includes(tmp_path: Path) -> None:
+    """PyMdown Snippets, as an MkDocs Material site builds the page: vLLM's GPU page is tabs
+    of `--8<-- "docs/…/gpu.cuda.inc.md:requirements"` (the part between that file's
+    `[start:requirements]` and `[end:requirements]` markers), and dstack's pages include a
+    shared `.ext` file. The page was its tab labels, the included text a document titled
+    "Gpu.cuda.inc" (or, not being Markdown, never read)."""
+    docs = tmp_path / "docs"
+    write(docs, "install/gpu.md", "# GPU\n\n## Requirements\n\n=== \"NVIDIA CUDA\"\n\n"
+          "    --8<-- \"docs/install/gpu.cuda.inc.md:requirements\"\n\n=== \"AMD ROCm\"\n\n"
+          "    --8<-- \"docs/install/gpu.rocm.inc.md:requirements\"\n")
+    write(docs, "install/gpu.cuda.inc.md", "--8<-- [start:requirements]\n\n- GPU: compute capability 7.5 or higher\n\n"
+          "--8<-- [end:requirements]\n--8<-- [start:other]\n\nNot this part.\n\n--8<-- [end:other]\n")
+    write(docs, "install/gpu.rocm.inc.md", "--8<-- [start:requirements]\n\n- GPU: MI200 or MI300\n\n"
+          "--8<-- [end:requirements]\n")
+    write(docs, "concepts/snippets/manage-fleets.ext", "### Instances\n\nUse `instances` to pin a run to one fleet instance.\n")
+    for page in ("tasks", "services"):
+        write(docs, f"concepts/{page}.md", f"# {page.title()}\n\nWhat {page} are.\n\n"
+              "--8<-- \"docs/concepts/snippets/manage-fleets.ext\"\n\n## Lines\n\n"
+              "--8<-- \"concepts/snippets/manage-fleets.ext:3:3\"\n")
+    # a page of its own that another page takes a part of stays a page
+    write(docs, "quotas.md", "# Quotas\n\nQuotas are per project.\n\n--8<-- [start:cap]\nA project may hold 64 GPUs.\n"
+          "--8<-- [end:cap]\n")
+    write(docs, "projects.md", "# Projects\n\n--8<-- \"quotas.md:cap\"\n")
+    kb = KnowledgeBase.load(docs)
+    assert sorted(d.path for d in kb.documents) == ["concepts/services.md", "concepts/tasks.md", "install/gpu.md",
+                                                    "projects.md", "quotas.md"]
+    assert [s.text for s in kb.sections if s.doc.path == "projects.md"] == ["A project may hold 64 GPUs."]
+    gpu = next(s for s in kb.sections if s.heading == "Requirements")
+    shown = re.sub(r"\n{3,}", "\n\n", gpu.text)  # (a tab's title line keeps a blank line of its own: no paragraph)
+    assert shown == "**NVIDIA CUDA**\n\n- GPU: compute capability 7.5 or higher\n\n**AMD ROCm**\n\n- GPU: MI200 or MI300", gpu.text
+    for page in ("concepts/tasks.md", "concepts/services.md"):
+        shown = {s.heading: s.text for s in kb.sections if s.doc.path == page and s.heading}
+        assert shown == {"Instances": "Use `instances` to pin a run to one fleet instance.",
+                         "Lines": "Use `instances` to pin a run to one fleet instance."}, shown  # (line 3 alone)
+    reply = Assistant(kb, IntentCatalog.load(DEFAULT_CATALOG)).reply("which GPUs does ROCm need")
+    assert "MI200 or MI300" in reply.body and reply.sources[0].path == "install/gpu.md", reply
+
+
+def test_a_snippet_reads_nothing_outside_the_folder_and_never_loops(tmp_path: Path) -> None:
+    """Only a regular file inside the knowledge folder is read: a path up and out, or a link
+    pointing out, stays a line (and goes, as a site with no such file shows nothing). Two
+    files that include each other stop; a change to an included file is a change to the page."""
+    docs = tmp_path / "docs"
+    write(tmp_path, "secret.md", "TOKEN=hunter2\n")
+    (docs / "notes").mkdir(parents=True)
+    (docs / "notes" / "leak.md").symlink_to(tmp_path / "secret.md")
+    write(docs, "a.md", "# A\n\nAlpha text.\n\n--8<-- \"../secret.md\"\n\n--8<-- \"notes/leak.md\"\n\n--8<-- \"b.md\"\n")
+    write(docs, "b.md", "Beta text.\n\n--8<-- \"a.md\"\n")
+    kb = KnowledgeBase.load(docs)
+    text = all_text(kb)
+    assert "hunter2" not in text and "8<" not in text, text
+    # each includes the other once and stops there; each is a page of its own (neither is only a part of the other)
+    assert text.count("Beta text.") == 2 and text.count("Alpha text.") == 2, text
+    assert [d.path for d in kb.documents] == ["a.md", "b.md"]
+    write(docs, "b.md", "Beta text, edited.\n")
+    again = KnowledgeBase.load(docs, kb)
+    assert "Beta text, edited." in all_text(again)
+
+
 def test_a_jekyll_note_include_reads_as_its_text(tmp_path: Path) -> None:
     """Jekyll documentation themes write a note as `{% include note.html content="…" %}`: the tag
     went with its text, so the note was lost. Other template tags still go; in code they stay."""

@@ -125,6 +125,29 @@ def test_edits_additions_and_deletions_are_served_within_seconds(tmp_path: Path,
     assert "knowledge reloaded" in caplog.text
 
 
+def test_an_edit_to_a_file_a_page_includes_is_served(tmp_path: Path) -> None:
+    """A page's snippet (`--8<-- "snippets/limits.ext"`, bot/snippets.py) makes that file part
+    of the page: saving it reloads the page, though it is not Markdown."""
+    folder = tmp_path / "kb"
+    write(folder, "snippets/limits.ext", "Each run may use 8 GPUs.\n")
+    write(folder, "runs.md", "# Runs\n\n## Limits\n\n--8<-- \"snippets/limits.ext\"\n")
+    live = LiveAssistant(Assistant.load(folder))
+    assert "8 GPUs" in live.reply("how many GPUs may a run use").body
+
+    async def main() -> None:
+        stopping = asyncio.Event()
+        watcher = asyncio.create_task(watch(live, stopping))
+        await asyncio.sleep(0.5)  # the watcher is in place
+        try:
+            write(folder, "snippets/limits.ext", "Each run may use 16 GPUs.\n")
+            await until(lambda: "16 GPUs" in live.reply("how many GPUs may a run use").body)
+        finally:
+            stopping.set()
+            await asyncio.wait_for(watcher, 5)
+
+    asyncio.run(main())
+
+
 def test_a_reload_that_finds_nothing_usable_keeps_serving_the_old_knowledge(tmp_path: Path) -> None:
     folder = tmp_path / "kb"
     write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by air.\n")
