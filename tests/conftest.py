@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import os
 import shutil
 import socket
@@ -12,11 +13,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 import pytest
 
 from bot.assistant import Assistant
+from bot.live import LiveAssistant
+from bot.watch import watch
 
 ROOT = Path(__file__).resolve().parents[1]
 # Validated intent catalogs are cached in the user's cache folder (bot/catalog_file.py): tests keep
@@ -35,6 +38,21 @@ async def until(check: "Callable[[], bool]", timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def watching(live: LiveAssistant, before_stop: Callable[[], None] = lambda: None) -> AsyncIterator["asyncio.Task[None]"]:
+    """Hot reload (bot/watch.py) of `live` for the block's length, in place before the block
+    runs; `before_stop` runs as it ends, before the watcher is waited for."""
+    stopping = asyncio.Event()
+    watcher = asyncio.create_task(watch(live, stopping))
+    await asyncio.sleep(0.5)  # the watcher is in place
+    try:
+        yield watcher
+    finally:
+        stopping.set()
+        before_stop()
+        await asyncio.wait_for(watcher, 5)
 
 
 def free_port() -> int:

@@ -24,9 +24,8 @@ import pytest
 from bot.assistant import Assistant
 from bot.knowledge import KnowledgeBase
 from bot.live import LiveAssistant
-from bot.watch import watch
 
-from .conftest import ROOT, run_cloudai, until, write
+from .conftest import ROOT, run_cloudai, until, watching, write
 
 pytestmark = pytest.mark.slow  # `cloudai` processes (bounded in time and memory)
 
@@ -237,10 +236,7 @@ def test_hot_reload_ignores_folders_linked_from_outside_and_fifos(tmp_path: Path
     fifo = kb / "pipe.md"
 
     async def main() -> None:
-        stopping = asyncio.Event()
-        watcher = asyncio.create_task(watch(live, stopping))
-        await asyncio.sleep(0.5)  # the watcher is in place
-        try:
+        async with watching(live, before_stop=lambda: unblock(fifo)) as watcher:
             write(outside, "elsewhere.md", "# Elsewhere\n\nChanged, and still not knowledge.\n")
             await asyncio.sleep(2.0)  # well past the debounce
             assert live.current is first, "a change outside the knowledge folder reloaded it"
@@ -250,9 +246,5 @@ def test_hot_reload_ignores_folders_linked_from_outside_and_fifos(tmp_path: Path
             await until(lambda: "Liquid cooling" in live.reply("how are GPU racks cooled").body)
             assert any(p.path == "pipe.md" and "named pipe" in p.reason for p in live.current.kb.problems)
             assert not watcher.done()
-        finally:
-            stopping.set()
-            unblock(fifo)
-            await asyncio.wait_for(watcher, 5)
 
     asyncio.run(main())

@@ -37,9 +37,8 @@ from bot.live import LiveAssistant
 from bot.metrics import Metrics
 from bot.settings import Settings, variable_name
 from bot.store import Store
-from bot.watch import watch
 from tests import discord_fake as fake_discord
-from tests.conftest import ROOT, free_port, run_cloudai, until, write
+from tests.conftest import ROOT, free_port, run_cloudai, until, watching, write
 from tests.discord_fake import BOT_ID, FakeDiscord
 from tests.slack_fake import FORM, JSON, FakeSlack, block_action, event_callback, settings_for, signed_post, slash_command, start_fake_slack
 
@@ -97,10 +96,7 @@ def test_edits_additions_and_deletions_are_served_within_seconds(tmp_path: Path,
         return not reply.no_match and any(title in s.label for s in reply.sources)
 
     async def main() -> None:
-        stopping = asyncio.Event()
-        watcher = asyncio.create_task(watch(live, stopping))
-        await asyncio.sleep(0.5)  # the watcher is in place
-        try:
+        async with watching(live):
             write(folder, "gpus.md", "# GPU Clusters\n\nGPU clusters are cooled by liquid in every region.\n")
             await until(lambda: "liquid" in live.reply("how are GPU clusters cooled").body)
 
@@ -117,9 +113,6 @@ def test_edits_additions_and_deletions_are_served_within_seconds(tmp_path: Path,
             assert "gpus.md: not UTF-8 text" in caplog.text
             assert "liquid" in live.reply("how are GPU clusters cooled").body
             assert cites("what are qubits", "Quantum Computing")  # the rest reloaded as usual
-        finally:
-            stopping.set()
-            await asyncio.wait_for(watcher, 5)
 
     asyncio.run(main())
     assert "knowledge reloaded" in caplog.text
@@ -135,15 +128,9 @@ def test_an_edit_to_a_file_a_page_includes_is_served(tmp_path: Path) -> None:
     assert "8 GPUs" in live.reply("how many GPUs may a run use").body
 
     async def main() -> None:
-        stopping = asyncio.Event()
-        watcher = asyncio.create_task(watch(live, stopping))
-        await asyncio.sleep(0.5)  # the watcher is in place
-        try:
+        async with watching(live):
             write(folder, "snippets/limits.ext", "Each run may use 16 GPUs.\n")
             await until(lambda: "16 GPUs" in live.reply("how many GPUs may a run use").body)
-        finally:
-            stopping.set()
-            await asyncio.wait_for(watcher, 5)
 
     asyncio.run(main())
 
