@@ -59,7 +59,9 @@ PAGES = {
     "Liquid raw blocks, one a line": "{% raw %}{{ x }}{% endraw %}\n",
     "component blocks in a .md page": "<Tabs>\nx\n</Tabs>\n",
     "MDX components, indented content": "import S from 's';\n<Step title=\"x\">\n    y <Tip>z</Tip>\n</Step>\n",
+    "snippets of a 100 KB file beside it": '--8<-- "part.txt"\n',
 }
+PART = "A shared paragraph of a snippet file.\n" * 2_700  # part.txt, beside the page (about 100 KB; not Markdown)
 LAST = "The last sentence of the page names the pelican."
 
 
@@ -69,6 +71,7 @@ def load_seconds(body: str) -> tuple[float, bool]:
     times = []
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "page.md").write_text(f"# Page\n\n{body}\n\n{LAST}\n", encoding="utf-8")
+        (Path(tmp) / "part.txt").write_text(PART, encoding="utf-8")
         for _ in range(3):
             started = time.perf_counter()
             assistant = Assistant.load(Path(tmp))

@@ -363,7 +363,7 @@ def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[s
     data = _read_regular(real, max_bytes)
     if b"8<-" in data and root is not None:  # its snippets' text is part of it: what a reload compares
         text = _decoded(data)
-        included = include_snippets(text, real, root, lambda file: _decoded(_read_regular(file, max_bytes)))
+        included = include_snippets(text, real, root, lambda file: _decoded(_read_regular(file, max_bytes)), max_bytes)
         text = included.text
         names = tuple(_rel(file, root.resolve()) for file in included.files)
         absorbed = tuple(_rel(file, root.resolve()) for file in included.absorbed)

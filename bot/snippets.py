@@ -13,7 +13,8 @@ What is done, as PyMdown does it: the line form (`--8<-- "path"`, `'path'`), a b
 file names between two `--8<--` lines, a named part (`path:name`) and lines (`path:3:9`,
 `path:3`, `path::9`), the include line's indentation given to every included line (a
 snippet inside a tab or an admonition stays inside it), and snippets inside included text,
-three levels deep at most (a file that includes itself stops there). Lines in code blocks
+three levels deep at most (a file that includes itself stops there), as much text as a
+file may hold at most (`MAX_FILE_BYTES`: a page including a large file 20,000 times stops). Lines in code blocks
 are included too, as PyMdown does (a fence holding `--8<-- "examples/app.py"` shows the
 file). A path is looked for in the knowledge folder: as written, then without its leading
 folders (a site's paths start at its project root, `docs/…`, and the knowledge folder is
@@ -43,16 +44,19 @@ class Included:
 
     text: str
     files: list[Path] = field(default_factory=list)  # real paths, in the order first included
+    room: int = 0  # characters still to be included: a page that includes a large file 20,000 times stops
+    taken: dict[tuple[Path, str, int, int], tuple[str, bool]] = field(default_factory=dict)  # each part read once...
+    found: dict[tuple[str, Path], Path | None] = field(default_factory=dict)  # ...and each path looked for once
     absorbed: list[Path] = field(default_factory=list)  # ...of them, those that are only a part of pages:
     # included whole, or made of nothing but named parts (vLLM's gpu.cuda.inc.md). A page that
     # another includes a part of (`page.md:limits`) is still a page of its own.
 
 
-def include_snippets(text: str, page: Path, root: Path, read: Callable[[Path], str]) -> Included:
+def include_snippets(text: str, page: Path, root: Path, read: Callable[[Path], str], limit: int) -> Included:
     """`text` (the page at real path `page`) with every snippet whose file is found in `root`
-    replaced by that file's text; `read` reads a file's text (raising OSError or ValueError
-    for one that cannot be had: the line then stays)."""
-    out = Included(text)
+    replaced by that file's text, `limit` characters in all at most; `read` reads a file's
+    text (raising OSError or ValueError for one that cannot be had: the line then stays)."""
+    out = Included(text, room=limit)
     if "8<-" not in text:
         return out
     out.text = _expand(text, page, root.resolve(), read, out, (page,))
@@ -111,23 +115,35 @@ def _one(spec: str, page: Path, root: Path, read: Callable[[Path], str], used: I
     if "://" in spec or len(chain) > MAX_DEPTH:
         return None
     path, part, first, last = _spec(spec)
-    found = _find(path, page, root)
+    key = (path, page)
+    found = used.found[key] if key in used.found else used.found.setdefault(key, _find(path, page, root))
     if found is None or found in chain:
         return None
     try:
-        text = read(found)
+        taken, absorbed = used.taken[(found, part, first, last)] if (found, part, first, last) in used.taken else \
+            used.taken.setdefault((found, part, first, last), _taken(read(found), part, first, last))
     except (OSError, ValueError):
         return None
     if found not in used.files:
         used.files.append(found)
-    lines = text.split("\n")
-    if (not (part or first or last) or _only_parts(lines)) and found not in used.absorbed:
+    if absorbed and found not in used.absorbed:
         used.absorbed.append(found)
+    if len(taken) > used.room:
+        return None
+    used.room -= len(taken)
+    return _expand(taken, found, root, read, used, chain + (found,))
+
+
+def _taken(text: str, part: str, first: int, last: int) -> tuple[str, bool]:
+    """What a snippet takes of a file's text, and whether that makes the file only a part of
+    pages (taken whole, or a file of nothing but named parts)."""
+    lines = text.split("\n")
+    absorbed = not (part or first or last) or _only_parts(lines)
     if part:
         lines = _part(lines, part)
     elif first or last:
         lines = lines[max(first - 1, 0):last or None]
-    return _expand("\n".join(lines).strip("\n"), found, root, read, used, chain + (found,))
+    return "\n".join(lines).strip("\n"), absorbed
 
 
 def _spec(spec: str) -> tuple[str, str, int, int]:
