@@ -252,7 +252,7 @@ class Assistant:
         hits = result.hits
         parts = self._parts(result)  # the best-ranked block first: it titles the reply
         top = parts[0].section
-        title = top.heading or top.doc.title
+        title = self.topic_label(top)  # "Quickstart Guide › Summary": a heading other sections share says little alone
         sources = tuple(source_of(h.section) for h in parts)
         if len(parts) == 1:
             then = self._introduced(top)
@@ -287,8 +287,8 @@ class Assistant:
         is shown once)."""
         hits = result.hits
         parts = [hits[0]]
-        if result.overview:  # an overview answers alone: its list of children is the answer
-            return parts
+        if result.overview or result.defines:  # an overview answers alone (its list of children is the
+            return parts  # answer), and so does a definition of the term a "what is X" question asks about
         terms_of = self.kb.index.analyser.terms
         shown = set(sentences(hits[0].section.text, terms_of))
         asked = result.holds.get(hits[0].section.id, frozenset())

@@ -139,6 +139,7 @@ class Ranked:
     # ...named by the intent's section words: the question is only the intent's own words and
     # they head no section ("what's next?": the trends overview); that is enough to answer
     intent_overview: bool = False
+    defining: frozenset[int] = frozenset()  # candidates whose opening defines the "what is X" term asked about
 
 
 @dataclass(slots=True)
@@ -148,6 +149,7 @@ class SearchResult:
     abstained: bool = False
     holds: dict[int, frozenset[str]] = field(default_factory=dict)  # per hit's section id: the known words it holds
     overview: bool = False  # the first hit is the overview of the topic asked about: it answers alone
+    defines: bool = False  # the first hit defines the term a "what is X" question asks about: it answers alone
     near: tuple[int, ...] = ()  # declined: the best sections close enough to offer instead (section ids)
 
 
@@ -457,7 +459,7 @@ class Retriever:
             hits.append(Hit(sec, float(ranked.scores[sid])))
             if len(hits) >= top:
                 break
-        return SearchResult(query, hits, overview=ranked.overview,
+        return SearchResult(query, hits, overview=ranked.overview, defines=hits[0].section.id in ranked.defining,
                             holds={h.section.id: ranked.words.holds(h.section.id) for h in hits})
 
     def _named_in_heading(self, query: Query, ids: np.ndarray) -> int | None:
@@ -514,7 +516,8 @@ class Retriever:
             rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}), kind=kind,
             keyness=self._keyness(query, parts.terms), fits=fits)
-        return Ranked(order, scores, evidence, parts, overview is not None, by_intent)
+        defining = frozenset(cand[feats[:, _DEFINES] > 0].tolist()) if query.intent.topic else frozenset()
+        return Ranked(order, scores, evidence, parts, overview is not None, by_intent, defining)
 
     @staticmethod
     def _asked_for(query: Query, rows: np.ndarray) -> np.ndarray:

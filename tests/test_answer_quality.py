@@ -125,12 +125,13 @@ def test_a_changelog_entry_answers_only_a_question_about_changes(tmp_path: Path)
     for question in ("which release fixed the PyPI token variable?", "PyPI token fix in 1.9.2"):
         assert assistant.reply(question).sources[0].path == "history.md", question
     assert assistant.reply("lock file for every environment").sources[0].path == "roadmap.md"
-    # a version is one word, whatever the tokenizer makes of its digits: this was declined
-    assert assistant.reply("what changed in 1.9.1?").title == "1.9.1 - 2023-12-25"
+    # a version is one word, whatever the tokenizer makes of its digits: this was declined; its
+    # title says whose release it is, as its button does
+    assert assistant.reply("what changed in 1.9.1?").title == "History › 1.9.1 - 2023-12-25"
     # a button for an entry says whose it is ("1.9.1 - 2023-12-25" alone said nothing), and asks for it
     related = assistant.reply("which release fixed the PyPI token variable?").related
     assert "History › 1.9.1 - 2023-12-25" in related, related
-    assert assistant.reply_to_topic("History › 1.9.1 - 2023-12-25").title == "1.9.1 - 2023-12-25"
+    assert assistant.reply_to_topic("History › 1.9.1 - 2023-12-25").title == "History › 1.9.1 - 2023-12-25"
 
 
 # 2. Filler words do not decide abstention --------------------------------------------------
