@@ -509,6 +509,19 @@ def test_a_question_naming_one_child_gets_the_child(streaming: Assistant, questi
 # 4. Combined replies: nothing twice, nothing padded ------------------------------------------
 
 
+def test_a_definition_answers_alone(tmp_path: Path) -> None:
+    """"what is katib" had Katib's MySQL settings joined under its definition: a block that
+    holds the one word asked, and scores near the definition, but says what else there is."""
+    write(tmp_path, "overview.md", "# Overview\n\n## What is Tuner?\n\nTuner is a Kubernetes-native project for "
+                                   "automated machine learning: hyperparameter tuning and early stopping.\n")
+    write(tmp_path, "env.md", "# Environment\n\n## Tuner MySQL\n\nFor the Tuner MySQL database set MYSQL_ROOT_PASSWORD "
+                              "and MYSQL_DATABASE to tuner.\n")
+    write(tmp_path, "ui.md", "# Tuner UI\n\nThe Tuner UI lists experiments and their trials.\n")
+    reply = Assistant.load(tmp_path).reply("what is tuner")
+    assert [s.path for s in reply.sources] == ["overview.md"], reply.sources
+    assert "MYSQL" not in reply.body and reply.body.startswith("Tuner is a Kubernetes-native project")
+
+
 def test_a_fact_copied_into_two_documents_is_shown_once(streaming: Assistant) -> None:
     reply = streaming.reply("consumer lag pages the on-call engineer")
     assert not reply.no_match
