@@ -173,9 +173,11 @@ class Assistant:
     def _promised(self) -> list[tuple[Intent, str]]:
         """The catalog's kinds of question with an example this knowledge answers: what help
         can offer (the catalog's examples are cloud + AI questions; a team's notes may answer
-        none). Worked out once: a reload makes a new Assistant."""
+        none, and one answered by a section of another kind is no promise: "how big is the
+        cloud AI market?" asked of Kubeflow's docs). Worked out once: a reload makes a new Assistant."""
         return [(intent, intent.examples[0]) for intent in self.catalog.intents
-                if not intent.answer and intent.examples and self.answers(intent.examples[0])]
+                if not intent.answer and intent.examples and self.answers(intent.examples[0])
+                and self.retriever.answers_as_asked(intent.examples[0])]
 
     @functools.cached_property
     def answered_topics(self) -> list[str]:

@@ -462,6 +462,20 @@ class Retriever:
         return SearchResult(query, hits, overview=ranked.overview, defines=hits[0].section.id in ranked.defining,
                             holds={h.section.id: ranked.words.holds(h.section.id) for h in hits})
 
+    def answers_as_asked(self, text: str) -> bool:
+        """Is `text` answered by a section of the kind its intent asks for (its heading, path
+        or tags name the intent's section words; a "what is X" question, or one with no such
+        intent: answered at all)? What help may offer as an example: "how big is the cloud AI market?" asked of
+        Kubeflow's docs is answered by "Google Cloud AI Platform Pipelines"."""
+        result = self.search(text, top=1)
+        intent = result.query.intent.intent
+        if not result.hits or intent is None or not intent.sections:
+            return bool(result.hits)
+        if result.query.intent.topic:  # a "what is X" question: the sections about X are of its kind
+            return True
+        ids = self._preferred(result.query).get("intent", np.zeros(0, dtype=np.int64))
+        return bool(np.isin(result.hits[0].section.id, ids))
+
     def _named_in_heading(self, query: Query, ids: np.ndarray) -> int | None:
         """The first of the sections `ids` whose heading names the term of a "what is X"
         question, X of two words or more, as written ("what is a warm pool": "Train Using

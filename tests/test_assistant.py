@@ -244,6 +244,24 @@ def test_help_offers_only_what_this_knowledge_answers(tmp_path: Path) -> None:
             assert intent.examples[0] not in body and assistant.reply(intent.examples[0]).no_match
 
 
+def test_help_offers_a_kind_of_question_only_when_a_section_of_that_kind_answers_it(tmp_path: Path) -> None:
+    """Kubeflow's docs "answered" the catalog's market example ("how big is the cloud AI
+    market?") with "Google Cloud AI Platform Pipelines", and help offered market figures.
+    An example counts only when a section the intent looks for answers it."""
+    (tmp_path / "pipelines.md").write_text("# Cloud AI Platform Pipelines\n\nInstall the pipelines from the cloud "
+                                           "marketplace: the AI platform sets up a market-ready cluster.\n",
+                                           encoding="utf-8")
+    (tmp_path / "practices.md").write_text("# Best practices\n\nPin every image to a digest and keep pipelines "
+                                           "small.\n", encoding="utf-8")
+    assistant = Assistant.load(tmp_path)
+    assert not assistant.reply("how big is the cloud AI market?").no_match  # answered, by a page of another kind
+    body = assistant.reply("help").body
+    assert "“best practices”" in body and "market" not in body.lower(), body
+    (tmp_path / "market.md").write_text("# Cloud AI market size\n\nThe cloud AI market was worth $44.97 billion "
+                                        "in 2022.\n", encoding="utf-8")
+    assert "“how big is the cloud AI market?”" in Assistant.load(tmp_path).reply("help").body
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\x00\x07\x1b[31m", "?" * 10, "cloud " * 2000, "a" * 10_000])
 def test_strange_input_gets_a_sensible_reply(bundled: Assistant, question: str) -> None:
     reply = bundled.reply(question)
