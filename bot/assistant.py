@@ -169,15 +169,21 @@ class Assistant:
         reply = self.reply(question)
         return not reply.no_match and bool(reply.sources)
 
+    def offers(self, question: str) -> bool:
+        """Whether a catalog example is worth offering (help, the digest's "try asking"): the
+        knowledge answers it, with a section of the kind it asks for ("how big is the cloud
+        AI market?" asked of Kubeflow's docs is answered by "Google Cloud AI Platform
+        Pipelines": no promise of market figures)."""
+        return self.answers(question) and self.retriever.answers_as_asked(question)
+
     @functools.cached_property
     def _promised(self) -> list[tuple[Intent, str]]:
         """The catalog's kinds of question with an example this knowledge answers: what help
         can offer (the catalog's examples are cloud + AI questions; a team's notes may answer
-        none, and one answered by a section of another kind is no promise: "how big is the
-        cloud AI market?" asked of Kubeflow's docs). Worked out once: a reload makes a new Assistant."""
+        none, or answer one with a section of another kind: `offers`). Worked out once: a
+        reload makes a new Assistant."""
         return [(intent, intent.examples[0]) for intent in self.catalog.intents
-                if not intent.answer and intent.examples and self.answers(intent.examples[0])
-                and self.retriever.answers_as_asked(intent.examples[0])]
+                if not intent.answer and intent.examples and self.offers(intent.examples[0])]
 
     @functools.cached_property
     def answered_topics(self) -> list[str]:

@@ -118,12 +118,13 @@ class DigestComposer:
             parent is not None and self._about(words, parent.heading))
 
     def _good_questions(self) -> list[str]:
-        """Catalog examples the knowledge answers confidently: worth suggesting. A team's own
+        """Catalog examples the knowledge answers confidently, with a section of the kind they
+        ask for (`Assistant.offers`): worth suggesting. A team's own
         notes may answer none of them (the catalog's are cloud + AI questions); then the
         knowledge's own topics it answers, most linked-to first."""
         examples = [example for intent in self.assistant.catalog.intents if not intent.answer
                     for example in intent.examples[:2]]
-        out = [question for question in examples if self.assistant.answers(question)]
+        out = [question for question in examples if self.assistant.offers(question)]
         return out or list(self.assistant.answered_topics)
 
 

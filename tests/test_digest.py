@@ -126,6 +126,18 @@ def test_a_team_s_own_notes_suggest_a_question_they_answer(tmp_path: Path) -> No
     assert digest.try_asking in composer.questions and not assistant.reply(digest.try_asking).no_match
 
 
+def test_try_asking_never_suggests_a_question_answered_by_a_section_of_another_kind(tmp_path: Path) -> None:
+    """Kubeflow's digest suggested "how do I secure AI in the cloud?", which its docs answer
+    with "Google Cloud AI Platform Pipelines"."""
+    write(tmp_path, "pipelines.md", "# Cloud AI Platform Pipelines\n\nInstall the pipelines on the cloud AI "
+          "platform; secure the cluster with its own service account.\n")
+    write(tmp_path, "kafka.md", "# Kafka retention\n\nTopics keep messages for seven days unless retention.ms "
+          "says otherwise.\n")
+    assistant = Assistant.load(tmp_path)
+    assert not assistant.reply("how do I secure AI in the cloud?").no_match  # answered, by a page of another kind
+    assert "how do I secure AI in the cloud?" not in DigestComposer(assistant).questions
+
+
 def test_one_note_is_counted_as_one_document(tmp_path: Path) -> None:
     """A team starting with a single note reads "1 document", not "1 documents"."""
     write(tmp_path, "oncall.md", "# On-call rota\n\nThe on-call engineer answers pages within fifteen minutes.\n")
