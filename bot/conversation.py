@@ -168,7 +168,7 @@ class Conversation:
                          body=f"That is all the knowledge base says about {what}. Ask another question, "
                               "or `topics` to see what else it covers.")
         related = tuple(assistant.kb.sections[c].heading for c in nxt.children[:5])
-        return Reply(title=nxt.heading or nxt.doc.title, body=section_body(assistant.kb.sections, nxt), sources=(source_of(nxt),),
+        return Reply(title=assistant.topic_label(nxt), body=section_body(assistant.kb.sections, nxt), sources=(source_of(nxt),),
                      related=related, intent=previous.intent, question=previous.question)
 
     def _log(self, incoming: Incoming, reply: Reply, seconds: float, reading: str) -> None:

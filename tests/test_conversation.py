@@ -160,6 +160,19 @@ def test_tell_me_more_answers_with_the_next_part_of_the_previous_answer(bot: Fak
                          "Provider and Services"
 
 
+def test_tell_me_more_titles_a_shared_heading_by_what_it_is_under(tmp_path: Path, clock: Clock) -> None:
+    """"more" after the warm-pools answer was titled "How it works", a heading every other
+    page has too: it is titled as any reply is, "Warm pools › How it works"."""
+    for name, topic in (("pools.md", "Warm pools"), ("spot.md", "Spot training")):
+        (tmp_path / name).write_text(f"# {topic}\n\n{topic} keep training cheap and fast for repeated jobs.\n\n"
+                                     f"## How it works\n\n{topic} are set per training job in its resource "
+                                     "configuration.\n", encoding="utf-8")
+    bot = FakePlatform(Conversation(Assistant.load(tmp_path), memory=ContextMemory(minutes=15, clock=clock)))
+    bot.ask("warm pools")
+    more = bot.ask("tell me more")
+    assert more.reply is not None and more.reply.title == "Warm pools › How it works", more.reply
+
+
 def test_a_standalone_question_ignores_stale_context(bot: FakePlatform) -> None:
     bot.ask("use cases in healthcare")
     aiaas = bot.ask("what is AIaaS?")
