@@ -260,7 +260,7 @@ class Assistant:
         hits = result.hits
         parts = self._parts(result)  # the best-ranked block first: it titles the reply
         top = parts[0].section
-        title = self.topic_label(top)  # "Quickstart Guide › Summary": a heading other sections share says little alone
+        title = self.topic_label(top)  # "Warm pools › How it works": a heading other sections share says little alone
         sources = tuple(source_of(h.section) for h in parts)
         if len(parts) == 1:
             then = self._introduced(top)
