@@ -38,6 +38,7 @@ class KnowledgeBase:
     load_seconds: float = 0.0
     files: dict[str, LoadedFile] = field(default_factory=dict)  # as parsed, by path: what a reload reuses
     folders: list[Path] = field(default_factory=list)  # real paths of the folders read (what hot reload watches)
+    included: frozenset[str] = frozenset()  # files the pages' snippets include (what hot reload watches too)
     _names: dict[str, Document] = field(default_factory=dict)
     _backlinks: dict[str, list[Document]] = field(default_factory=dict)
     _blocks: dict[str, str] = field(default_factory=dict)  # Logseq block ids: id → the block's text
@@ -53,6 +54,7 @@ class KnowledgeBase:
         kb = cls(root, [f.document for f in files], [], None, result.problems)  # type: ignore[arg-type]
         kb.files = {f.document.path: f for f in result.files}
         kb.folders = result.folders
+        kb.included = result.included
         kb._link()
         kb.sections = build_sections(files, kb._link_names, kb._embeds)
         kb.index = SectionIndex(kb.sections, Analyser())  # a new analyser per load: no state carried over

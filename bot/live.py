@@ -102,12 +102,6 @@ class LiveAssistant:
 
     # -- reloading ------------------------------------------------------------------------
 
-    @property
-    def included(self) -> frozenset[str]:
-        """The files the pages' snippets include (bot/snippets.py), relative to the folder: a
-        change to one is a change to those pages, so hot reload watches them too."""
-        return frozenset(name for loaded in self.current.kb.files.values() for name in loaded.included)
-
     def reload(self, changed: Iterable[str] = ()) -> ReloadResult:
         """Build the new knowledge (call it off the event loop: it takes as long as a load,
         less the files that did not change) and swap it in; one reload at a time."""

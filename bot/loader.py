@@ -110,6 +110,7 @@ class LoadResult:
     files: list[LoadedFile]
     problems: list[LoadProblem]
     folders: list[Path] = field(default_factory=list)  # real paths of the folders read (what hot reload watches)
+    included: frozenset[str] = frozenset()  # files the pages' snippets include (hot reload watches them too)
 
     @property
     def skipped(self) -> list[LoadProblem]:
@@ -276,13 +277,14 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
     problems = walk.problems
     files: list[LoadedFile] = []
     graph = is_outliner_graph(root)
+    real_root = root.resolve()  # what snippets may include from (bot/snippets.py)
     for path, real in walk.files:
         rel = _rel(path, root)
         repairs: list[str] = []
         before = previous.get(rel) if previous else None
         try:
-            doc, md, included, absorbed = _load_file(path, real, rel, max_bytes, repairs, before,
-                                           outline=graph or is_outliner_page(rel), root=root)
+            doc, md, included, absorbed = _load_file(path, real, rel, real_root, max_bytes, repairs, before,
+                                                     outline=graph or is_outliner_page(rel))
         except Exception as exc:  # one file's failure, whatever it is, never stops the rest
             reason = str(exc) if isinstance(exc, _Skip) else f"cannot be loaded: {_describe(exc)}"
             if before is not None:
@@ -307,7 +309,7 @@ def load_folder(root: Path, max_bytes: int = MAX_FILE_BYTES,
         detail = "; ".join(f"{p.path}: {p.reason}" for p in problems if p.skipped)
         what = f"no usable Markdown files (*.md, *.markdown, *.mdx, *.qmd, *.Rmd) in {root}"
         raise KnowledgeError(f"{what} ({detail})" if detail else what)
-    return LoadResult(files, problems, walk.folders)
+    return LoadResult(files, problems, walk.folders, frozenset(name for names in includes.values() for name in names))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -355,18 +357,20 @@ def _describe(exc: BaseException) -> str:
 _JOURNAL_NAME = re.compile(r"(\d{4})_(\d{2})_(\d{2})")  # Logseq's journal file names: 2024_01_15.md
 
 
-def _load_file(path: Path, real: Path, rel: str, max_bytes: int, repairs: list[str],
-               before: LoadedFile | None = None, outline: bool = False,
-               root: Path | None = None) -> tuple[Document, ParsedMarkdown, tuple[str, ...], tuple[str, ...]]:
-    """One file as a document, its parse and the files its snippets include (relative to
-    `root`, the knowledge folder; bot/snippets.py); `outline`: a Logseq page (bot/outliner.py)."""
+def _load_file(path: Path, real: Path, rel: str, real_root: Path, max_bytes: int, repairs: list[str],
+               before: LoadedFile | None = None,
+               outline: bool = False) -> tuple[Document, ParsedMarkdown, tuple[str, ...], tuple[str, ...]]:
+    """One file as a document, its parse, the files its snippets include and those of them
+    that are only a part of pages (relative to `real_root`, the knowledge folder's real path;
+    bot/snippets.py); `outline`: a Logseq page (bot/outliner.py)."""
     data = _read_regular(real, max_bytes)
-    if b"8<-" in data and root is not None:  # its snippets' text is part of it: what a reload compares
+    if b"8<-" in data:  # its snippets' text is part of it: what a reload compares
         text = _decoded(data)
-        included = include_snippets(text, real, root, lambda file: _decoded(_read_regular(file, max_bytes)), max_bytes)
+        included = include_snippets(text, real, real_root, lambda file: _decoded(_read_regular(file, max_bytes)),
+                                    max_bytes)
         text = included.text
-        names = tuple(_rel(file, root.resolve()) for file in included.files)
-        absorbed = tuple(_rel(file, root.resolve()) for file in included.absorbed)
+        names = tuple(_rel(file, real_root) for file in included.files)
+        absorbed = tuple(_rel(file, real_root) for file in included.absorbed)
         digest = hashlib.sha256(text.encode()).hexdigest() if names else hashlib.sha256(data).hexdigest()
     else:
         text, names, absorbed, digest = "", (), (), hashlib.sha256(data).hexdigest()

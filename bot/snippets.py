@@ -44,22 +44,23 @@ class Included:
 
     text: str
     files: list[Path] = field(default_factory=list)  # real paths, in the order first included
-    room: int = 0  # characters still to be included: a page that includes a large file 20,000 times stops
-    taken: dict[tuple[Path, str, int, int], tuple[str, bool]] = field(default_factory=dict)  # each part read once...
-    found: dict[tuple[str, Path], Path | None] = field(default_factory=dict)  # ...and each path looked for once
     absorbed: list[Path] = field(default_factory=list)  # ...of them, those that are only a part of pages:
     # included whole, or made of nothing but named parts (vLLM's gpu.cuda.inc.md). A page that
     # another includes a part of (`page.md:limits`) is still a page of its own.
+    # while including:
+    room: int = 0  # characters still to be included: a page that includes a large file 20,000 times stops
+    taken: dict[tuple[Path, str, int, int], tuple[str, bool]] = field(default_factory=dict)  # each part read once...
+    found: dict[tuple[str, Path], Path | None] = field(default_factory=dict)  # ...and each path looked for once
 
 
 def include_snippets(text: str, page: Path, root: Path, read: Callable[[Path], str], limit: int) -> Included:
     """`text` (the page at real path `page`) with every snippet whose file is found in `root`
-    replaced by that file's text, `limit` characters in all at most; `read` reads a file's
-    text (raising OSError or ValueError for one that cannot be had: the line then stays)."""
+    (the knowledge folder's real path) replaced by that file's text, `limit` characters in
+    all at most; `read` reads a file's text (raising OSError or ValueError for one that cannot
+    be had: the line then stays)."""
     out = Included(text, room=limit)
-    if "8<-" not in text:
-        return out
-    out.text = _expand(text, page, root.resolve(), read, out, (page,))
+    if "8<-" in text:
+        out.text = _expand(text, page, root, read, out, (page,))
     return out
 
 
@@ -115,15 +116,18 @@ def _one(spec: str, page: Path, root: Path, read: Callable[[Path], str], used: I
     if "://" in spec or len(chain) > MAX_DEPTH:
         return None
     path, part, first, last = _spec(spec)
-    key = (path, page)
-    found = used.found[key] if key in used.found else used.found.setdefault(key, _find(path, page, root))
+    if (path, page) not in used.found:
+        used.found[path, page] = _find(path, page, root)
+    found = used.found[path, page]
     if found is None or found in chain:
         return None
-    try:
-        taken, absorbed = used.taken[(found, part, first, last)] if (found, part, first, last) in used.taken else \
-            used.taken.setdefault((found, part, first, last), _taken(read(found), part, first, last))
-    except (OSError, ValueError):
-        return None
+    wanted = (found, part, first, last)
+    if wanted not in used.taken:
+        try:
+            used.taken[wanted] = _taken(read(found), part, first, last)
+        except (OSError, ValueError):
+            return None
+    taken, absorbed = used.taken[wanted]
     if found not in used.files:
         used.files.append(found)
     if absorbed and found not in used.absorbed:

@@ -75,7 +75,7 @@ async def _watch_folders(live: LiveAssistant, folder: Path, folders: list[Path],
     which means the new watch is in place), reloads: a file written into a new folder
     before its watch began is served too."""
     session = awatch(*_paths(folder, folders, catalog), stop_event=stopping, debounce=DEBOUNCE_MS,
-                     recursive=False, watch_filter=lambda _change, path: relevant(path, folder, catalog, live.included),
+                     recursive=False, watch_filter=lambda _change, path: relevant(path, folder, catalog, live.current.kb.included),
                      yield_on_timeout=not caught_up, rust_timeout=None if caught_up else CATCH_UP_MS)
     async with contextlib.aclosing(session) as changes_seen:
         async for changes in changes_seen:
