@@ -118,11 +118,12 @@ def _download_sdist(requirement: str, dest: Path) -> Path:
     found = next((f for f in files if f["filename"] in wanted), None)
     if found is None:
         raise ValueError(f"no sdist named {' or '.join(sorted(wanted))}")
-    path = dest / found["filename"]
     with urllib.request.urlopen(found["url"], timeout=300) as answer:
-        path.write_bytes(answer.read())
-    if hashlib.sha256(path.read_bytes()).hexdigest() != found["hashes"].get("sha256"):
+        data = answer.read()
+    if hashlib.sha256(data).hexdigest() != found["hashes"].get("sha256"):
         raise ValueError(f"{found['filename']} does not match the index's sha256")
+    path = dest / found["filename"]
+    path.write_bytes(data)
     return path
 
 
