@@ -582,6 +582,39 @@ def test_a_fact_reworded_in_another_document_is_shown_once(bundled: Assistant, q
     assert len(re.findall(fact, body)) == 1, body
 
 
+def test_a_long_sentence_reworded_in_another_document_is_shown_once(tmp_path: Path) -> None:
+    """A fact restated in a second document keeps its nouns and rewords the rest: the two
+    sentences below share 8 of their 13 and 14 terms, too few for the share that marks two
+    short sentences as the same, enough for a long one. The second document's block, whose
+    other sentence is new, joins the reply only while that sentence is not a repeat."""
+    write(tmp_path, "platforms.md", "# Platforms\n\n## Pretrained models\n\nCloud vendors publish a broad range of "
+          "pretrained models for speech transcription, image labelling, translation and sentiment analysis. "
+          "Teams call them through an API.\n")
+    write(tmp_path, "guide.md", "# Guide\n\n## Pretrained models\n\nThe vendors keep a large catalogue of pretrained "
+          "models, among them speech transcription, image labelling and translation, for everyday jobs. "
+          "Fine-tuning one on your own data costs far less than training from nothing.\n")
+    body = Assistant.load(tmp_path).reply("pretrained models").body.lower()
+    assert len(re.findall(r"speech transcription", body)) == 1, body
+
+
+@pytest.mark.parametrize(("question", "fact"), [
+    ("pre-trained models", r"speech recognition"),
+    ("hyper-personalization", r"user data"),
+    ("autonomous systems", r"sensor"),
+    ("self-driving cars", r"sensor"),
+    ("predictive maintenance", r"iot sensors"),
+    ("collaboration and shared workspaces", r"work together|collaborate smoothly"),
+    ("natural language processing", r"pre-trained"),
+    ("retrain models with new data", r"keep(?:s|ing)? a record"),
+])
+def test_the_bundled_knowledge_states_a_fact_in_one_place(bundled: Assistant, question: str, fact: str) -> None:
+    """The bundled articles overlap as the sources they cover do (trends and the future,
+    platforms and how the cloud powers AI); each fact has one home, and the other articles
+    link to it, so a reply combining two of them says it once."""
+    body = bundled.reply(question).body.lower()
+    assert len(re.findall(fact, body)) <= 1, body
+
+
 def test_bundled_replies_never_repeat_a_sentence(bundled: Assistant) -> None:
     from bot.assistant import sentences
 
