@@ -363,6 +363,8 @@ class Assistant:
             why = " None of its words appear in the knowledge base."
         elif names:  # "MLaaS" in "the difference between AIaaS and MLaaS?"
             why = f" Nothing in it mentions {' or '.join(f'“{name}”' for name in names[:3])}."
+        elif result.lacks:  # what a GPU costs an hour, asked of docs that give no prices
+            why = f" The sections that match it give no {result.lacks}."
         body = (
             f"I couldn't find a confident answer to “{asked}” in the knowledge base.{why}\n\n"
             "Try one of the topics below, rephrase with the words your docs use, or ask `help`."

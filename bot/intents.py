@@ -36,6 +36,7 @@ class Intent:
     expand: tuple[Phrase, ...] = ()
     sections: tuple[Phrase, ...] = ()
     prefer: str | None = None
+    requires: str | None = None  # what a section must hold to answer: "prices" (else the question is declined)
     slots: dict[str, dict[str, tuple[Phrase, ...]]] = field(default_factory=dict)
     answer: str | None = None
     role: str | None = None  # what the digest takes from this intent: "trends" or "figures"
@@ -214,6 +215,7 @@ def _intent(raw: dict[str, Any]) -> Intent:
         expand=_phrases(raw["expand"]),
         sections=_phrases(raw["sections"]),
         prefer=raw["prefer"],
+        requires=raw["requires"],
         slots={name: {value: _phrases(syns) for value, syns in vals.items()} for name, vals in raw["slots"].items()},
         answer=raw["answer"],
         role=raw["role"],

@@ -37,7 +37,7 @@ FEATURES: dict[str, str] = {
     "intro": "1 for a document's intro",
     "intent": "1 when its heading, path or tags name what the question's intent looks for",
     "slot": "1 when they name the value asked about (an industry)",
-    "figures": "1 when the question asks for figures and the section holds some",
+    "figures": "1 when the question asks for figures (or prices) and the section holds some",
     "defines": "1 when its opening defines the term a 'what is X' question asks about",
     "length": "log10 of the section's length in characters",
     "document": "the best BM25F share of any section of its document (the document is on topic)",
@@ -131,6 +131,8 @@ class Evidence:
     keyness: np.ndarray  # per known word: log10 of its share of the knowledge's sections over its share of English
     fits: np.ndarray | None = None  # per section, for a question of the intent's own words alone: is it one the
     # intent looks for (its heading, path or tags name it)
+    needed: np.ndarray | None = None  # per section, for a question whose intent requires something (a price):
+    # does it hold it
 
 
 def confident(params: Params, evidence: Evidence) -> bool:
@@ -147,7 +149,11 @@ def confident(params: Params, evidence: Evidence) -> bool:
     something the knowledge lacks ("recommend a good book"): declined. A question of the
     intent's own words alone is answered only by a section the intent looks for
     (`Evidence.fits`): "trends" asked of a product's docs was answered by its privacy
-    policy, which logs visits "for analyzing trends"."""
+    policy, which logs visits "for analyzing trends". A question whose intent requires
+    something of its answer (what a GPU costs an hour: a price) is answered only by a section
+    holding it; the others hold none of its words (`Evidence.needed`)."""
+    if evidence.needed is not None:
+        evidence = dataclasses.replace(evidence, held=evidence.held & evidence.needed[:, None], needed=None)
     kind = evidence.kind
     only_kind = bool(kind.any() and kind.all())  # the intent's own words alone ("emerging trends")
     if only_kind and evidence.unknown + evidence.names:

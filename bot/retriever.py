@@ -25,7 +25,7 @@ from .intents import IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, KEYNESS_FLOOR, KEYNESS_FULL, PARAMS, Evidence, Params, confident, near_misses
-from .sections import changelog_entries, has_figures, is_navigation_section
+from .sections import changelog_entries, has_figures, has_prices, is_navigation_section
 from .text import MODIFIERS, STOP_STEMS, STOP_WORDS, is_cjk_token, is_version_token, stem, stem_prefix, with_versions
 from .text import words as all_words
 
@@ -140,6 +140,7 @@ class Ranked:
     # they head no section ("what's next?": the trends overview); that is enough to answer
     intent_overview: bool = False
     defining: frozenset[int] = frozenset()  # candidates whose opening defines the "what is X" term asked about
+    lacks: str = ""  # what the question requires (its intent's `requires`) that none of the best sections holds
 
 
 @dataclass(slots=True)
@@ -151,6 +152,7 @@ class SearchResult:
     overview: bool = False  # the first hit is the overview of the topic asked about: it answers alone
     defines: bool = False  # the first hit defines the term a "what is X" question asks about: it answers alone
     near: tuple[int, ...] = ()  # declined: the best sections close enough to offer instead (section ids)
+    lacks: str = ""  # declined because none of the best sections holds what the question requires ("prices")
 
 
 def clean_question(text: str) -> str:
@@ -243,6 +245,7 @@ class Retriever:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
         self._figure_mask: np.ndarray | None = None
+        self._price_mask: np.ndarray | None = None
         self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words, sorted
         self._key: dict[tuple[str, str], float] = {}  # (term, word as typed) -> keyness (words of indexed terms only)
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
@@ -448,7 +451,7 @@ class Retriever:
         if not confident(self.params, ranked.evidence) and not ranked.intent_overview:
             named = self._named_in_heading(query, head)
             if named is None:
-                return SearchResult(query, [], abstained=True,
+                return SearchResult(query, [], abstained=True, lacks=ranked.lacks,
                                     near=tuple(head[near_misses(self.params, ranked.evidence)].tolist()))
             order = np.concatenate(([named], order[order != named]))  # what answering rests on comes first
         hits: list[Hit] = []
@@ -525,13 +528,15 @@ class Retriever:
         fits = None
         if intent is not None and intent.sections and kind.any() and kind.all():  # (see ranking.confident)
             fits = np.isin(head, self._preferred(query).get("intent", np.zeros(0, dtype=np.int64)))
+        needed = self._prices()[head] if intent is not None and intent.requires == "prices" else None
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}), kind=kind,
-            keyness=self._keyness(query, parts.terms), fits=fits)
+            keyness=self._keyness(query, parts.terms), fits=fits, needed=needed)
         defining = frozenset(cand[feats[:, _DEFINES] > 0].tolist()) if query.intent.topic else frozenset()
-        return Ranked(order, scores, evidence, parts, overview is not None, by_intent, defining)
+        lacks = intent.requires if intent is not None and intent.requires and needed is not None and not needed.any() else ""
+        return Ranked(order, scores, evidence, parts, overview is not None, by_intent, defining, lacks or "")
 
     @staticmethod
     def _asked_for(query: Query, rows: np.ndarray) -> np.ndarray:
@@ -813,6 +818,8 @@ class Retriever:
             out["slot"] = _common(slot, out["intent"]) if "intent" in out else slot  # is not Finance use cases
         if intent is not None and intent.prefer == "figures":
             out["figures"] = np.flatnonzero(self._figures())
+        elif intent is not None and intent.prefer == "prices":  # (the figures feature: prices are figures)
+            out["figures"] = np.flatnonzero(self._prices())
         return out
 
     def _defines(self, topic: str, ids: np.ndarray) -> np.ndarray:
@@ -829,6 +836,13 @@ class Retriever:
             self._figure_mask = np.fromiter((has_figures(s.searchable) for s in self.index.sections), dtype=bool,
                                             count=self.index.n)
         return self._figure_mask
+
+    def _prices(self) -> np.ndarray:
+        """Sections holding an amount of money (found once, when first asked for)."""
+        if self._price_mask is None:
+            self._price_mask = np.fromiter((has_prices(s.searchable) for s in self.index.sections), dtype=bool,
+                                           count=self.index.n)
+        return self._price_mask
 
     def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
         """Sections holding every term of `phrase` in one of `fields` (order not checked), in order.

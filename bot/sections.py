@@ -58,6 +58,8 @@ _FIGURE = re.compile(
     r"[$€£]\s?\d|\d(?:[.,]\d+)?\s?(?:%|percent\b|billion\b|million\b|trillion\b)|\bCAGR\b|\bmarket size\b",
     re.IGNORECASE,
 )
+# an amount of money: "$0.90", "€ 12", "0.5 USD", "3 cents" (a price, or a sum a figure states)
+_PRICE = re.compile(r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:USD|EUR|GBP|dollars?|euros?|cents?)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\[`])")
 
 
@@ -209,6 +211,11 @@ def has_figures(text: str) -> bool:
     if not any(c in text for c in "$€£%") and "illion" not in text and "CAGR" not in text and "percent" not in text:
         return False
     return bool(_FIGURE.search(text))
+
+
+def has_prices(text: str) -> bool:
+    """An amount of money in `text`: what a question asking what something costs needs."""
+    return bool(_PRICE.search(text))
 
 
 def _merge_title_heading(segments: list[Segment]) -> list[Segment]:

@@ -256,6 +256,27 @@ def test_an_intent_keyword_is_answered_only_by_a_section_about_it(tmp_path: Path
     assert not reply.no_match and reply.sources[0].heading_path.endswith("Trends we follow"), reply.sources
 
 
+def test_a_question_asking_what_something_costs_is_answered_only_with_a_price(tmp_path: Path) -> None:
+    """ "How much does a GPU instance cost per hour on AWS?" asked of articles that name GPUs,
+    AWS and costs but give no price was answered by advice on choosing a provider "on cost";
+    it asks for an amount, and the reply now says the matching sections give none, offering
+    them instead. With a page that gives the price, that page answers."""
+    write(tmp_path, "providers.md", "# Providers\n\n## Choosing a provider\n\nCompare AWS, Azure and Google Cloud "
+          "on GPU instance types, cost structure and how easily capacity scales.\n")
+    write(tmp_path, "gpus.md", "# GPUs\n\n## GPU instances\n\nA GPU instance on AWS speeds up training; stop it "
+          "when idle to keep its cost down.\n")
+    assistant = Assistant.load(tmp_path)
+    for question in ["how much does a GPU instance cost per hour on AWS?", "what's the hourly cost of a GPU instance on AWS?"]:
+        reply = assistant.reply(question)
+        assert reply.no_match and "give no prices" in reply.body, (question, reply.body)
+        assert "GPU instances" in reply.suggestions, reply.suggestions
+    assert not assistant.reply("how do I keep GPU instance costs down on AWS?").no_match  # costs, not a price
+    write(tmp_path, "pricing.md", "# Pricing\n\n## GPU instance prices\n\nOn AWS a GPU instance costs $3.06 "
+          "per hour on demand, about $0.92 per hour as a spot instance.\n")
+    reply = Assistant.load(tmp_path).reply("how much does a GPU instance cost per hour on AWS?")
+    assert not reply.no_match and "$3.06" in reply.body, reply.body
+
+
 @pytest.mark.parametrize("question", ["top trends", "latest trends", "current trends", "main use cases",
                                       "common use cases", "top best practices"])
 def test_a_keyword_with_a_word_that_picks_among_it_gets_the_same_overview(bundled: Assistant,
@@ -387,11 +408,16 @@ def test_help_examples_answer(bundled: Assistant) -> None:
     """Every example the catalog gives is answered by the bundled knowledge: help shows one
     per intent, and the others document how people ask ("what does AIaaS stand for?" and
     "how to avoid bias" were declined, "what's next for cloud AI?" got a security section)."""
+    help_text = bundled.reply("help").body
     for intent in bundled.catalog.intents:
         if intent.answer:
             continue
         for example in intent.examples:
             reply = bundled.reply(example)
+            if intent.requires == "prices":  # the bundled knowledge gives no prices: it says so, and help does not offer them
+                assert reply.no_match and "give no prices" in reply.body, example
+                assert example not in help_text
+                continue
             assert not reply.no_match, example
             assert reply.title != "Related"
 

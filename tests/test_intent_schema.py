@@ -82,7 +82,8 @@ def test_the_bundled_catalog_validates_and_names_its_roles() -> None:
     assert catalog.with_role("trends") is catalog.by_id["trends"]
     assert catalog.with_role("figures") is catalog.by_id["market_figures"]
     assert {i.answer for i in catalog.intents} == {None, "help", "greeting", "topics"}
-    assert {i.prefer for i in catalog.intents} == {None, "figures"}  # `intro` was never read: gone
+    assert {i.prefer for i in catalog.intents} == {None, "figures", "prices"}  # `intro` was never read: gone
+    assert {i.requires for i in catalog.intents} == {None, "prices"}
     assert all(p.pattern for i in catalog.intents for p in i.patterns)
 
 
