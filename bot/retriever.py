@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -192,6 +193,8 @@ class _Pair:
 
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _DEFINES = list(FEATURES).index("defines")  # its column in the feature rows
+# what a question may need a section to hold (an intent's `prefer` and `requires`), and how to tell
+_HOLDS: dict[str, Callable[[str], bool]] = {"figures": has_figures, "prices": has_prices}
 _INTENT = list(FEATURES).index("intent")
 
 
@@ -244,8 +247,7 @@ class Retriever:
         for w in vocab:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
-        self._figure_mask: np.ndarray | None = None
-        self._price_mask: np.ndarray | None = None
+        self._holding_masks: dict[str, np.ndarray] = {}  # kind of content ("figures", "prices") -> sections holding it
         self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words, sorted
         self._key: dict[tuple[str, str], float] = {}  # (term, word as typed) -> keyness (words of indexed terms only)
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
@@ -528,15 +530,16 @@ class Retriever:
         fits = None
         if intent is not None and intent.sections and kind.any() and kind.all():  # (see ranking.confident)
             fits = np.isin(head, self._preferred(query).get("intent", np.zeros(0, dtype=np.int64)))
-        needed = self._prices()[head] if intent is not None and intent.requires == "prices" else None
+        requires = intent.requires if intent is not None else None
+        needed = self._holding(requires)[head] if requires else None
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}), kind=kind,
             keyness=self._keyness(query, parts.terms), fits=fits, needed=needed)
         defining = frozenset(cand[feats[:, _DEFINES] > 0].tolist()) if query.intent.topic else frozenset()
-        lacks = intent.requires if intent is not None and intent.requires and needed is not None and not needed.any() else ""
-        return Ranked(order, scores, evidence, parts, overview is not None, by_intent, defining, lacks or "")
+        lacks = requires if requires and needed is not None and not needed.any() else ""
+        return Ranked(order, scores, evidence, parts, overview is not None, by_intent, defining, lacks)
 
     @staticmethod
     def _asked_for(query: Query, rows: np.ndarray) -> np.ndarray:
@@ -816,10 +819,8 @@ class Retriever:
         if match.slot_phrases:  # the value narrows what the intent asks for, never replaces it:
             slot = self._ids_with_any(match.slot_phrases, label_fields)  # "best practices in finance"
             out["slot"] = _common(slot, out["intent"]) if "intent" in out else slot  # is not Finance use cases
-        if intent is not None and intent.prefer == "figures":
-            out["figures"] = np.flatnonzero(self._figures())
-        elif intent is not None and intent.prefer == "prices":  # (the figures feature: prices are figures)
-            out["figures"] = np.flatnonzero(self._prices())
+        if intent is not None and intent.prefer:  # (one feature, "figures": prices are figures too)
+            out["figures"] = np.flatnonzero(self._holding(intent.prefer))
         return out
 
     def _defines(self, topic: str, ids: np.ndarray) -> np.ndarray:
@@ -830,19 +831,15 @@ class Retriever:
         sections = self.index.sections
         return np.fromiter((defines(sections[sid].text, pattern) for sid in ids.tolist()), dtype=float, count=len(ids))
 
-    def _figures(self) -> np.ndarray:
-        """Sections holding market figures or statistics (found once, when first asked for)."""
-        if self._figure_mask is None:
-            self._figure_mask = np.fromiter((has_figures(s.searchable) for s in self.index.sections), dtype=bool,
-                                            count=self.index.n)
-        return self._figure_mask
-
-    def _prices(self) -> np.ndarray:
-        """Sections holding an amount of money (found once, when first asked for)."""
-        if self._price_mask is None:
-            self._price_mask = np.fromiter((has_prices(s.searchable) for s in self.index.sections), dtype=bool,
-                                           count=self.index.n)
-        return self._price_mask
+    def _holding(self, kind: str) -> np.ndarray:
+        """Per section: does it hold `kind` of content, "figures" (market figures, statistics)
+        or "prices" (an amount of money)? Found once, when first asked for."""
+        mask = self._holding_masks.get(kind)
+        if mask is None:
+            holds_it = _HOLDS[kind]
+            mask = self._holding_masks[kind] = np.fromiter((holds_it(s.searchable) for s in self.index.sections),
+                                                           dtype=bool, count=self.index.n)
+        return mask
 
     def _ids_with_all(self, phrase: Phrase, fields: tuple[str, ...]) -> np.ndarray:
         """Sections holding every term of `phrase` in one of `fields` (order not checked), in order.
