@@ -435,6 +435,8 @@ def _fit_blocks(items: list[str]) -> list[str]:
         size = 0
         for i, line in enumerate(lines):
             if cur and size + len(line) > PASSAGE_MAX - 8:
+                # a label over what follows ("**Note**", "… as follows:") goes with it, not at the end
+                carried = [cur.pop()] if not fence and len(cur) > 1 and _labels_what_follows(cur[-1]) else []
                 chunk = "\n".join(cur)
                 if fence and not chunk.rstrip().endswith(fence):
                     chunk += f"\n{pad}{fence}"
@@ -442,6 +444,8 @@ def _fit_blocks(items: list[str]) -> list[str]:
                 cur, size = ([lines[0].rstrip()] if fence and line.strip() != fence else []), len(lines[0])
                 if head:
                     cur, size = list(head), sum(len(row) + 1 for row in head)
+                cur += carried
+                size += sum(len(c) + 1 for c in carried)
             if len(line) > PASSAGE_MAX - 8 and not fence:
                 pieces = _sentences_within(line, PASSAGE_MAX - 8)
                 out.extend(pieces[:-1])
@@ -453,6 +457,14 @@ def _fit_blocks(items: list[str]) -> list[str]:
         if cur and "\n".join(cur).strip() not in ("", fence):
             out.append("\n".join(cur))
     return out
+
+
+def _labels_what_follows(line: str) -> bool:
+    """Is this line a label over the lines after it: a bold word alone (AWS's "**Note**  "
+    over its note) or a line ending on a colon? A long block cut just after it showed the
+    label with nothing under it."""
+    text = _LIST_LINE.sub("", line).strip()
+    return text.endswith(":") or _BOLD_LINE.fullmatch(text) is not None
 
 
 def _cut_units(block: str) -> list[str]:

@@ -151,9 +151,30 @@ def reduce_site_syntax(body: str, mdx: bool = False) -> str:
     is read as MDX too when its prose imports a component or holds one's block (`_reads_as_mdx`)."""
     mdx = mdx or _reads_as_mdx(body)
     body = site_code_as_fences(body)  # bot/codeblocks.py: Jekyll's and Hugo's highlight blocks
+    body = _links_out_of_code(body)
     if not _needs_walk(body, mdx):
         return body
     return _walk(reduce_myst(body) if has_myst(body) else body, mdx)
+
+
+# a link written inside a code span, `[BatchStrategy](https://…)`: AWS's docs, converted from
+# HTML, name API fields so (150 times in SageMaker's). A reader sees the brackets and the
+# address as code; what was meant is a link whose text is code. Only a name as its text (no
+# spaces) and a web address: a guide to Markdown that shows `[a link](url)` keeps it
+_CODED_LINK = re.compile(r"`\[([A-Za-z_][\w.:-]*)\]\((https?://[^\s()`]+)\)`")
+
+
+def _links_out_of_code(body: str) -> str:
+    """`body` with each link written inside a code span (outside fenced code) as a link whose
+    text is code: `[Name](url)` becomes [`Name`](url)."""
+    if not holds(body, "`["):
+        return body
+    spans = fence_spans(body)[0]
+
+    def relink(m: re.Match[str]) -> str:
+        return m.group(0) if inside_spans(spans, m.start()) else f"[`{m.group(1)}`]({m.group(2)})"
+
+    return _CODED_LINK.sub(relink, body)
 
 
 # (written to start with a newline, a literal the regex engine searches for fast)

@@ -1313,6 +1313,35 @@ def test_long_single_line_paragraph_is_not_cut_short(tmp_path: Path) -> None:
         assert f"topic word{i} in detail." in text
 
 
+def test_a_long_list_is_not_cut_just_after_a_label(tmp_path: Path) -> None:
+    """AWS's docs put a note inside a list as a bold word on its own line ("**Note**  ", a
+    hard break) over the note's text. A list too long for one passage was cut at the line
+    after the label, so an answer ended on "Note" with its note in the next passage."""
+    steps = [f"+ Step {i}: " + "set the batch strategy and the payload size, then check the response. " * 4
+             for i in range(4)]
+    body = "## Max timeout errors\n\nTry the following:\n" + "\n".join(steps[:3]) + "\n**Note**  \n" + \
+        "Exceeding the payload limit causes an error. " * 8 + "\n" + steps[3] + "\n"
+    kb = load_one(tmp_path, body, "errors.md")
+    for sec in kb.sections:
+        assert not sec.text.rstrip().endswith("**Note**"), sec.text
+    assert any(s.text.lstrip().startswith("**Note**") for s in kb.sections), [s.text[:40] for s in kb.sections]
+
+
+def test_a_link_written_inside_a_code_span_is_a_link_named_in_code(tmp_path: Path) -> None:
+    """AWS's docs, converted from HTML, write an API field's link inside a code span:
+    `[BatchStrategy](https://…)` showed its brackets and address as code. It is read as the
+    link it stands for, its text code; in a fenced block, or with words as its text (a guide
+    to Markdown showing the syntax), it is left as written."""
+    url = "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateTransformJob.html#BatchStrategy"
+    kb = load_one(tmp_path, f"## Batch strategy\n\nBegin with the single-record `[BatchStrategy]({url})` setting.\n\n"
+                  f"Write `[a link](https://example.com)` for a link.\n\n```markdown\n`[BatchStrategy]({url})`\n```\n",
+                  "errors.md")
+    text = all_text(kb)
+    assert f"single-record [`BatchStrategy`]({url}) setting" in text, text
+    assert "`[a link](https://example.com)`" in text
+    assert f"```markdown\n`[BatchStrategy]({url})`\n```" in text
+
+
 # --- the real corpora -----------------------------------------------------------------
 
 
