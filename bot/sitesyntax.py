@@ -56,7 +56,7 @@ _SLASH_BLOCK = re.compile(r" {0,3}/{3,}(?:[ \t]+([a-z][\w-]*)(?:[ \t]*\|[ \t]*([
 # (the lookahead on a line's first character keeps this one pass over a page as quick as it was
 # with fewer kinds of line: a line of prose is ruled out by its first letter)
 _WALK_HINT = re.compile(rf"\n[ \t]*(?=[:!?=/>{{\[<*`~(-])(?::::|:[ \t\n]|!!!|\?\?\?\+?|=== \"|///|>[ \t]?\[!|\{{:"
-                        rf"|\[\[?_?(?:toc|TOC)|-+8<-|<<<[ \t]|\*\[|{BLOCK_START})")
+                        rf"|\[\[?_?(?:toc|TOC)|-+8<-|<<<[ \t]|<img\b|\*\[|{BLOCK_START})")
 # > [!NOTE] / > [!warning]- Title: an Obsidian callout or a GitHub alert, and a line quoted in it
 _CALLOUT = re.compile(r" {0,3}>[ \t]?\[![A-Za-z][\w-]*\][+-]?[ \t]*([^\n]*?)[ \t]*")
 _QUOTED = re.compile(r" {0,3}>[ \t]?")
@@ -108,6 +108,10 @@ _LOOP_CLOSE = re.compile(r"[ \t]*\{%-?\s*endfor\b")
 _EXPRESSION = re.compile(r"(?<!\{)\{\{(?![<%#{])[^{}\n]*\}\}(?!\})")  # not a Hugo {{< shortcode >}}
 # Liquid's {% raw %} and {% endraw %}: what they wrap is shown as written
 _RAW_TAG = re.compile(r"\{%-?[ \t]*(end)?raw[ \t]*-?%\}")
+# a line of nothing but image tags (FastAPI's screenshots: `<img src="/img/tutorial/….png">`)
+_IMAGE_LINE = re.compile(r"[ \t]*(?:<img\b[^<>\n]*>[ \t]*)+", re.IGNORECASE)
+# a line that only labels what follows: "**Example:**", "Example:", "_Result_:"
+_LABEL_LINE = re.compile(r"(?:[-*+][ \t]+)?(?:(?:\*\*|__|\*|_)[^*_\n]{1,30}(?:\*\*|__|\*|_)?:(?:\*\*|__|\*|_)?|\w+:)")
 # {% include note.html content="Back up the model first." %} (Jekyll documentation themes): a note,
 # a tip or a warning whose text is the parameter
 _INCLUDED_TEXT = re.compile(r"""(?<!\{)\{%-?\s*include\s+\S+[^%]*?\bcontent=(?:"([^"\n]*)"|'([^'\n]*)')[^%]*?-?%\}(?!\})""")
@@ -259,6 +263,7 @@ def _walk(body: str, mdx: bool) -> str:
             else:  # its closing line
                 block.append(line)
                 if all(not inner.strip() or _INCLUDE_LINE.fullmatch(inner) for inner in block[1:-1]):
+                    _introduced_nothing(out)
                     out.append("")
                 else:
                     out.extend(block)
@@ -266,6 +271,12 @@ def _walk(body: str, mdx: bool) -> str:
                 block.clear()
             continue
         if includes and _INCLUDE_LINE.fullmatch(line) or "[" in line and _TOC_LINE.fullmatch(line):
+            if includes and _INCLUDE_LINE.fullmatch(line):
+                _introduced_nothing(out)
+            continue
+        if "<img" in line and _IMAGE_LINE.fullmatch(line):  # a screenshot: a chat shows none
+            _introduced_nothing(out)
+            out.append(line)
             continue
         if includes and (snippets or "8<-" in line) and _SNIPPETS_BLOCK.fullmatch(line):
             snippets = not snippets and _snippet_block(lines, at)
@@ -430,6 +441,25 @@ def _term(out: list[str]) -> int:
     if at < 0 or not out[at].strip() or _NOT_A_TERM.match(out[at]) or out[at].rstrip().endswith(":"):
         return -1
     return at
+
+
+def _introduced_nothing(out: list[str]) -> None:
+    """The last line of prose in `out`, when it introduced what a chat cannot show, an example
+    the site includes from a file the documents lack (FastAPI's "You can return a
+    `RedirectResponse` directly:" over `{!../docs_src/custom_response/tutorial006.py!}`) or a
+    screenshot, made to end there: its colon a full stop, or, a label on its own
+    ("**Example:**"), gone. Else the reply showed the colon with nothing under it, mid-answer
+    (at the end of a reply such a line went, and its words with it)."""
+    at = len(out)
+    while (at := next((i for i in range(at - 1, -1, -1) if out[i].strip()), -1)) >= 0:
+        line = out[at].rstrip()
+        words = line.rstrip("*_")  # (a colon inside emphasis closing the line counts: "**Example:**")
+        if not words.endswith(":") or words.endswith("::") or code_line(line, None)[0]:
+            return
+        if not _LABEL_LINE.fullmatch(line.strip()):
+            out[at] = words[:-1] + "." + line[len(words):]
+            return
+        out[at] = ""  # (and what the label sat under may introduce it too)
 
 
 def _untitled(out: list[str], titled: int) -> int:

@@ -1101,10 +1101,32 @@ def test_a_reply_never_stops_on_a_colon_above_an_image_it_cannot_show(tmp_path: 
           "<img src=\"/img/tutorial/extending-openapi/image03.png\">\n")
     assistant = Assistant.load(tmp_path)
     reply = assistant.reply("combining response information")
-    assert reply.body == "You can combine response information from several places.", reply.body
-    # each image, example and line introducing one goes, back to what the chat can show
+    assert plain_text(reply.body) == ("You can combine response information from several places.\n\nIt will all be "
+                                      "combined and included in your OpenAPI, and shown in the API docs."), reply.body
+    # each image and example goes, and a line introducing one ends there: mid-answer, a colon
+    # over nothing ("… enabled by default:" above a screenshot) read as if something was lost
     reply = assistant.reply_to_topic("Disable Syntax Highlighting")
-    assert reply.body == "For example, you could disable syntax highlighting in Swagger UI.", reply.body
+    assert plain_text(reply.body) == (
+        "For example, you could disable syntax highlighting in Swagger UI.\n\n"
+        "Without changing the settings, syntax highlighting is enabled by default.\n\n"
+        "But you can disable it by setting syntaxHighlight to False.\n\n"
+        "...and then Swagger UI won't show the syntax highlighting anymore."), reply.body
+
+
+def test_a_line_introducing_an_example_the_documents_lack_ends_there(tmp_path: Path) -> None:
+    """FastAPI's pages include their examples from files beside the docs
+    (`{!../../../docs_src/custom_response/tutorial006.py!}`), which go: "You can return a
+    `RedirectResponse` directly:" was left mid-answer with a colon over nothing. It ends
+    there instead, and a label alone over an example ("**Example:**") goes."""
+    write(tmp_path, "responses.md", "# Custom Response\n\n## RedirectResponse\n\nReturns an HTTP redirect. Uses a 307 "
+          "status code by default.\n\nYou can return a `RedirectResponse` directly:\n\n```Python hl_lines=\"2 9\"\n"
+          "{!../../../docs_src/custom_response/tutorial006.py!}\n```\n\n---\n\nOr you can use it in the "
+          "`response_class` parameter:\n\n**Example:**\n\n{!../../../docs_src/custom_response/tutorial006b.py!}\n\n"
+          "If you do that, then you can return the URL directly from your path operation function.\n")
+    body = plain_text(Assistant.load(tmp_path).reply_to_topic("RedirectResponse").body)
+    assert "You can return a RedirectResponse directly.\n" in body, body
+    assert "Or you can use it in the response_class parameter.\n" in body, body
+    assert "Example" not in body and not any(line.rstrip().endswith(":") for line in body.splitlines()), body
 
 
 def test_a_reply_cut_short_never_ends_on_a_rule() -> None:
