@@ -270,9 +270,10 @@ def _walk(body: str, mdx: bool) -> str:
                     titled = -1
                 block.clear()
             continue
-        if includes and _INCLUDE_LINE.fullmatch(line) or "[" in line and _TOC_LINE.fullmatch(line):
-            if includes and _INCLUDE_LINE.fullmatch(line):
-                _introduced_nothing(out)
+        if includes and _INCLUDE_LINE.fullmatch(line):
+            _introduced_nothing(out)
+            continue
+        if "[" in line and _TOC_LINE.fullmatch(line):
             continue
         if "<img" in line and _IMAGE_LINE.fullmatch(line):  # a screenshot: a chat shows none
             _introduced_nothing(out)
