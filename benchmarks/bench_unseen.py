@@ -1,7 +1,7 @@
 """Answer quality on corpora and questions nothing in cloudai was fitted on or tuned for.
 
 The dev sets in ../shared/eval are what `fit_ranking.py` fits on, so even their
-cross-validated figure comes from corpora the project has read. These seven sets are the
+cross-validated figure comes from corpora the project has read. These ten sets are the
 check from outside: documentation corpora the project never developed on, each with 40–46
 answerable questions and 5 negatives in the shared format (`q`, `any` of `doc` +
 `contains`, `kind`), written from the documents alone, before cloudai or any retriever was
@@ -23,6 +23,9 @@ run on them, by writers who saw none of the project's code (December 2026):
                                                 written 3 December 2026)
     benchmarks/unseen/vllm.jsonl                vLLM's docs (docs/ of the sdist: LLM serving,
                                                 MkDocs Material; written 3 December 2026)
+    benchmarks/unseen/instructor.jsonl          instructor's docs (docs/ of the sdist: structured
+                                                outputs from LLMs, MkDocs Material, with its blog;
+                                                written 3 December 2026, later that day)
 
 Their paraphrases are longer than the dev sets' (about 19 words against 11). Nothing here
 is fitted: once a change is chosen by looking at these figures they stop being a check, so
@@ -74,6 +77,7 @@ SETS = (
     UnseenSet("black", "black==24.4.0", "docs"),
     UnseenSet("dstack", "dstack==0.22.5", "mkdocs"),
     UnseenSet("vllm", "vllm==0.34.0", "docs"),
+    UnseenSet("instructor", "instructor==1.17.0", "docs"),
 )
 
 
