@@ -129,10 +129,9 @@ class Evidence:
     distinct: int  # distinct words in the question (known or not)
     kind: np.ndarray  # per known word: does it only name the kind of answer asked for
     keyness: np.ndarray  # per known word: log10 of its share of the knowledge's sections over its share of English
-    fits: np.ndarray | None = None  # per section, for a question of the intent's own words alone: is it one the
-    # intent looks for (its heading, path or tags name it)
-    needed: np.ndarray | None = None  # per section, for a question whose intent requires something (a price):
-    # does it hold it
+    eligible: np.ndarray | None = None  # per section: may it answer at all? For a question of the intent's own
+    # words alone, only a section the intent looks for (its heading, path or tags name it); for one whose
+    # intent requires something of its answer (a price), only a section holding it
 
 
 def confident(params: Params, evidence: Evidence) -> bool:
@@ -147,25 +146,24 @@ def confident(params: Params, evidence: Evidence) -> bool:
     the section on telemedicine, which need not say "use cases". A question whose known words
     are all the intent's own, with words the index never saw besides, asks for advice on
     something the knowledge lacks ("recommend a good book"): declined. A question of the
-    intent's own words alone is answered only by a section the intent looks for
-    (`Evidence.fits`): "trends" asked of a product's docs was answered by its privacy
-    policy, which logs visits "for analyzing trends". A question whose intent requires
-    something of its answer (what a GPU costs an hour: a price) is answered only by a section
-    holding it; the others hold none of its words (`Evidence.needed`)."""
-    if evidence.needed is not None:
-        evidence = dataclasses.replace(evidence, held=evidence.held & evidence.needed[:, None], needed=None)
+    intent's own words alone is answered only by a section the intent looks for: "trends"
+    asked of a product's docs was answered by its privacy policy, which logs visits "for
+    analyzing trends". A question whose intent requires something of its answer (what a GPU
+    costs an hour: a price) is answered only by a section holding it. The sections that may
+    not answer hold none of its words here (`Evidence.eligible`)."""
+    if evidence.eligible is not None:
+        evidence = dataclasses.replace(evidence, held=evidence.held & evidence.eligible[:, None], eligible=None)
     kind = evidence.kind
     only_kind = bool(kind.any() and kind.all())  # the intent's own words alone ("emerging trends")
     if only_kind and evidence.unknown + evidence.names:
         return False  # ...and a topic the knowledge never saw ("recommend a good book")
-    held = evidence.held if not only_kind or evidence.fits is None else evidence.held & evidence.fits[:, None]
-    if _covers(params, evidence, held, evidence.idfs, evidence.distinct, evidence.keyness):
+    if _covers(params, evidence, evidence.held, evidence.idfs, evidence.distinct, evidence.keyness):
         return True
     if not kind.any():
         return False
     if only_kind:  # a key one held is enough
         # the same test with any share held: one word is enough, if it is key to the knowledge
-        return _covers(params.with_values(min_coverage=0.0, min_words=1), evidence, held, evidence.idfs, 1,
+        return _covers(params.with_values(min_coverage=0.0, min_words=1), evidence, evidence.held, evidence.idfs, 1,
                        evidence.keyness)
     topical = ~kind
     return _covers(params, evidence, evidence.held[:, topical], evidence.idfs[topical],

@@ -527,16 +527,18 @@ class Retriever:
         intent = query.intent.intent
         kind_words = intent.own_words if intent is not None else frozenset()
         kind = np.array([term in kind_words for term in parts.terms], dtype=bool)
-        fits = None
-        if intent is not None and intent.sections and kind.any() and kind.all():  # (see ranking.confident)
-            fits = np.isin(head, self._preferred(query).get("intent", np.zeros(0, dtype=np.int64)))
+        eligible = None  # (see ranking.confident)
+        if intent is not None and intent.sections and kind.any() and kind.all():
+            eligible = np.isin(head, self._preferred(query).get("intent", np.zeros(0, dtype=np.int64)))
         requires = intent.requires if intent is not None else None
         needed = self._holding(requires)[head] if requires else None
+        if needed is not None:
+            eligible = needed if eligible is None else eligible & needed
         evidence = Evidence(
             held=held, idfs=np.array(parts.idfs, dtype=np.float64), unknown=len(unknown) - names, names=names,
             rarest=self.index.max_idf, match=parts.match[head],
             distinct=len(known) + len({w.term for w in unknown}), kind=kind,
-            keyness=self._keyness(query, parts.terms), fits=fits, needed=needed)
+            keyness=self._keyness(query, parts.terms), eligible=eligible)
         defining = frozenset(cand[feats[:, _DEFINES] > 0].tolist()) if query.intent.topic else frozenset()
         lacks = requires if requires and needed is not None and not needed.any() else ""
         return Ranked(order, scores, evidence, parts, overview is not None, by_intent, defining, lacks)
