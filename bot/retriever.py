@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -43,7 +44,9 @@ CHANGE_WORDS = ("change", "changed", "changes", "changelog", "release", "release
                 "versions", "history", "deprecated", "deprecation", "removed", "fixed", "fix", "fixes", "bug", "bugs",
                 "regression", "upgrade", "upgrading", "breaking", "added", "migrate", "migrating", "migration")
 _NAME = re.compile(r"(?<=\w[\s,;:/(])[A-Za-z0-9]*[A-Z][A-Za-z0-9]*")  # a capitalised word, not the first
-WORD_FORM_MIN = 7  # unknown words this long may match another form of an indexed word
+WORD_FORM_MIN = 7  # words this long may match another form of an indexed word...
+WORD_FORM_KEPT = 3  # ...sharing all of it but this many last letters (WORD_FORM_MIN - 1 at least)
+WORD_FORM_LONGER = 4  # ...and at most this many letters longer
 # stop words a short typo may be ("teh", "hwo"), by first letter
 _SHORT_STOP_WORDS: dict[str, tuple[str, ...]] = {
     letter: tuple(w for w in sorted(STOP_WORDS) if w[0] == letter and w.isalpha() and 2 <= len(w) <= 6)
@@ -247,6 +250,8 @@ class Retriever:
         for w in vocab:
             self._by_length[len(w)].append(w)
         self._vocab = vocab
+        self._sorted_vocab = sorted(vocab)  # for words by their first letters (other forms of a word)
+        self._forms: dict[str, tuple[str, ...]] = {}  # word -> indexed terms of its other forms
         self._holding_masks: dict[str, np.ndarray] = {}  # kind of content ("figures", "prices") -> sections holding it
         self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words, sorted
         self._key: dict[tuple[str, str], float] = {}  # (term, word as typed) -> keyness (words of indexed terms only)
@@ -320,17 +325,49 @@ class Retriever:
             return best
         return None
 
+    def _form_prefix(self, word: str) -> str:
+        """What another form of `word` keeps of it: all but its last WORD_FORM_KEPT letters."""
+        return word[: max(WORD_FORM_MIN - 1, len(word) - WORD_FORM_KEPT)]
+
+    def _sharing_prefix(self, word: str) -> list[str]:
+        """Vocabulary words that may be other forms of `word`: they begin with its
+        `_form_prefix` and are at most WORD_FORM_LONGER letters longer."""
+        prefix = self._form_prefix(word)
+        out: list[str] = []
+        for i in range(bisect_left(self._sorted_vocab, prefix), len(self._sorted_vocab)):
+            w = self._sorted_vocab[i]
+            if not w.startswith(prefix):
+                break
+            if len(w) <= len(word) + WORD_FORM_LONGER:
+                out.append(w)
+        return out
+
     def _word_form(self, word: str) -> str | None:
         """Another form of a word the index does not know: the most common indexed word
         sharing all but its last few letters ("compliant" finds "compliance")."""
-        n = len(word)
-        if n < WORD_FORM_MIN:
+        if len(word) < WORD_FORM_MIN:
             return None
-        stem_len = max(WORD_FORM_MIN - 1, n - 3)
-        prefix = word[:stem_len]
-        found = [w for length in range(stem_len, n + 5) for w in self._by_length.get(length, ())
-                 if w.startswith(prefix)]
+        found = self._sharing_prefix(word)
         return max(found, key=lambda w: (self.index.df(self._vocab[w]), w)) if found else None
+
+    def other_forms(self, word: str, term: str) -> tuple[str, ...]:
+        """Indexed terms of other forms of an English word (lower case) that the stemmer
+        keeps apart: "necessary" finds "necessity", "analysis" "analyse". Each is an
+        English word whose stem, too, keeps the shared letters: "retries" (stem "retri") is
+        no form of "retriever". A question's word adds them to what is searched, at the
+        weight of a synonym (`Params.expansion_weight`), never to what it must cover: the
+        prefix rule finds false friends too ("general" and "generation")."""
+        if len(word) < WORD_FORM_MIN or not is_english_word(word):
+            return ()
+        found = self._forms.get(word)
+        if found is None:
+            prefix = self._form_prefix(word)
+            found = tuple(sorted({
+                self._vocab[w] for w in self._sharing_prefix(word)
+                if self._vocab[w].startswith(prefix) and self._vocab[w] != term and is_english_word(w)
+                and self.index.has(self._vocab[w])}))
+            self._forms[word] = found
+        return found
 
     def _compound(self, word: str) -> list[str]:
         """Run-together words ("usecases" is "use cases"): the parts that carry meaning,
@@ -429,6 +466,8 @@ class Retriever:
             weight = (self.params.corrected_weight if qw.corrected_from else 1.0) * self._keyness_weight(qw)
             weights[qw.term] = max(weights.get(qw.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
+        extra.extend((form,) for qw in words if not qw.corrected_from and not qw.modifier
+                     for form in self.other_forms(qw.word.lower(), qw.term))
         if intent.intent is not None:
             extra.extend(intent.intent.expand)
         extra.extend(intent.slot_phrases)

@@ -740,6 +740,34 @@ def test_word_forms_match(streaming: Assistant) -> None:
     assert not bundled_reply.no_match
 
 
+def test_a_known_word_also_finds_its_other_forms(tmp_path: Path) -> None:
+    """The stemmer keeps "necessary" (necessari) and "necessity" (necess) apart; a section
+    saying "necessity" answers a question asking whether something is "necessary", above
+    one that merely shares the question's other words. A word is no form of another that
+    only shares its first letters: "retries" is no "retriever"."""
+    write(tmp_path, "retail.md", """# Retail
+
+For most retailers, moving workloads to the cloud has become a necessity: shoppers expect
+stores that are open online at every hour.
+""")
+    write(tmp_path, "planning.md", """# Planning
+
+Moving workloads to the cloud takes planning: list the workloads, their owners and the
+order in which they go, and agree on a date for each.
+""")
+    write(tmp_path, "jobs.md", """# Jobs
+
+## Retries
+
+A failed job is retried three times before anyone is told; the retries wait a minute each.
+""")
+    assistant = Assistant.load(tmp_path)
+    reply = assistant.reply("is moving workloads to the cloud really necessary?")
+    assert not reply.no_match and reply.sources[0].heading_path == "Retail", reply.sources
+    assert assistant.retriever.other_forms("necessary", "necessari") == ("necess",)
+    assert assistant.retriever.other_forms("retriever", "retriev") == ()
+
+
 def test_a_name_is_not_read_as_another_form_of_a_word(streaming: Assistant) -> None:
     """A product name sharing a prefix with an indexed word ("HyperPod", "hyperparameter")
     is a name the knowledge lacks, not that word; typed in lower case it is a word form."""
