@@ -26,6 +26,10 @@ def test_every_catalog_example_classifies_as_its_intent(bundled: Assistant) -> N
         ("examples from banking", "use_cases", "finance"),
         ("what's next for AI in the cloud", "trends", None),
         ("how large is the AI market", "market_figures", None),
+        ("how is AI spending projected to grow", "market_figures", None),
+        # "project" shares its stem with "projected": a project is no market figure
+        ("who should be on an AI project team", None, None),
+        ("set up a new ML project", None, None),
         ("what does explainable AI mean", "responsible_ai", None),
         ("define hybrid multi-cloud", "definition", None),
         ("hey cloudai", "greeting", None),
