@@ -559,16 +559,23 @@ class Retriever:
             order = np.concatenate(([overview], order[order != overview]))
         head = order[: self.params.coverage_depth]
         known = {w.term for w in query.words if w.topical}
-        unknown = [w for w in query.words if not w.known and not w.modifier]
+        intent = query.intent.intent
+        kind_words = intent.own_words if intent is not None else frozenset()
+        looked_for = (self._preferred(query).get("intent", np.zeros(0, dtype=np.int64))
+                      if intent is not None and intent.sections else None)
+        # a word of the intent's own the index lacks, where the knowledge has sections of the
+        # intent's kind, says what kind of answer is wanted, not what about: "is it worth using
+        # AIaaS?" asks the market figures about AIaaS; where it has none ("what are the key
+        # trends?" of a team's notes on Kafka), it is a topic the knowledge lacks
+        phrasing = kind_words if looked_for is not None and len(looked_for) else frozenset()
+        unknown = [w for w in query.words if not w.known and not w.modifier and w.term not in phrasing]
         names = sum(1 for w in unknown if w.name)
         held = (np.column_stack([found[head] for found in parts.found]) if parts.found
                 else np.zeros((len(head), 0), dtype=bool))
-        intent = query.intent.intent
-        kind_words = intent.own_words if intent is not None else frozenset()
         kind = np.array([term in kind_words for term in parts.terms], dtype=bool)
         eligible = None  # (see ranking.confident)
-        if intent is not None and intent.sections and kind.any() and kind.all():
-            eligible = np.isin(head, self._preferred(query).get("intent", np.zeros(0, dtype=np.int64)))
+        if looked_for is not None and kind.any() and kind.all():
+            eligible = np.isin(head, looked_for)
         requires = intent.requires if intent is not None else None
         needed = self._holding(requires)[head] if requires else None
         if needed is not None:

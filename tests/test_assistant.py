@@ -96,6 +96,21 @@ def test_asking_for_advice_on_what_the_knowledge_never_mentions_is_declined(bund
         assert not bundled.reply(question).no_match, question
 
 
+def test_an_intent_word_the_knowledge_never_uses_is_no_topic_it_lacks(bundled: Assistant, tmp_path: Path) -> None:
+    """"is it worth using AIaaS?" was declined: "worth", a market-figures word the bundled
+    articles never use, counted as a second topic no section held. It says what kind of
+    answer is wanted, and the knowledge has market figures; the question is about AIaaS. A
+    topic word the knowledge lacks still declines, and so does the intent's word where the
+    knowledge has no section of its kind: notes on Kafka know "key", not trends."""
+    for question in ("is it worth using AIaaS?", "is AIaaS worth it?"):
+        reply = bundled.reply(question)
+        assert not reply.no_match and "AIaaS" in reply.title, (question, reply.title)
+    for question in ("is it worth buying a house?", "is a used boat worth it?"):
+        assert bundled.reply(question).no_match, question
+    write(tmp_path, "kafka.md", "# Kafka retention\n\nCompacted topics keep the latest value per key.\n")
+    assert Assistant.load(tmp_path).reply("what are the key trends?").no_match
+
+
 def test_a_decline_names_what_the_knowledge_never_mentions(bundled: Assistant) -> None:
     """A question declined for a name the knowledge lacks says which, as it was typed: the
     asker learns the docs have nothing on MLaaS, not that the question was badly put."""
