@@ -23,7 +23,7 @@ from rapidfuzz.distance import OSA
 from .definitions import defines, term_pattern
 from .english import english_share, is_common_word, is_english_word
 from .index import FIELDS
-from .intents import IntentCatalog, IntentMatch, Phrase
+from .intents import Intent, IntentCatalog, IntentMatch, Phrase
 from .knowledge import KnowledgeBase
 from .models import Hit, Section
 from .ranking import FEATURES, KEYNESS_FLOOR, KEYNESS_FULL, PARAMS, Evidence, Params, confident, near_misses
@@ -253,6 +253,7 @@ class Retriever:
         self._sorted_vocab = sorted(vocab)  # for words by their first letters (other forms of a word)
         self._forms: dict[str, tuple[str, ...]] = {}  # word -> indexed terms of its other forms
         self._holding_masks: dict[str, np.ndarray] = {}  # kind of content ("figures", "prices") -> sections holding it
+        self._of_kind: dict[str, np.ndarray] = {}  # intent id -> the sections it looks for (`_sections_of_kind`)
         self._labels: dict[int, tuple[str, ...]] = {}  # section id -> its labels as content words, sorted
         self._key: dict[tuple[str, str], float] = {}  # (term, word as typed) -> keyness (words of indexed terms only)
         self._intros = np.array([s.kind == "intro" for s in self.index.sections], dtype=bool)
@@ -362,11 +363,9 @@ class Retriever:
         found = self._forms.get(word)
         if found is None:
             prefix = self._form_prefix(word)
-            found = tuple(sorted({
-                self._vocab[w] for w in self._sharing_prefix(word)
-                if self._vocab[w].startswith(prefix) and self._vocab[w] != term and is_english_word(w)
-                and self.index.has(self._vocab[w])}))
-            self._forms[word] = found
+            terms = {self._vocab[w] for w in self._sharing_prefix(word) if is_english_word(w)}
+            found = self._forms[word] = tuple(sorted(t for t in terms
+                                                     if t != term and t.startswith(prefix) and self.index.has(t)))
         return found
 
     def _compound(self, word: str) -> list[str]:
@@ -517,8 +516,7 @@ class Retriever:
             return bool(result.hits)
         if result.query.intent.topic:  # a "what is X" question: the sections about X are of its kind
             return True
-        ids = self._preferred(result.query).get("intent", np.zeros(0, dtype=np.int64))
-        return bool(np.isin(result.hits[0].section.id, ids))
+        return bool(np.isin(result.hits[0].section.id, self._sections_of_kind(intent)))
 
     def _named_in_heading(self, query: Query, ids: np.ndarray) -> int | None:
         """The first of the sections `ids` whose heading names the term of a "what is X"
@@ -561,8 +559,7 @@ class Retriever:
         known = {w.term for w in query.words if w.topical}
         intent = query.intent.intent
         kind_words = intent.own_words if intent is not None else frozenset()
-        looked_for = (self._preferred(query).get("intent", np.zeros(0, dtype=np.int64))
-                      if intent is not None and intent.sections else None)
+        looked_for = self._sections_of_kind(intent) if intent is not None and intent.sections else None
         # a word of the intent's own the index lacks, where the knowledge has sections of the
         # intent's kind, says what kind of answer is wanted, not what about: "is it worth using
         # AIaaS?" asks the market figures about AIaaS; where it has none ("what are the key
@@ -862,14 +859,22 @@ class Retriever:
         label_fields = ("heading", "context", "meta")
         out: dict[str, np.ndarray] = {}
         if intent is not None and intent.sections:
-            ids = self._ids_with_any(intent.sections, label_fields)
-            out["intent"] = ids[~self._items[ids]]
+            out["intent"] = self._sections_of_kind(intent)
         if match.slot_phrases:  # the value narrows what the intent asks for, never replaces it:
             slot = self._ids_with_any(match.slot_phrases, label_fields)  # "best practices in finance"
             out["slot"] = _common(slot, out["intent"]) if "intent" in out else slot  # is not Finance use cases
         if intent is not None and intent.prefer:  # (one feature, "figures": prices are figures too)
             out["figures"] = np.flatnonzero(self._holding(intent.prefer))
         return out
+
+    def _sections_of_kind(self, intent: Intent) -> np.ndarray:
+        """The sections `intent` looks for, not list items: their heading, path or tags name
+        one of its section words. Found once per intent, when first asked for."""
+        found = self._of_kind.get(intent.id)
+        if found is None:
+            ids = self._ids_with_any(intent.sections, ("heading", "context", "meta"))
+            found = self._of_kind[intent.id] = ids[~self._items[ids]]
+        return found
 
     def _defines(self, topic: str, ids: np.ndarray) -> np.ndarray:
         """Per section of `ids`: 1 when its opening defines the 'what is X' term (bot/definitions.py)."""
