@@ -835,7 +835,8 @@ Every graphic ships as SVG with a PNG fallback.
 def test_a_synonym_or_shorthand_the_documents_lack_reads_as_the_word_they_use(tmp_path: Path,
                                                                               bundled: Assistant) -> None:
     """A catalog synonym group stands in for a word the documents never use: "confidential"
-    where the notes say "sensitive", the shorthand "on-prem" where they say "on-premises".
+    where the notes say "sensitive", the shorthand "on-prem" where they say "on-premises",
+    "vendor" where they say "provider" (as teams say either of a cloud).
     Read as the documents' word, it is a word asked and held, and the question is answered
     from the section holding it. (A catalog word the index lacked used to stay unknown:
     "where do confidential records live" was declined, and "prem" was rewritten to the
@@ -858,18 +859,25 @@ Pre-built vision models from the provider label product photos. Pre-trained lang
 
 Backups of all customer records run every night to a second region.
 
+## Choosing a cloud provider
+
+Compare each provider on price, regions and support before signing a contract.
+
 ## Retention
 
 Customer records are kept for seven years, then deleted.
 """)
     assistant = Assistant.load(tmp_path)
     for question, heading in (("where do confidential records live", "Sensitive records"),
-                              ("on-prem clusters", "On-premises clusters")):
+                              ("on-prem clusters", "On-premises clusters"),
+                              ("vendor contracts", "Choosing a cloud provider")):
         reply = assistant.reply(question)
         assert not reply.no_match and reply.sources[0].heading_path.endswith(heading), (question, reply.sources)
     question = "is on-prem cheaper than cloud for AI"
     assert bundled.retriever.analyse(question).corrections == []
     assert "on-premises" in bundled.reply(question).body
+    reply = bundled.reply("how should I compare cloud vendors for an ML project?")
+    assert reply.title.endswith("Choose the Right Cloud Provider and Services"), reply.title
 
 # 6. Formatting -----------------------------------------------------------------------------
 
