@@ -515,6 +515,19 @@ def bm25f_report(assistants: dict[str, Assistant], sets: dict[str, list[Question
     print("  worth changing (a question gained pooled, none lost held out): " + (", ".join(better) or "none"))
 
 
+def drift(fitted: Params, current: Params, weight_step: float = 0.05) -> list[str]:
+    """What a refit would change in bot/ranking.py: every constant that differs, and every
+    feature weight that moves by `weight_step` or more. Printed so that a refit that is not
+    pasted in says how far it is from the values in use, beside both's in-sample figures."""
+    out = [f"{f.name} {getattr(current, f.name)} -> {getattr(fitted, f.name)}" for f in dataclasses.fields(Params)
+           if f.name != "weights" and getattr(fitted, f.name) != getattr(current, f.name)]
+    for feature in FEATURES:
+        old, new = current.weights.get(feature, 0.0), fitted.weights.get(feature, 0.0)
+        if abs(new - old) >= weight_step:
+            out.append(f"{feature} {old:g} -> {new:g}")
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
@@ -537,10 +550,14 @@ def main() -> int:
     params = fit(assistants, sets, CORPORA)
     print("\nFitted values for bot/ranking.py:")
     print(f"PARAMS = {params!r}\n")
+    changed = drift(params, PARAMS)
+    print("  against bot/ranking.py's PARAMS: " + ("; ".join(changed) if changed else "the same") + "\n")
     for name, qs in sets.items():
         r = score(assistants[name.split("-")[0]], params, qs)
+        now = score(assistants[name.split("-")[0]], PARAMS, qs)
         print(f"  in-sample {name:<16} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  mrr@5 {r['mrr@5']:.3f}"
-              f"  negatives {r['negatives_rejected']}")
+              f"  negatives {r['negatives_rejected']}   (at bot/ranking.py's: hit@1 {now['hit@1']:.3f}"
+              f"  mrr@5 {now['mrr@5']:.3f}  negatives {now['negatives_rejected']})")
     for c in CORPORA:
         print(f"  in-sample {c}: everyday questions never fitted on rejected {off_topic_rejected(assistants[c], params)}")
     if not args.no_cv:
