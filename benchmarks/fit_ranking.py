@@ -271,28 +271,32 @@ def fit(assistants: dict[str, Assistant], sets: dict[str, list[Question]], corpo
         return build_pool([(retrievers[c], q) for c in corpora for s in SUFFIXES for q in sets[f"{c}-{s}"]])
 
     base = Params(weights={FIXED: 1.0}, candidates=POOL_CANDIDATES)  # the defaults, not the last fit
-    w, best_mrr = listwise(pool_for(base), base.candidates)
+    base_pool = pool_for(base)
+    w, best_mrr = listwise(base_pool, base.candidates)
+    one_question = 1.0 / base_pool.questions  # a smaller gain is noise: it flipped choices from run to run
     best = base
     if verbose:
-        print(f"  default query weights: pooled MRR@5 {best_mrr:.3f}")
-    trials = [dict(zip(QUERY_GRID, values)) for values in itertools.product(*QUERY_GRID.values())]
-    for changes in trials:
+        print(f"  default query weights: pooled MRR@5 {best_mrr:.4f}")
+
+    def pooled_mrr(params: Params, label: dict[str, float]) -> float:
+        """Pooled MRR@5 at `params`' query weights, ranked by the default weights `w`."""
+        got = pool_for(params).mrr(w)
+        if verbose:
+            print(f"  {label}: pooled MRR@5 {got:.4f}")
+        return got
+
+    for values in itertools.product(*QUERY_GRID.values()):
+        changes = dict(zip(QUERY_GRID, values))
         params = base.with_values(**changes)
         if params == base:
             continue
-        pool = pool_for(params)
-        got = pool.mrr(w)
-        if verbose:
-            print(f"  {changes}: pooled MRR@5 {got:.4f}")
-        if got > best_mrr + 1.0 / pool.questions:  # a gain of one question's rank at least: not noise
+        got = pooled_mrr(params, changes)
+        if got > best_mrr + one_question:
             best, best_mrr = params, got
-    by_keyness: dict[float, float] = {}  # from the best of those, each power scored against it
-    for k in KEYNESS_GRID:
-        by_keyness[k] = pool_for(best.with_values(query_keyness=k)).mrr(w)
-        if verbose:
-            print(f"  {{'query_keyness': {k}}}: pooled MRR@5 {by_keyness[k]:.4f}")
+    # from the best of those, every keyness power scored against the same point
+    by_keyness = {k: pooled_mrr(best.with_values(query_keyness=k), {"query_keyness": k}) for k in KEYNESS_GRID}
     top = max(by_keyness, key=lambda k: by_keyness[k])
-    if by_keyness[top] > best_mrr + 1.0 / pool.questions:  # the same one-question rule
+    if by_keyness[top] > best_mrr + one_question:
         best, best_mrr = best.with_values(query_keyness=top), by_keyness[top]
     pool = pool_for(best)
     w, best_mrr = listwise(pool, best.candidates)
@@ -553,8 +557,8 @@ def main() -> int:
     changed = drift(params, PARAMS)
     print("  against bot/ranking.py's PARAMS: " + ("; ".join(changed) if changed else "the same") + "\n")
     for name, qs in sets.items():
-        r = score(assistants[name.split("-")[0]], params, qs)
-        now = score(assistants[name.split("-")[0]], PARAMS, qs)
+        assistant = assistants[name.split("-")[0]]
+        r, now = score(assistant, params, qs), score(assistant, PARAMS, qs)
         print(f"  in-sample {name:<16} hit@1 {r['hit@1']:.3f}  hit@3 {r['hit@3']:.3f}  mrr@5 {r['mrr@5']:.3f}"
               f"  negatives {r['negatives_rejected']}   (at bot/ranking.py's: hit@1 {now['hit@1']:.3f}"
               f"  mrr@5 {now['mrr@5']:.3f}  negatives {now['negatives_rejected']})")

@@ -34,6 +34,7 @@ from .text import words as all_words
 MAX_QUERY_CHARS = 500  # longer questions are read up to here
 MAX_QUERY_WORDS = 32
 LABEL_FIELDS = ("heading", "context")  # where a section "names" what was asked
+KIND_FIELDS = ("heading", "context", "meta")  # where it says what kind it is: heading, path, tags
 LABEL_MATCH_FLOOR = 60.0  # token_sort_ratio below this is no likeness at all
 SHORT_TYPO_MIN_DF = 3  # a 3–5 letter word is corrected only to a word in this many sections...
 SHORT_TYPO_DOMINANCE = 10  # ...and this many times more common than any other candidate
@@ -856,12 +857,11 @@ class Retriever:
         (intent, slot: of the intent's sections, when it names some) or by content (figures)."""
         match = query.intent
         intent = match.intent
-        label_fields = ("heading", "context", "meta")
         out: dict[str, np.ndarray] = {}
         if intent is not None and intent.sections:
             out["intent"] = self._sections_of_kind(intent)
         if match.slot_phrases:  # the value narrows what the intent asks for, never replaces it:
-            slot = self._ids_with_any(match.slot_phrases, label_fields)  # "best practices in finance"
+            slot = self._ids_with_any(match.slot_phrases, KIND_FIELDS)  # "best practices in finance"
             out["slot"] = _common(slot, out["intent"]) if "intent" in out else slot  # is not Finance use cases
         if intent is not None and intent.prefer:  # (one feature, "figures": prices are figures too)
             out["figures"] = np.flatnonzero(self._holding(intent.prefer))
@@ -872,7 +872,7 @@ class Retriever:
         one of its section words. Found once per intent, when first asked for."""
         found = self._of_kind.get(intent.id)
         if found is None:
-            ids = self._ids_with_any(intent.sections, ("heading", "context", "meta"))
+            ids = self._ids_with_any(intent.sections, KIND_FIELDS)
             found = self._of_kind[intent.id] = ids[~self._items[ids]]
         return found
 
