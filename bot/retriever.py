@@ -218,6 +218,17 @@ def _common(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[b[at] == a]
 
 
+def _length_rank(lengths: np.ndarray) -> np.ndarray:
+    """Per section: the share of the knowledge's other sections shorter than it (0 for the
+    shortest, 1 for the longest). What is long depends on the knowledge: a passage of an
+    essay is long among a team's prose notes and ordinary among API references, and a
+    weight fitted on absolute lengths in one kind of corpus misreads the other (the fold
+    fitted on Kubeflow and SageMaker, docs of short sections, marked seeds' prose down)."""
+    if len(lengths) < 2:
+        return np.zeros(len(lengths))
+    return np.searchsorted(np.sort(lengths), lengths, side="left") / (len(lengths) - 1)
+
+
 def _spans(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every position from lo[i] up to hi[i] (exclusive), for each i in turn, as one flat
     array, and where each i's positions start in it."""
@@ -263,7 +274,7 @@ class Retriever:
         self._navigation = np.array([is_navigation_section(s) for s in self.index.sections], dtype=bool)
         self._changelog = np.array(changelog_entries(self.index.sections), dtype=bool)
         self._change_terms = frozenset(self._text.term_of(w) for w in CHANGE_WORDS)
-        self._log_length = np.log10(np.array([len(s.searchable) + 10 for s in self.index.sections], dtype=np.float64))
+        self._length_rank = _length_rank(np.array([len(s.searchable) for s in self.index.sections], dtype=np.int64))
         self._overviews = np.array([
             s.kind in ("heading", "intro") and not nav
             and sum(not self._navigation[c] for c in s.children) >= OVERVIEW_CHILDREN
@@ -466,8 +477,12 @@ class Retriever:
             weight = (self.params.corrected_weight if qw.corrected_from else 1.0) * self._keyness_weight(qw)
             weights[qw.term] = max(weights.get(qw.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
-        extra.extend((form,) for qw in words if not qw.corrected_from and not qw.modifier
-                     for form in self.other_forms(qw.word.lower(), qw.term))
+        for qw in words:
+            if not qw.corrected_from and not qw.modifier:
+                for form in self.other_forms(qw.word.lower(), qw.term):
+                    if not qw.known and form not in weights:  # the word as the knowledge writes it
+                        weights[form] = self.params.corrected_weight * self._keyness_weight(replace(qw, term=form))
+                    extra.append((form,))
         if intent.intent is not None:
             extra.extend(intent.intent.expand)
         extra.extend(intent.slot_phrases)
@@ -639,7 +654,7 @@ class Retriever:
         cols["passage"] = self._continuations[cand].astype(float)
         cols["item"] = self._items[cand].astype(float)
         cols["intro"] = self._intros[cand].astype(float)
-        cols["length"] = self._log_length[cand]
+        cols["length"] = self._length_rank[cand]
         docs = self._doc_of[cand]  # sections come document by document: each document is a run of ids
         lo, hi = self._doc_starts[docs], self._doc_ends[docs]
         in_docs, doc_rows = _spans(lo, hi)  # the sections of each candidate's document

@@ -743,8 +743,11 @@ def test_word_forms_match(streaming: Assistant) -> None:
 def test_a_known_word_also_finds_its_other_forms(tmp_path: Path) -> None:
     """The stemmer keeps "necessary" (necessari) and "necessity" (necess) apart; a section
     saying "necessity" answers a question asking whether something is "necessary", above
-    one that merely shares the question's other words. A word is no form of another that
-    only shares its first letters: "retries" is no "retriever"."""
+    one that merely shares the question's other words, even one that repeats them: the
+    knowledge has no "necessary", so "necessity" is the word as it writes it, weighed as a
+    corrected word is (at a synonym's weight, the section repeating the other words won).
+    A word is no form of another that only shares its first letters: "retries" is no
+    "retriever"."""
     write(tmp_path, "retail.md", """# Retail
 
 For most retailers, moving workloads to the cloud has become a necessity: shoppers expect
@@ -753,7 +756,8 @@ stores that are open online at every hour.
     write(tmp_path, "planning.md", """# Planning
 
 Moving workloads to the cloud takes planning: list the workloads, their owners and the
-order in which they go, and agree on a date for each.
+order in which they go, and agree on a date for each. Moving a workload to the cloud
+twice costs twice.
 """)
     write(tmp_path, "jobs.md", """# Jobs
 
@@ -1311,3 +1315,21 @@ def test_a_hard_wrapped_document_reads_as_flowing_text_and_block_labels_keep_the
     assert "budget approval from finance first, which takes two working days" in shown, shown
     label = reply.sources[1].label
     assert len(label) > 60 and f"\n{label}\n" in f"\n{shown}", shown  # on its own line, its text below
+
+
+def test_what_is_long_depends_on_the_knowledge(tmp_path: Path) -> None:
+    """The `length` feature ranks a section among its own knowledge's sections: the same
+    600-character note is the longest among short notes and the shortest among essays (on
+    absolute lengths, a weight fitted on docs of short sections misread a team's prose)."""
+    note = "Our ingestion service batches events before writing them. " * 10
+    lengths = {}
+    for kind, other in (("notes", "Short note on retries."), ("essays", "A long essay on retries. " * 40)):
+        root = tmp_path / kind
+        write(root, "ingestion.md", f"# Ingestion\n\n{note}\n")
+        for i in range(3):
+            write(root, f"other{i}.md", f"# Other {i}\n\n{other}\n")
+        retriever = Assistant.load(root).retriever
+        cand, rows, _ = retriever.features(retriever.analyse("ingestion batches events"))
+        at = next(i for i, sid in enumerate(cand.tolist()) if retriever.index.sections[sid].doc.path == "ingestion.md")
+        lengths[kind] = rows[at, list(FEATURES).index("length")]
+    assert lengths == {"notes": 1.0, "essays": 0.0}
