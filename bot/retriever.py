@@ -478,11 +478,12 @@ class Retriever:
             weights[qw.term] = max(weights.get(qw.term, 0.0), weight)
         extra: list[Phrase] = list(self.catalog.expansions(qterms))
         for qw in words:
-            if not qw.corrected_from and not qw.modifier:
-                for form in self.other_forms(qw.word.lower(), qw.term):
-                    if not qw.known and form not in weights:  # the word as the knowledge writes it
-                        weights[form] = self.params.corrected_weight * self._keyness_weight(replace(qw, term=form))
-                    extra.append((form,))
+            if qw.corrected_from or qw.modifier:
+                continue
+            for form in self.other_forms(qw.word.lower(), qw.term):
+                extra.append((form,))  # at a synonym's weight, unless the knowledge lacks the word
+                if not qw.known:  # itself: then the form is how it writes it, weighed as a corrected word
+                    weights.setdefault(form, self.params.corrected_weight * self._keyness_weight(replace(qw, term=form)))
         if intent.intent is not None:
             extra.extend(intent.intent.expand)
         extra.extend(intent.slot_phrases)
